@@ -1,0 +1,72 @@
+"""The ``openimr`` command. Subcommands are imported only when called, so that heavy
+start-up (PDF, clinical NLP) stays out of commands that do not need it."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from openimr import __version__
+from openimr.errors import UserError
+
+# name -> "module:attribute" of a click command; each part of the package adds its own line.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "parse": ("openimr.corpus.commands:parse", "Read published Final Determination Letters."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        module_name, _, attribute = SUBCOMMANDS[cmd_name][0].partition(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SUBCOMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="openimr")
+def cli() -> None:
+    """openimr: California workers' compensation Independent Medical Review.
+
+    Reads case files and published Final Determination Letters, checks each
+    disputed item against the MTUS guideline pack, and drafts the determination
+    and letter for a physician reviewer to sign.
+
+    Run `openimr COMMAND --help` for the details of each command.
+    """
+
+
+def main() -> None:
+    try:
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int):
+            sys.exit(code)
+    except click.exceptions.Abort:
+        click.echo("openimr: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"openimr: error: {exc}", err=True)
+        sys.exit(2)
+    except BrokenPipeError:
+        # `openimr parse ... | head`: the reader went away; that is not an error.
+        sys.stderr.close()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Corpus: published Final Determination Letters into records; replay evaluation."""

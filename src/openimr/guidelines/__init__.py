@@ -1,0 +1,1 @@
+"""The engine side of the guideline pack: schema, loader, editions, hierarchy."""

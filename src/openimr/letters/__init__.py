@@ -1,0 +1,1 @@
+"""Letters: Final Determination Letter templates and rendering."""

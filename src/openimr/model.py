@@ -1,0 +1,212 @@
+"""The shared vocabulary of openimr: the objects every part of the data path passes on.
+
+case file -> Case (requests, facts with Evidence) -> review -> ItemDecision per request
+-> Determination -> letter. Names of services, body regions and sides are checked against
+``vocabulary.yaml`` (see ``openimr.vocabulary``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from openimr.vocabulary import BodyRegion, ServiceKind, Side
+
+Decision = Literal["Upheld", "Overturned"]
+"""Upheld: the UR denial stands (not medically necessary). Overturned: medically necessary."""
+
+UPHELD: Decision = "Upheld"
+OVERTURNED: Decision = "Overturned"
+
+
+class Model(BaseModel):
+    """Base for all boundary models: unknown fields are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class HierarchyLevel(StrEnum):
+    """Medical Evidence Search Sequence (8 CCR 9792.21.1), highest first."""
+
+    MTUS = "mtus"
+    ACOEM_ODG = "acoem_odg"
+    OTHER_GUIDELINE = "other_guideline"
+    PEER_REVIEWED = "peer_reviewed"
+
+
+class Verification(StrEnum):
+    """How far a guideline fact has been checked (the flags of mtus-facts.md)."""
+
+    VERIFIED = "V"
+    COMMONLY_CITED = "K"
+    UNCERTAIN = "U"
+
+
+class Evidence(Model):
+    """Words in a source text that support a fact or a criterion verdict."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    source: str = "clinical_summary"
+    """Which text the offsets point into: ``clinical_summary`` or ``records[N]``."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Evidence:
+        if self.end < self.start:
+            raise ValueError("evidence end is before its start")
+        return self
+
+
+class Citation(Model):
+    """A guideline passage: what a rule, a decision or a letter relies on."""
+
+    guideline: str
+    edition: str | None = None
+    regulation: str | None = None
+    section: str | None = None
+    pages: str | None = None
+    hierarchy_level: HierarchyLevel | None = None
+    verification: Verification | None = None
+
+
+class Reviewer(Model):
+    """The physician who decides and signs. Names stay confidential in published letters."""
+
+    kind: Literal["expert_reviewer", "physician_reviewer"] = "expert_reviewer"
+    name: str | None = None
+    licensure: list[str] = Field(default_factory=list)
+    specialties: list[str] = Field(default_factory=list)
+    board_certified: bool | None = None
+
+
+class Patient(Model):
+    age: int | None = Field(default=None, ge=0, le=120)
+    sex: Literal["female", "male"] | None = None
+    date_of_injury: dt.date | None = None
+
+
+class Assertion(StrEnum):
+    """ConText-style status of an extracted fact."""
+
+    PRESENT = "present"
+    NEGATED = "negated"
+    UNCERTAIN = "uncertain"
+    HISTORICAL = "historical"
+    HYPOTHETICAL = "hypothetical"
+
+
+class Fact(Model):
+    """One clinical fact found in the case file, with the words that support it."""
+
+    kind: str
+    value: Any = None
+    assertion: Assertion = Assertion.PRESENT
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Frequency(Model):
+    """``2x4``: 2 per week for 4 weeks."""
+
+    times: int | None = None
+    per: Literal["day", "week", "month"] | None = None
+    duration: int | None = None
+    duration_unit: Literal["day", "week", "month"] | None = None
+
+
+class Drug(Model):
+    name: str
+    strength: str | None = None
+    form: str | None = None
+    count: int | None = None
+    dosing: str | None = None
+
+
+class Request(Model):
+    """A disputed item, as the request title states it, and what we could read from it."""
+
+    text: str
+    service: ServiceKind = "unknown"
+    service_reason: str | None = None
+    quantity: int | None = None
+    unit: Literal["visits", "sessions", "units", "days", "hours", "items"] | None = None
+    frequency: Frequency | None = None
+    continuation: bool | None = None
+    """True for additional/continued treatment, False for an initial course, None if unsaid."""
+    body_regions: list[BodyRegion] = Field(default_factory=list)
+    sides: list[Side] = Field(default_factory=list)
+    spinal_levels: list[str] = Field(default_factory=list)
+    drug: Drug | None = None
+    phase: str | None = None
+    claims_administrator_guideline: str | None = None
+    unparsed: list[str] = Field(default_factory=list)
+    """Parts of the title the parser could not read: kept and reported, never dropped."""
+
+
+class Record(Model):
+    date: dt.date | None = None
+    kind: str | None = None
+    text: str
+
+
+class Case(Model):
+    """Everything a reviewer decides from."""
+
+    case_id: str
+    decision_date: dt.date | None = None
+    clinical_summary: str = ""
+    records: list[Record] = Field(default_factory=list)
+    requests: list[Request]
+    patient: Patient = Field(default_factory=Patient)
+    reviewer: Reviewer | None = None
+
+
+class CriterionStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_DOCUMENTED = "not_documented"
+
+
+class Criterion(Model):
+    """One guideline criterion checked against the records."""
+
+    id: str
+    text: str
+    status: CriterionStatus
+    evidence: list[Evidence] = Field(default_factory=list)
+    gap: str | None = None
+    """For ``not_documented``: what the requesting physician would have to document."""
+
+
+class ItemDecision(Model):
+    request: str
+    service: ServiceKind
+    decision: Decision | None
+    medically_necessary: bool | None
+    decided_by: Literal["rule", "physician_judgement_required"]
+    rule_id: str | None = None
+    guideline: Citation | None = None
+    criteria: list[Criterion] = Field(default_factory=list)
+    rationale: str = ""
+    documentation_gaps: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ItemDecision:
+        expected = {None: None, UPHELD: False, OVERTURNED: True}[self.decision]
+        if self.medically_necessary is not expected:
+            raise ValueError("medically_necessary must follow the decision")
+        return self
+
+
+class Determination(Model):
+    case_id: str
+    decision_date: dt.date | None
+    pack_version: str
+    input_sha256: str
+    items: list[ItemDecision]
+    reviewer: Reviewer | None = None
+    signed: bool = False
+    """A draft until a physician reviewer signs: nothing adverse leaves unsigned."""

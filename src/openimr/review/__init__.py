@@ -1,0 +1,1 @@
+"""Review: rule selection, criteria evaluation, decision, rationale, documentation gaps."""

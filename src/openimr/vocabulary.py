@@ -1,0 +1,56 @@
+"""The one documented vocabulary: service kinds, families, body regions, sides.
+
+The terms and their meanings live in ``vocabulary.yaml`` beside this module; this
+module only loads them and offers validators so that models reject unknown names.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, BaseModel
+
+
+class ServiceKindInfo(BaseModel):
+    family: str
+    label: str
+    description: str
+
+
+class Vocabulary(BaseModel):
+    service_families: dict[str, str]
+    service_kinds: dict[str, ServiceKindInfo]
+    body_regions: dict[str, str]
+    sides: dict[str, str]
+
+    def family_of(self, service: str) -> str:
+        return self.service_kinds[service].family
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    text = resources.files("openimr").joinpath("vocabulary.yaml").read_text(encoding="utf-8")
+    vocab = Vocabulary.model_validate(yaml.safe_load(text))
+    for name, info in vocab.service_kinds.items():
+        if info.family not in vocab.service_families:
+            raise ValueError(f"vocabulary.yaml: service kind {name!r} has unknown family")
+    return vocab
+
+
+def _member_of(section: str) -> Any:
+    def check(value: str) -> str:
+        terms = getattr(vocabulary(), section)
+        if value not in terms:
+            raise ValueError(f"{value!r} is not a known {section[:-1].replace('_', ' ')}")
+        return value
+
+    return AfterValidator(check)
+
+
+ServiceKind = Annotated[str, _member_of("service_kinds")]
+ServiceFamily = Annotated[str, _member_of("service_families")]
+BodyRegion = Annotated[str, _member_of("body_regions")]
+Side = Annotated[str, _member_of("sides")]
