@@ -93,4 +93,5 @@ def _pdf_text(path: Path) -> str:
         raise UserError(f"not a readable PDF ({type(exc).__name__})", source=source) from None
     if not pages:
         raise UserError("the PDF has no pages", source=source)
-    return "\n".join(pages)
+    # A page break is not a paragraph break: a sentence often runs on to the next page.
+    return "\n".join(page.strip("\n") for page in pages)

@@ -1,0 +1,70 @@
+"""What a published Final Determination Letter becomes: a structured record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from openimr.model import Decision, Model, Patient, Reviewer
+
+
+class GuidelineCitation(Model):
+    """One "Decision based on ..." statement of a guideline line."""
+
+    basis: Literal["mtus", "non_mtus"]
+    text: str
+    pages: str | None = None
+
+
+class GuidelineLine(Model):
+    """The guideline a party relied on, as the letter states it."""
+
+    text: str
+    """The line as written, whitespace joined."""
+    summary: str
+    """Short form: MTUS citations joined by '; ', then 'Non-MTUS: ...'; 'none cited' if none."""
+    citations: list[GuidelineCitation] = Field(default_factory=list)
+    none_cited: bool = False
+    mtus_not_used: bool = False
+    """The party said it did not base its decision on the MTUS."""
+
+
+class LetterItem(Model):
+    """One disputed item and the reviewer's decision on it."""
+
+    number: int
+    """Position in the letter, from 1."""
+    request: str
+    decision: Decision | None
+    claims_administrator_guideline: GuidelineLine | None = None
+    reviewer_guideline: GuidelineLine | None = None
+    non_mtus_citations: list[str] = Field(default_factory=list)
+    rationale: str = ""
+    truncated: bool = False
+    truncation_reason: str | None = None
+
+
+class LetterHeader(Model):
+    case_number: str | None = None
+    claim_number: str | None = None
+    priority: str | None = None
+    date_assigned: dt.date | None = None
+    ur_denial_date: dt.date | None = None
+    date_of_injury: dt.date | None = None
+    application_received: dt.date | None = None
+    letter_date: dt.date | None = None
+    decision_date: dt.date | None = None
+
+
+class LetterRecord(Model):
+    source: str
+    layout: str
+    header: LetterHeader = Field(default_factory=LetterHeader)
+    reviewer: Reviewer | None = None
+    patient: Patient = Field(default_factory=Patient)
+    clinical_summary: str = ""
+    documents_reviewed: str = ""
+    items: list[LetterItem]
+    truncated: bool = False

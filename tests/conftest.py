@@ -1,0 +1,38 @@
+"""Shared test fixtures: the seed letters, their annotations, and PDFs made from text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
+
+
+def seed_paths() -> list[Path]:
+    return sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict:
+    return json.loads((SEEDS / "gold.json").read_text(encoding="utf-8"))["documents"]
+
+
+def text_to_pdf(text: str, path: Path, *, encrypt: str | None = None) -> Path:
+    """Typeset text line by line into a PDF, the way a letter is printed."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=letter, encrypt=encrypt, invariant=1)
+    height = letter[1]
+    y = height - 54
+    for line in text.split("\n"):
+        if y < 54:
+            pdf.showPage()
+            y = height - 54
+        pdf.setFont("Helvetica", 8.5)
+        pdf.drawString(40, y, line.rstrip())
+        y -= 11
+    pdf.save()
+    return path
