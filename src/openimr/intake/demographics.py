@@ -17,16 +17,12 @@ from functools import cache
 from pydantic import field_validator
 
 from openimr.intake.dates import date_pattern, parse_date
+from openimr.intake.numbers import number_rules
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact, Patient
 
 RULE_FILE = "demographics.yaml"
 SEXES = ("female", "male")
-
-
-class NumberWords(RuleModel):
-    units: dict[str, int]
-    tens: dict[str, int]
 
 
 class PronounRules(RuleModel):
@@ -43,7 +39,6 @@ class SexRules(RuleModel):
 
 
 class DemographicsRules(RuleModel):
-    number_words: NumberWords
     age: list[str]
     sex: SexRules
     date_of_injury: list[str]
@@ -68,7 +63,7 @@ class DemographicsRules(RuleModel):
 class _Compiled:
     def __init__(self, rules: DemographicsRules) -> None:
         self.rules = rules
-        words = rules.number_words
+        words = number_rules()
         tens = "|".join(sorted(words.tens, key=len, reverse=True))
         units = "|".join(sorted(words.units, key=len, reverse=True))
         first = "".join(sorted({w[0] for w in (*words.tens, *words.units)}))

@@ -1,0 +1,282 @@
+"""Request titles -> structured requests (rules in rules/requests.yaml and the lexicon).
+
+    parse_request("Acupuncture 1 x week x 4 months (16 visits) for the Lumbar Spine")
+    -> service acupuncture, 16 visits, 1/week for 4 months, lumbar
+
+Everything the rules could not read is kept in ``Request.unparsed``; a title that names
+no known service becomes kind ``unknown`` with the reason. Pure regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from pydantic import model_validator
+
+from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
+from openimr.intake.numbers import number_pattern, number_value
+from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
+from openimr.model import Drug, Frequency, Request
+from openimr.vocabulary import vocabulary
+
+RULE_FILE = "requests.yaml"
+UNITS = ("visits", "sessions", "units", "days", "hours")
+PHASES = ("post_operative", "trial", "purchase", "rental")
+
+
+class ContinuationRules(RuleModel):
+    additional: list[str]
+    initial: list[str]
+
+
+class RequestRules(RuleModel):
+    units: dict[str, list[str]]
+    quantity: list[str]
+    frequency: list[str]
+    duration: list[str]
+    weeks_per_month: int
+    continuation: ContinuationRules
+    phases: dict[str, list[str]]
+    filler: list[str]
+
+    @model_validator(mode="after")
+    def _known(self) -> RequestRules:
+        for unit in self.units:
+            if unit not in UNITS:
+                raise ValueError(f"unknown unit {unit!r}; expected one of {', '.join(UNITS)}")
+        for phase in self.phases:
+            if phase not in PHASES:
+                raise ValueError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
+        return self
+
+
+class _Compiled:
+    def __init__(self) -> None:
+        self.rules = r = load_rules(RULE_FILE, RequestRules)
+        num = number_pattern()
+        unit_words = [p for patterns in r.units.values() for p in patterns]
+        unit = "(?:" + "|".join(unit_words) + ")"
+
+        def expand(p: str) -> re.Pattern[str]:
+            return compile_pattern(p.replace("{NUM}", num).replace("{UNIT}", unit), RULE_FILE)
+
+        self.quantity = [expand(p) for p in r.quantity]
+        self.frequency = [expand(p) for p in r.frequency]
+        self.duration = [expand(p) for p in r.duration]
+        self.unit_words = [
+            (name, compile_pattern("^(?:" + "|".join(ps) + ")$", RULE_FILE))
+            for name, ps in r.units.items()
+        ]
+        self.additional = compile_pattern(whole_words(r.continuation.additional), RULE_FILE)
+        self.initial = compile_pattern(whole_words(r.continuation.initial), RULE_FILE)
+        self.phases = [
+            (phase, compile_pattern(whole_words(ps), RULE_FILE)) for phase, ps in r.phases.items()
+        ]
+        self.filler = {w.lower() for w in r.filler}
+
+
+@cache
+def _compiled() -> _Compiled:
+    return _Compiled()
+
+
+def _unit_of(word: str, c: _Compiled) -> str | None:
+    for name, regex in c.unit_words:
+        if regex.match(word):
+            return name
+    return None
+
+
+def _time_unit(word: str | None) -> str | None:
+    """weeks/wk/weekly -> week; months/mo -> month; days/daily -> day."""
+    if not word:
+        return None
+    return {"w": "week", "m": "month", "d": "day"}.get(word[0].lower())
+
+
+class _Reader:
+    """Reads one title, remembering which characters a rule has explained."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.covered = [False] * len(text)
+
+    def cover(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.covered[i] = True
+
+    def leftovers(self, filler: set[str]) -> list[str]:
+        fragments: list[str] = []
+        current: list[str] = []
+        for m in re.finditer(r"[^\s,;()\[\]]+", self.text):
+            word = m.group().strip(".:-")
+            explained = any(self.covered[m.start() : m.end()])
+            if not word or explained or word.lower() in filler or not re.search(r"\w", word):
+                if current:
+                    fragments.append(" ".join(current))
+                    current = []
+                continue
+            current.append(m.group())
+        if current:
+            fragments.append(" ".join(current))
+        return fragments
+
+
+def _frequency(reader: _Reader, c: _Compiled) -> Frequency | None:
+    times = per = dur = dunit = None
+    for regex in c.frequency:
+        if m := regex.search(reader.text):
+            g = m.groupdict()
+            word = (g.get("times") or "").lower()
+            times = {"once": 1, "twice": 2}.get(word) or number_value(word)
+            per = _time_unit(g.get("per"))
+            dur = number_value(g["dur"]) if g.get("dur") else None
+            if dur is not None and per is None:
+                per, dunit = "week", "week"  # "2x4": the shorthand means per week for N weeks
+            reader.cover(*m.span())
+            break
+    if dur is None:
+        for regex in c.duration:
+            m = regex.search(reader.text)
+            if m and not any(reader.covered[m.start("dur") : m.end("dur")]):
+                dur, dunit = number_value(m["dur"]), _time_unit(m["dunit"])
+                reader.cover(*m.span())
+                break
+    if times is None and dur is None:
+        return None
+    return Frequency(times=times, per=per, duration=dur, duration_unit=dunit)
+
+
+def _count_from_frequency(freq: Frequency, weeks_per_month: int) -> int | None:
+    if freq.times is None or freq.duration is None or freq.per is None:
+        return None
+    per_unit = {
+        ("week", "week"): 1,
+        ("week", "month"): weeks_per_month,
+        ("month", "month"): 1,
+        ("day", "day"): 1,
+        ("day", "week"): 7,
+    }.get((freq.per, freq.duration_unit or freq.per))
+    return None if per_unit is None else freq.times * freq.duration * per_unit
+
+
+def _drug(reader: _Reader, name: Hit) -> Drug:
+    lx = lexicon()
+    text = reader.text
+    reader.cover(name.start, name.end)
+    after = text[name.end :]
+    strength = form = dosing = None
+    count = None
+    if m := lx.strength.search(after):
+        strength = re.sub(r"\s+", "", m.group())
+        reader.cover(name.end + m.start(), name.end + m.end())
+    if m := lx.forms.search(after):
+        form = m.group().lower()
+        reader.cover(name.end + m.start(), name.end + m.end())
+    for regex in lx.count:
+        if m := regex.search(after):
+            count = int(m["n"])
+            reader.cover(name.end + m.start(), name.end + m.end())
+            break
+    parts: list[tuple[int, int]] = []
+    for regex, _per_day in lx.dosing:
+        for m in regex.finditer(after):
+            if not any(s < m.end() and m.start() < e for s, e in parts):
+                parts.append(m.span())
+    if parts:
+        parts.sort()
+        dosing = " ".join(after[s:e] for s, e in parts)
+        for s, e in parts:
+            reader.cover(name.end + s, name.end + e)
+    return Drug(name=name.text, strength=strength, form=form, count=count, dosing=dosing)
+
+
+def parse_request(text: str, claims_administrator_guideline: str | None = None) -> Request:
+    """Read one request title. Never raises on odd text: what is not read is reported."""
+    c = _compiled()
+    lx = lexicon()
+    title = re.sub(r"\s+", " ", text).strip()
+    reader = _Reader(title)
+    fields: dict = {"text": text, "claims_administrator_guideline": claims_administrator_guideline}
+
+    # Service: the first service rule that matches, else a drug name, else unknown.
+    service = lx.first_service(title)
+    drugs = lx.find_drugs(title)
+    if service and drugs and service.value == "other_equipment" and drugs[0].start <= service.start:
+        service = None  # "Flector patch": a drug named first, not a piece of equipment
+    if service:
+        fields["service"] = service.value
+        reader.cover(service.start, service.end)
+    elif drugs:
+        fields["service"] = lx.drug_info(drugs[0].value).kind
+    else:
+        fields["service"] = "unknown"
+        fields["service_reason"] = (
+            "no known service named in the title (service words: "
+            "src/openimr/intake/rules/services.yaml, drugs: rules/drugs.yaml)"
+        )
+    if drugs and vocabulary().family_of(fields["service"]) == "medications":
+        fields["drug"] = _drug(reader, drugs[0])
+
+    # Frequency first: "1 x week x 4 months" must not be read as a quantity.
+    freq = _frequency(reader, c)
+    if freq:
+        fields["frequency"] = freq
+
+    medication = vocabulary().family_of(fields["service"]) == "medications"
+    for regex in [] if medication else c.quantity:
+        for m in regex.finditer(title):
+            if any(reader.covered[m.start("n") : m.end("n")]):
+                continue  # the number was read as part of a frequency or drug
+            value = number_value(m["n"])
+            if value is None or value == 0:
+                continue
+            unit = _unit_of(m["unit"], c) if m.groupdict().get("unit") else None
+            if unit is None:
+                unit = (
+                    "visits"
+                    if vocabulary().family_of(fields["service"]) == ("physical_medicine")
+                    else "units"
+                )
+            fields["quantity"], fields["unit"] = value, unit
+            reader.cover(*m.span())
+            break
+        if "quantity" in fields:
+            break
+    if "quantity" not in fields and freq:
+        count = _count_from_frequency(freq, c.rules.weeks_per_month)
+        family = vocabulary().family_of(fields["service"])
+        if count is not None and family in {"physical_medicine", "referrals"}:
+            fields["quantity"], fields["unit"] = count, "visits"
+
+    if m := c.additional.search(title):
+        fields["continuation"] = True
+        reader.cover(*m.span())
+    elif m := c.initial.search(title):
+        fields["continuation"] = False
+        reader.cover(*m.span())
+    for phase, regex in c.phases:
+        if m := regex.search(title):
+            fields["phase"] = phase
+            reader.cover(*m.span())
+            break
+
+    regions: list[str] = []
+    for hit in lx.find_regions(title):
+        regions.append(hit.value)
+        reader.cover(hit.start, hit.end)
+    levels: list[str] = []
+    for hit, region in lx.find_levels(title):
+        levels.append(hit.value)
+        regions.append(region)
+        reader.cover(hit.start, hit.end)
+    sides = []
+    for hit in lx.find_sides(title):
+        sides.append(hit.value)
+        reader.cover(hit.start, hit.end)
+    fields["body_regions"] = unique(regions)
+    fields["sides"] = unique(sides)
+    fields["spinal_levels"] = unique(levels)
+    fields["unparsed"] = reader.leftovers(c.filler)
+    return Request(**fields)

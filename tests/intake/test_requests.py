@@ -1,0 +1,169 @@
+"""Request titles: one title, the fields it states. Seeds, the issue's forms, and others."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openimr.intake.requests import parse_request
+
+SEED_SERVICE = {
+    "massage": "massage",
+    "physical_therapy": "physical_therapy",
+    "acupuncture": "acupuncture",
+    "epidural_steroid_injection": "epidural_steroid_injection",
+    "surgical_consultation": "surgical_consultation",
+}
+
+
+def test_seed_items_match_gold(seed_gold) -> None:
+    """All ten seed items: service, visit count and (title-stated) body regions."""
+    checked = 0
+    for doc in seed_gold.values():
+        for item in doc["items"]:
+            req = parse_request(item["request"])
+            assert req.service == SEED_SERVICE[item["service"]], item["request"]
+            assert req.quantity == item.get("visits"), item["request"]
+            if req.body_regions:  # 001 and 003 name no region: filled from the summary
+                assert req.body_regions == item["body_regions"], item["request"]
+            assert req.unparsed == [], (item["request"], req.unparsed)
+            checked += 1
+    assert checked == 10
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "Chiropractic 2x4 lumbar",
+            dict(service="chiropractic", quantity=8, body_regions=["lumbar"]),
+        ),
+        (
+            "8 additional PT sessions right shoulder",
+            dict(
+                service="physical_therapy",
+                quantity=8,
+                unit="sessions",
+                continuation=True,
+                body_regions=["shoulder"],
+                sides=["right"],
+            ),
+        ),
+        ("TENS unit purchase", dict(service="tens", phase="purchase")),
+        ("MRI lumbar spine w/o contrast", dict(service="mri", body_regions=["lumbar"])),
+        (
+            "L4-5, L5-S1 TFESI",
+            dict(
+                service="epidural_steroid_injection",
+                spinal_levels=["L4-L5", "L5-S1"],
+                body_regions=["lumbar"],
+            ),
+        ),
+        (
+            "Home health aide 6 hrs/day x 7 days/week",
+            dict(service="home_health", quantity=6, unit="hours"),
+        ),
+        (
+            "Functional restoration program x 160 hours",
+            dict(service="functional_restoration_program", quantity=160, unit="hours"),
+        ),
+        (
+            "Post-op PT 12 visits left knee",
+            dict(
+                service="physical_therapy",
+                quantity=12,
+                unit="visits",
+                phase="post_operative",
+                body_regions=["knee"],
+                sides=["left"],
+            ),
+        ),
+        ("Physical therapy twelve sessions", dict(quantity=12, unit="sessions")),
+        ("Initial trial of acupuncture x 6", dict(service="acupuncture", continuation=False)),
+        ("Continued chiropractic care", dict(service="chiropractic", continuation=True)),
+        ("Cervical ESI C5-6", dict(spinal_levels=["C5-C6"], body_regions=["cervical"])),
+        ("EMG/NCV bilateral upper extremities", dict(service="emg_ncv", sides=["bilateral"])),
+        ("Orthopedic surgeon consultation", dict(service="surgical_consultation")),
+        ("Pain management consultation", dict(service="specialist_referral")),
+        ("Physiotherapy for the neck x 8", dict(service="physical_therapy", quantity=8)),
+    ],
+)
+def test_title_forms(title: str, expected: dict) -> None:
+    req = parse_request(title)
+    for key, value in expected.items():
+        assert getattr(req, key) == value, (title, key, getattr(req, key))
+
+
+@pytest.mark.parametrize(
+    ("title", "times", "per", "duration", "unit", "quantity"),
+    [
+        ("Acupuncture 1 x week x 4 months", 1, "week", 4, "month", 16),
+        ("Chiropractic 2x4", 2, "week", 4, "week", 8),
+        ("PT 3x/wk x 4 wks", 3, "week", 4, "week", 12),
+        ("Physical therapy 2 times per week for 6 weeks", 2, "week", 6, "week", 12),
+        ("twice weekly chiropractic for six weeks", 2, "week", 6, "week", 12),
+        ("Massage once a week for 4 weeks", 1, "week", 4, "week", 4),
+        ("Aquatic therapy 3 x 4", 3, "week", 4, "week", 12),
+    ],
+)
+def test_frequency(title, times, per, duration, unit, quantity) -> None:
+    req = parse_request(title)
+    assert req.frequency is not None
+    assert (req.frequency.times, req.frequency.per) == (times, per)
+    assert (req.frequency.duration, req.frequency.duration_unit) == (duration, unit)
+    assert req.quantity == quantity
+
+
+@pytest.mark.parametrize(
+    ("title", "service", "name", "strength", "form", "count"),
+    [
+        ("Norco 10/325 #120", "opioid", "Norco", "10/325", None, 120),
+        ("Lidoderm 5% patch #30", "lidocaine_patch", "Lidoderm", "5%", "patch", 30),
+        ("Cyclobenzaprine 7.5mg #60", "muscle_relaxant", "Cyclobenzaprine", "7.5mg", None, 60),
+        ("Omeprazole 20 mg capsules qty 30", "proton_pump_inhibitor", "Omeprazole", "20mg",
+         "capsules", 30),
+        ("Gabapentin 600mg tablets, 90 tablets", "gabapentinoid", "Gabapentin", "600mg",
+         "tablets", 90),
+    ],
+)  # fmt: skip
+def test_drugs(title, service, name, strength, form, count) -> None:
+    req = parse_request(title)
+    assert req.service == service
+    assert req.drug is not None
+    assert (req.drug.name, req.drug.strength, req.drug.form, req.drug.count) == (
+        name,
+        strength,
+        form,
+        count,
+    )
+
+
+def test_dosing_kept() -> None:
+    req = parse_request("Tramadol 50mg 1 tab q6h prn #120")
+    assert req.drug is not None and req.drug.dosing == "1 tab q6h prn"
+
+
+def test_unknown_service_is_kept_with_reason() -> None:
+    req = parse_request("Zumba lessons for the soul")
+    assert req.service == "unknown"
+    assert req.service_reason
+    assert req.unparsed == ["Zumba lessons", "soul"]
+
+
+def test_unparsed_parts_are_reported() -> None:
+    req = parse_request("Acupuncture 6 sessions with moxibustion")
+    assert req.service == "acupuncture"
+    assert req.unparsed == ["moxibustion"]
+
+
+def test_claims_administrator_guideline_is_kept() -> None:
+    req = parse_request("Massage x4", "MTUS Massage Therapy")
+    assert req.claims_administrator_guideline == "MTUS Massage Therapy"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_never_crashes(title: str) -> None:
+    req = parse_request(title)
+    assert req.text == title
