@@ -14,6 +14,10 @@ from openimr.errors import UserError
 # name -> "module:attribute" of a click command; each part of the package adds its own line.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("openimr.corpus.commands:parse", "Read published Final Determination Letters."),
+    "guidelines": (
+        "openimr.guidelines.commands:guidelines",
+        "List, show and check the guideline pack.",
+    ),
 }
 
 

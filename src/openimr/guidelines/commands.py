@@ -1,0 +1,183 @@
+"""`openimr guidelines list | show RULE | check`: read the pack as a person would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from openimr.guidelines.editions import in_force
+from openimr.guidelines.golden import run_all
+from openimr.guidelines.hierarchy import DESCRIPTIONS
+from openimr.guidelines.loader import Pack, PackError, load_pack
+from openimr.guidelines.schema import Limit, Node, Rule
+from openimr.model import Verification
+
+VERIFICATION_WORDS = {
+    Verification.VERIFIED: "checked against the cited source",
+    Verification.COMMONLY_CITED: "as IMR letters routinely cite it; not checked against the text",
+    Verification.UNCERTAIN: "uncertain; treat as a hypothesis",
+}
+MEASURE_WORDS = {
+    "quantity": "number requested",
+    "per_week": "times per week",
+    "weeks": "weeks of treatment",
+    "total_with_prior": "prior sessions plus those requested",
+    "levels": "spinal levels",
+}
+
+pack_option = click.option(
+    "--pack",
+    "pack_path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A pack folder to read instead of the bundled MTUS pack.",
+)
+
+
+@click.group()
+def guidelines() -> None:
+    """List, show and check the guideline pack."""
+
+
+@guidelines.command("list")
+@pack_option
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="Only rules in force then.")
+def list_rules(pack_path: Path | None, on: dt.datetime | None) -> None:
+    """One line per rule: id, dates, level, flag, title."""
+    pack = load_pack(pack_path)
+    rules = in_force(pack.rules, on.date()) if on else pack.rules
+    for rule in rules:
+        ends = rule.effective.to or "open"
+        click.echo(
+            f"{rule.id:<48} {rule.effective.from_}..{ends!s:<10} "
+            f"{rule.citation.hierarchy_level.value:<9} [{rule.citation.verification.value}] "
+            f"{rule.title}"
+        )
+    click.echo(f"{len(rules)} rule(s) in pack {pack.info.name} {pack.info.version}")
+
+
+@guidelines.command("show")
+@pack_option
+@click.argument("rule_id")
+def show(pack_path: Path | None, rule_id: str) -> None:
+    """One rule: its citation, dates, limits, criteria and exceptions in plain language."""
+    pack = load_pack(pack_path)
+    click.echo("\n".join(describe(pack.rule(rule_id))))
+
+
+@guidelines.command("check")
+@pack_option
+def check(pack_path: Path | None) -> None:
+    """Validate the pack and run every golden case."""
+    try:
+        pack = load_pack(pack_path)
+    except PackError as exc:
+        for problem in exc.problems:
+            click.echo(f"FAIL {problem}")
+        raise SystemExit(1) from None
+    failures = run_all(pack)
+    for failure in failures:
+        click.echo(f"FAIL {failure}")
+    summary = _summary(pack)
+    if failures:
+        click.echo(f"{summary}: {len(failures)} golden-case failure(s)")
+        raise SystemExit(1)
+    click.echo(f"ok: {summary}")
+
+
+def _summary(pack: Pack) -> str:
+    return (
+        f"pack {pack.info.name} {pack.info.version}: {len(pack.rules)} rules, "
+        f"{len(pack.predicates)} predicates, {len(pack.cases)} golden cases"
+    )
+
+
+def describe(rule: Rule) -> list[str]:
+    c = rule.citation
+    regions = ", ".join(rule.applies_to.body_regions) or "any"
+    phases = ", ".join(rule.applies_to.phases) or "any"
+    lines = [
+        f"{rule.id}: {rule.title}",
+        f"  File: {rule.source} (topic {rule.topic})",
+        f"  In force: {rule.effective.from_} to {rule.effective.to or 'today (no end date)'}",
+        f"  Applies to: {', '.join(rule.applies_to.services) or 'any service'}; "
+        f"body regions: {regions}; phases: {phases}",
+    ]
+    if rule.applies_to.conditions:
+        lines.append(f"  Conditions: {', '.join(rule.applies_to.conditions)}")
+    if rule.applies_to.drugs:
+        lines.append(f"  Drugs named: {', '.join(rule.applies_to.drugs)}")
+    lines += [
+        "Citation:",
+        f"  {c.regulation}; {c.guideline}, {c.edition}",
+        f"  Section: {c.section}",
+        f"  Pages: {c.pages or c.pages_note}",
+        f"  Level in the search sequence: {DESCRIPTIONS[c.hierarchy_level]}",
+        f"  Verification: {c.verification.value} ({VERIFICATION_WORDS[c.verification]})",
+    ]
+    if c.url:
+        lines.append(f"  Source: {c.url}")
+    lines += ["What the guideline says (our words):", f"  {rule.statement}"]
+    lines.append(f"  Recommendation: {rule.recommendation.replace('_', ' ')}")
+    if rule.limits:
+        lines.append("Limits:")
+        for limit in rule.limits:
+            lines += _limit_lines(limit)
+    if rule.criteria:
+        lines.append("Criteria:")
+        lines += _node_lines(rule.criteria, "  ")
+    if rule.exceptions:
+        lines.append("Exceptions:")
+        for exception in rule.exceptions:
+            lines.append(f"  - {exception.text} (sets aside: {', '.join(exception.lifts)})")
+            lines += _node_lines(exception.when, "      ")
+    if rule.not_modelled:
+        lines.append("Not modelled (left to the physician reviewer):")
+        lines += [f"  - {item}" for item in rule.not_modelled]
+    if rule.notes:
+        lines.append("Notes:")
+        lines += [f"  - {note}" for note in rule.notes]
+    return lines
+
+
+def _bounds(low: float | None, high: float | None, unit: str) -> str:
+    def num(x: float) -> str:
+        return f"{x:g}"
+
+    if low is not None and high is not None:
+        return f"{num(low)} to {num(high)} {unit}"
+    if high is not None:
+        return f"at most {num(high)} {unit}"
+    return f"at least {num(low or 0)} {unit}"
+
+
+def _limit_lines(limit: Limit) -> list[str]:
+    measured = MEASURE_WORDS[limit.of] if limit.of else f"fact {limit.predicate}"
+    lines = [f"  - [{limit.id}] {limit.text}"]
+    lines.append(f"      {_bounds(limit.min, limit.max, limit.unit)} ({measured})")
+    if limit.when is not None:
+        lines.append("      applies when:")
+        lines += _node_lines(limit.when, "        ")
+    lines.append(f"      if not documented: {limit.gap}")
+    return lines
+
+
+def _node_lines(node: Node, indent: str) -> list[str]:
+    if node.predicate is not None:
+        return [
+            f"{indent}- [{node.id}] {node.text}",
+            f"{indent}    if not documented: {node.gap}",
+        ]
+    if node.all is not None:
+        head = "ALL of:"
+    elif node.any is not None:
+        head = "ANY of:"
+    else:
+        head = f"AT LEAST {node.at_least} of:"
+    label = f"[{node.id}] {node.text} — " if node.id else ""
+    lines = [f"{indent}{label}{head}"]
+    for child in node.children:
+        lines += _node_lines(child, indent + "  ")
+    return lines

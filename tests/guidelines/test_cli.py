@@ -1,0 +1,85 @@
+"""`openimr guidelines list | show | check` through the real command line group."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from openimr.cli import cli
+
+from .conftest import TinyPack
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["guidelines", *args])
+
+
+def test_check_passes_on_the_bundled_pack() -> None:
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: pack mtus")
+
+
+def test_list_prints_one_line_per_rule_sorted() -> None:
+    result = run("list")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()[:-1]
+    ids = [line.split()[0] for line in lines]
+    assert ids == sorted(ids)
+    assert "acupuncture.amtg_2009" in ids
+
+
+def test_list_by_date_shows_the_edition_in_force() -> None:
+    result = run("list", "--date", "2018-01-02")
+    ids = [line.split()[0] for line in result.output.splitlines()[:-1]]
+    assert "acupuncture.acoem_2017" in ids
+    assert "acupuncture.amtg_2009" not in ids
+
+
+def test_show_acupuncture_in_plain_language() -> None:
+    result = run("show", "acupuncture.amtg_2009")
+    assert result.exit_code == 0
+    text = result.output
+    assert "8 CCR 9792.24.1" in text
+    assert "Acupuncture Medical Treatment Guidelines" in text
+    assert "Verification: V" in text
+    assert "In force: 2009-07-18 to 2017-11-30" in text
+    assert "Limits:" in text and "at most 6 treatments" in text
+    assert "Criteria:" in text and "Pain medication is reduced or not tolerated." in text
+    assert "Exceptions:" in text and "functional improvement" in text
+    assert "if not documented:" in text
+
+
+def test_show_unknown_rule_is_a_user_error() -> None:
+    result = run("show", "no.such.rule")
+    assert result.exit_code != 0
+    assert "no rule 'no.such.rule'" in str(result.exception)
+
+
+def test_check_reports_every_problem_of_a_bad_pack(tiny: TinyPack) -> None:
+    del tiny.rule["citation"]
+    tiny.rule["visits_max"] = 6
+    result = run("check", "--pack", str(tiny.write()))
+    assert result.exit_code == 1
+    assert "FAIL topics/massage.yaml: rule massage.test: citation: Field required" in result.output
+    assert "visits_max: unknown key" in result.output
+
+
+def test_check_reports_a_failing_golden_case(tiny: TinyPack) -> None:
+    tiny.cases = [
+        {
+            "id": "c1",
+            "description": "d",
+            "date": "2014-01-01",
+            "request": {
+                "text": "Massage x6",
+                "service": "massage",
+                "quantity": 6,
+                "phase": "initial_trial",
+            },
+            "facts": {"functional_improvement_documented": True},
+            "expect": {"rule": "massage.test", "verdict": "not_met"},
+        }
+    ]
+    result = run("check", "--pack", str(tiny.write()))
+    assert result.exit_code == 1
+    assert "case c1: verdict met, expected not_met" in result.output

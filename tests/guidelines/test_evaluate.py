@@ -1,0 +1,85 @@
+"""Three-valued criteria: met / not met / not documented, combined by all, any, at least N."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openimr.guidelines.editions import select_rule
+from openimr.guidelines.evaluate import combine_all, combine_at_least, evaluate
+from openimr.guidelines.loader import load_pack
+from openimr.model import Assertion, CriterionStatus, Evidence, Fact, Request
+
+MET, NOT_MET, GAP = CriterionStatus.MET, CriterionStatus.NOT_MET, CriterionStatus.NOT_DOCUMENTED
+PACK = load_pack()
+
+
+def test_all_is_not_met_when_any_part_is_not_met() -> None:
+    assert combine_all([MET, GAP, NOT_MET]) is NOT_MET
+    assert combine_all([MET, GAP]) is GAP
+    assert combine_all([MET, MET]) is MET
+
+
+def test_at_least_counts_what_could_still_be_met() -> None:
+    assert combine_at_least(2, [MET, MET, NOT_MET]) is MET
+    assert combine_at_least(2, [MET, GAP, NOT_MET]) is GAP
+    assert combine_at_least(2, [MET, NOT_MET, NOT_MET]) is NOT_MET
+    assert combine_at_least(1, [GAP, NOT_MET]) is GAP
+
+
+def test_fact_objects_carry_their_evidence_onto_the_criterion() -> None:
+    rule = PACK.rule("acupuncture.amtg_2009")
+    request = Request(
+        text="Acupuncture x6", service="acupuncture", quantity=6, phase="initial_trial"
+    )
+    words = Evidence(text="continues home exercise and PT", start=10, end=40)
+    facts = {"active_therapy_concurrent": Fact(kind="active_therapy", value=True, evidence=[words])}
+    result = evaluate(rule, request, facts)
+    adjunct = next(c for c in result.criteria if c.id == "adjunct_to_rehabilitation")
+    assert adjunct.status is MET
+    assert adjunct.evidence == [words]
+
+
+def test_negated_and_uncertain_facts() -> None:
+    rule = PACK.rule("acupuncture.amtg_2009")
+    request = Request(
+        text="Acupuncture x6", service="acupuncture", quantity=6, phase="initial_trial"
+    )
+    negated = {"active_therapy_concurrent": Fact(kind="x", assertion=Assertion.NEGATED)}
+    uncertain = {"active_therapy_concurrent": Fact(kind="x", assertion=Assertion.UNCERTAIN)}
+    status = {c.id: c.status for c in evaluate(rule, request, negated).criteria}
+    assert status["adjunct_to_rehabilitation"] is NOT_MET
+    status = {c.id: c.status for c in evaluate(rule, request, uncertain).criteria}
+    assert status["adjunct_to_rehabilitation"] is GAP
+
+
+def test_gaps_say_what_to_document() -> None:
+    rule = PACK.rule("acupuncture.amtg_2009")
+    request = Request(
+        text="Acupuncture x6", service="acupuncture", quantity=6, phase="initial_trial"
+    )
+    result = evaluate(rule, request, {})
+    assert result.status is GAP
+    assert "Document the concurrent physical rehabilitation or exercise program." in result.gaps
+
+
+def test_evaluation_is_deterministic() -> None:
+    rule = PACK.rule("acupuncture.amtg_2009")
+    request = Request(
+        text="Acupuncture x8", service="acupuncture", quantity=8, phase="continuation"
+    )
+    facts = {"prior_sessions_same_modality": 6, "functional_improvement_documented": True}
+    assert evaluate(rule, request, facts) == evaluate(rule, request, facts)
+
+
+def test_edition_by_date() -> None:
+    request = Request(text="Acupuncture x6", service="acupuncture", body_regions=["lumbar"])
+    assert select_rule(PACK.rules, request, dt.date(2017, 11, 30)).id == "acupuncture.amtg_2009"
+    assert select_rule(PACK.rules, request, dt.date(2017, 12, 1)).id == "acupuncture.acoem_2017"
+
+
+def test_catch_all_routes_to_physician_and_says_why() -> None:
+    request = Request(text="Shockwave", service="unknown")
+    rule = select_rule(PACK.rules, request, dt.date(2014, 1, 1))
+    result = evaluate(rule, request, {})
+    assert result.decided_by == "physician_judgement_required"
+    assert "physician reviewer decides" in result.reason

@@ -1,0 +1,53 @@
+"""Every golden case of the bundled pack: facts + request -> the verdicts the guideline gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.guidelines.golden import run_case
+from openimr.guidelines.loader import load_pack
+
+PACK = load_pack()
+
+
+@pytest.mark.parametrize("case", PACK.cases, ids=lambda c: f"{c.source}:{c.id}")
+def test_golden_case(case) -> None:
+    _, problems = run_case(PACK, case)
+    assert problems == []
+
+
+def test_every_rule_has_two_golden_cases() -> None:
+    counts = {rule.id: 0 for rule in PACK.rules}
+    for case in PACK.cases:
+        counts[case.expect.rule] += 1
+    assert {rule: n for rule, n in counts.items() if n < 2} == {}
+
+
+def test_every_rule_is_met_once_and_not_met_once() -> None:
+    """Each rule has a case meeting the guideline and one that does not (catch-all aside)."""
+    verdicts: dict[str, set[str]] = {rule.id: set() for rule in PACK.rules if not rule.catch_all}
+    for case in PACK.cases:
+        if case.expect.rule in verdicts:
+            verdicts[case.expect.rule].add(case.expect.verdict.value)
+    lacking = {
+        rule: sorted(seen)
+        for rule, seen in verdicts.items()
+        if ("met" not in seen and PACK.rule(rule).recommendation != "not_recommended")
+        or not seen - {"met"}
+    }
+    assert lacking == {}
+
+
+def test_every_rule_is_cited_dated_and_flagged() -> None:
+    for rule in PACK.rules:
+        citation = rule.citation
+        assert citation.pages or citation.pages_note, rule.id
+        assert citation.verification and citation.hierarchy_level, rule.id
+        assert rule.effective.from_, rule.id
+
+
+def test_golden_cases_sit_beside_their_rules() -> None:
+    for case in PACK.cases:
+        assert (
+            case.source.removesuffix(".cases.yaml") + ".yaml" == PACK.rule(case.expect.rule).source
+        )

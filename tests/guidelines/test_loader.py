@@ -1,0 +1,200 @@
+"""The loader refuses what it cannot trust, and says which file and which rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.errors import UserError
+from openimr.guidelines.loader import PackError, load_pack
+
+from .conftest import TinyPack
+
+
+def rejection(tiny: TinyPack) -> str:
+    with pytest.raises(PackError) as caught:
+        load_pack(tiny.write())
+    assert isinstance(caught.value, UserError)
+    return "\n".join(caught.value.problems)
+
+
+def test_tiny_pack_loads(tiny: TinyPack) -> None:
+    pack = load_pack(tiny.write())
+    assert [r.id for r in pack.rules] == ["catch_all.test", "massage.test"]
+    assert pack.rule("massage.test").source == "topics/massage.yaml"
+    assert pack.rule("massage.test").topic == "massage"
+
+
+def test_rule_without_citation(tiny: TinyPack) -> None:
+    del tiny.rule["citation"]
+    message = rejection(tiny)
+    assert "topics/massage.yaml: rule massage.test: citation: Field required" in message
+
+
+def test_citation_without_pages_or_reason(tiny: TinyPack) -> None:
+    del tiny.rule["citation"]["pages"]
+    assert "citation needs pages, or pages_note" in rejection(tiny)
+
+
+def test_citation_without_verification_flag(tiny: TinyPack) -> None:
+    del tiny.rule["citation"]["verification"]
+    assert "rule massage.test: citation.verification: Field required" in rejection(tiny)
+
+
+def test_malformed_date(tiny: TinyPack) -> None:
+    tiny.rule["effective"]["from"] = "2009-13-45"
+    message = rejection(tiny)
+    assert "topics/massage.yaml: rule massage.test: effective.from" in message
+    assert "not a valid ISO date" in message
+
+
+def test_date_that_is_not_text(tiny: TinyPack) -> None:
+    tiny.rule["effective"]["to"] = 20160728
+    assert "not an ISO date" in rejection(tiny)
+
+
+def test_end_before_start(tiny: TinyPack) -> None:
+    tiny.rule["effective"]["to"] = "2008-01-01"
+    assert "is before 'from'" in rejection(tiny)
+
+
+def test_overlapping_editions_of_one_topic(tiny: TinyPack) -> None:
+    later = {**tiny.rule, "id": "massage.later", "effective": {"from": "2016-01-01"}}
+    tiny.extra_rules.append(later)
+    message = rejection(tiny)
+    assert "topics/massage.yaml: rule massage.test: effective dates overlap" in message
+    assert "rule massage.later" in message
+
+
+def test_consecutive_editions_are_accepted(tiny: TinyPack) -> None:
+    later = {**tiny.rule, "id": "massage.later", "effective": {"from": "2016-07-29"}}
+    tiny.extra_rules.append(later)
+    assert len(load_pack(tiny.write()).rules) == 3
+
+
+def test_unknown_key_in_rule(tiny: TinyPack) -> None:
+    tiny.rule["visits_max"] = 6
+    assert "rule massage.test: visits_max: unknown key" in rejection(tiny)
+
+
+def test_unknown_key_nested_in_criteria(tiny: TinyPack) -> None:
+    tiny.rule["criteria"]["weight"] = 2
+    assert "rule massage.test: criteria.weight: unknown key" in rejection(tiny)
+
+
+def test_unknown_top_level_key_in_file(tiny: TinyPack) -> None:
+    tiny.rule["topic"] = "other"
+    assert "unknown key" in rejection(tiny)
+
+
+def test_unknown_predicate(tiny: TinyPack) -> None:
+    tiny.rule["criteria"]["predicate"] = "feels_better"
+    message = rejection(tiny)
+    assert "rule massage.test: criterion 'improvement' names unknown predicate" in message
+
+
+def test_wrong_comparison_for_predicate_type(tiny: TinyPack) -> None:
+    tiny.rule["criteria"]["min"] = 3
+    assert "the wrong way" in rejection(tiny)
+
+
+def test_choice_value_outside_vocabulary(tiny: TinyPack) -> None:
+    tiny.rule["criteria"] = {
+        "id": "dx",
+        "predicate": "diagnoses",
+        "one_of": ["gout"],
+        "text": "Dx.",
+        "gap": "Dx?",
+    }
+    assert "['gout'] not values of 'diagnoses'" in rejection(tiny)
+
+
+def test_unknown_service_kind(tiny: TinyPack) -> None:
+    tiny.rule["applies_to"]["services"] = ["reiki"]
+    assert "'reiki' is not a known service kind" in rejection(tiny)
+
+
+def test_leaf_without_gap_words(tiny: TinyPack) -> None:
+    del tiny.rule["criteria"]["gap"]
+    assert "needs id, text and gap" in rejection(tiny)
+
+
+def test_exception_lifting_unknown_limit(tiny: TinyPack) -> None:
+    tiny.rule["exceptions"] = [
+        {
+            "id": "more",
+            "text": "More with improvement.",
+            "gap": "Improvement?",
+            "when": tiny.rule["criteria"],
+            "lifts": ["visit_cap"],
+        }
+    ]
+    assert "exception 'more' lifts unknown ['visit_cap']" in rejection(tiny)
+
+
+def test_duplicate_rule_id(tiny: TinyPack) -> None:
+    tiny.extra_rules.append({**tiny.rule, "applies_to": {"services": ["acupuncture"]}})
+    assert "id already used" in rejection(tiny)
+
+
+def test_invalid_yaml_names_the_file(tiny: TinyPack) -> None:
+    root = tiny.write()
+    (root / "topics" / "massage.yaml").write_text("topic: massage\nrules: [\n", encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        load_pack(root)
+    assert "topics/massage.yaml: not valid YAML" in str(caught.value)
+
+
+def test_pack_without_catch_all(tiny: TinyPack) -> None:
+    root = tiny.write()
+    (root / "catch_all.yaml").unlink()
+    with pytest.raises(PackError, match="no catch-all rule"):
+        load_pack(root)
+
+
+def test_case_expecting_unknown_rule(tiny: TinyPack) -> None:
+    tiny.cases = [
+        {
+            "id": "c1",
+            "description": "d",
+            "date": "2014-01-01",
+            "request": {"text": "Massage x6", "service": "massage"},
+            "expect": {"rule": "massage.nope", "verdict": "met"},
+        }
+    ]
+    assert "case c1: expects unknown rule 'massage.nope'" in rejection(tiny)
+
+
+def test_case_with_unknown_fact(tiny: TinyPack) -> None:
+    tiny.cases = [
+        {
+            "id": "c1",
+            "description": "d",
+            "date": "2014-01-01",
+            "request": {"text": "Massage x6", "service": "massage"},
+            "facts": {"happy": True},
+            "expect": {"rule": "massage.test", "verdict": "met"},
+        }
+    ]
+    assert "facts name unknown predicates ['happy']" in rejection(tiny)
+
+
+def test_case_with_mistyped_fact(tiny: TinyPack) -> None:
+    tiny.cases = [
+        {
+            "id": "c1",
+            "description": "d",
+            "date": "2014-01-01",
+            "request": {"text": "Massage x6", "service": "massage"},
+            "facts": {"functional_improvement_documented": "yes"},
+            "expect": {"rule": "massage.test", "verdict": "met"},
+        }
+    ]
+    assert "is not a bool" in rejection(tiny)
+
+
+def test_first_problem_is_the_message(tiny: TinyPack) -> None:
+    del tiny.rule["citation"]
+    tiny.rule["visits_max"] = 6
+    with pytest.raises(PackError) as caught:
+        load_pack(tiny.write())
+    assert str(caught.value).startswith("topics/massage.yaml: rule massage.test:")
