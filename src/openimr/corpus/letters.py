@@ -160,10 +160,10 @@ def _spec() -> _Spec:
 # ---------------------------------------------------------------------------------------
 # Lines.
 
-_SPACES = re.compile(r"[ \t\u00a0]+")
+_SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # runs only: single spaces stay
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     paragraph_start: bool
@@ -175,9 +175,9 @@ def _lines(text: str) -> list[_Line]:
     Some extractions put an empty line after every line; there only lines holding
     white space mark paragraphs. Elsewhere any blank line does.
     """
-    raw = text.split("\n")
-    empty = sum(1 for line in raw if line == "")
-    content = sum(1 for line in raw if line.strip())
+    raw = _SPACES.sub(" ", text).split("\n")
+    empty = raw.count("")
+    content = len(raw) - empty - raw.count(" ")
     double_spaced = content > 3 and empty >= 0.6 * content
     noise = _spec().noise
     lines: list[_Line] = []
@@ -185,7 +185,7 @@ def _lines(text: str) -> list[_Line]:
     for line in raw:
         if double_spaced and line == "":
             continue
-        stripped = _SPACES.sub(" ", line).strip()
+        stripped = line.strip()
         if not stripped:
             paragraph_start = True
             continue

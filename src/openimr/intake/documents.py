@@ -68,8 +68,11 @@ def decode_text(data: bytes) -> str:
 def repair_text(text: str) -> str:
     """Fix mojibake (``Â§Â§`` -> ``§§``), odd line ends and run-on sentences."""
     if not text.isascii():
-        # ftfy is the slow part of reading; ASCII text has nothing for it to mend.
-        text = ftfy.fix_text(text, normalization="NFC")
+        # ftfy is the slow part of reading; ASCII lines have nothing for it to mend.
+        text = "\n".join(
+            line if line.isascii() else ftfy.fix_text(line, normalization="NFC")
+            for line in text.split("\n")
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     return _RUN_ON_SENTENCE.sub(". ", text)
 
