@@ -59,6 +59,12 @@ def specificity(rule: Rule, request: Request, facts: Mapping[str, Any] | None = 
         score += 1
     if scope.phases and request.phase in scope.phases:
         score += 1
+    # A rule narrowed to a region or phase the request does not state is a guess: prefer a
+    # rule that does not need it.
+    if scope.body_regions and not request.body_regions:
+        score -= 1
+    if scope.phases and not request.phase:
+        score -= 1
     return score
 
 

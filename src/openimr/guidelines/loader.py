@@ -269,7 +269,9 @@ def _check_cases(
         seen.add((case.source, case.id))
         rule = by_id.get(case.expect.rule)
         if rule is None:
-            problems.append(f"{where}: expects unknown rule {case.expect.rule!r}")
+            # A rule that failed to load has already been reported; say nothing twice.
+            if not any(p.startswith(f"{topic_file}: ") for p in problems):
+                problems.append(f"{where}: expects unknown rule {case.expect.rule!r}")
             continue
         unknown = sorted(set(case.facts) - set(predicates))
         if unknown:
