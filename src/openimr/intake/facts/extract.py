@@ -1,0 +1,579 @@
+"""Clinical facts from a summary or a record, each with its evidence and assertion.
+
+Regular expressions from rules/facts.yaml (and the lexicon's services, drugs, regions)
+find the mentions; medspaCy's ConText (rules/context.yaml) decides whether each mention
+is present, negated, uncertain, historical or hypothetical; the code here only turns
+mentions into facts. Kinds and their values: rules/fact_kinds.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from openimr.intake.dates import find_dates
+from openimr.intake.demographics import extract_patient
+from openimr.intake.facts.nlp import Analysis, Target
+from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
+from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
+from openimr.intake.numbers import number_pattern, number_value
+from openimr.intake.ruleset import compile_pattern
+from openimr.model import Assertion, Evidence, Fact
+
+RULE_FILE = "facts.yaml"
+_NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return compile_pattern(pattern.replace("{NUM}", number_pattern()), RULE_FILE)
+
+
+def _words(patterns: Iterable[str]) -> re.Pattern[str]:
+    return _rx(whole_words([p.replace("{NUM}", number_pattern()) for p in patterns]))
+
+
+class _Compiled:
+    def __init__(self) -> None:
+        r = fact_rules()
+        self.simple = [
+            (
+                family,
+                [(value, _words(ps)) for value, ps in family.targets.items()],
+                [(value, _words(ps)) for value, ps in family.results.items()],
+            )
+            for family in r.simple
+        ]
+        self.prior_cue = _words(r.prior_treatment.cues)
+        self.counts = [_rx(p) for p in r.prior_treatment.counts]
+        self.durations = [_rx(p) for p in r.prior_treatment.durations]
+        self.relief = [_words([p]) for p in r.pain_relief.patterns]
+        self.relief_duration = _rx(r.pain_relief.duration)
+        self.pain_score = [_rx(p) for p in r.pain_score]
+        self.modalities = [(m, _words(ps)) for m, ps in r.imaging.modalities.items()]
+        self.findings = [(f, _words(ps)) for f, ps in r.imaging.findings.items()]
+        self.severity = _rx(r"(?:" + r.imaging.severity + r")$")
+        self.diagnosis = [_rx(p) for p in r.diagnosis.patterns]
+        self.ur_cue = _rx(r.ur_history.cue)
+        self.ur_action = _rx(r.ur_history.action)
+        self.ur_what = _rx(r.ur_history.what)
+        self.ur_reason = _rx(r.ur_history.reason)
+        self.past_kinds = {k for k, v in fact_kinds().kinds.items() if v.past_by_nature}
+
+
+@cache
+def _compiled() -> _Compiled:
+    return _Compiled()
+
+
+class _Builder:
+    """Collects facts for one source text."""
+
+    def __init__(self, text: str, source: str, analysis: Analysis) -> None:
+        self.text = text
+        self.source = source
+        self.analysis = analysis
+        self.facts: list[Fact] = []
+
+    def ev(self, start: int, end: int) -> Evidence:
+        # Trim surrounding whitespace so the quoted words are exactly the evidence.
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return Evidence(text=self.text[start:end], start=start, end=end, source=self.source)
+
+    def add(
+        self,
+        kind: str,
+        value: Any,
+        spans: list[tuple[int, int]],
+        assertion: Assertion = Assertion.PRESENT,
+    ) -> Fact:
+        if kind in _compiled().past_kinds and assertion == Assertion.HISTORICAL:
+            assertion = Assertion.PRESENT  # implied by the kind itself
+        fact = Fact(
+            kind=kind,
+            value=value,
+            assertion=assertion,
+            evidence=[self.ev(s, e) for s, e in sorted(set(spans))],
+        )
+        self.facts.append(fact)
+        return fact
+
+
+def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """Keep the earliest, then longest, of overlapping matches."""
+    kept: list[tuple[int, int, Any]] = []
+    for hit in sorted(hits, key=lambda h: (h[0], -(h[1] - h[0]))):
+        if not kept or hit[0] >= kept[-1][1]:
+            kept.append(hit)
+    return kept
+
+
+# --- simple families ---------------------------------------------------------------------
+
+
+def _simple_targets(text: str, c: _Compiled) -> list[tuple[SimpleFamily, Target, str, list]]:
+    found = []
+    for family, targets, results in c.simple:
+        hits = [(m.start(), m.end(), value) for value, rx in targets for m in rx.finditer(text)]
+        for start, end, value in _non_overlapping(hits):
+            found.append((family, Target(start, end, family.label), value, results))
+    return found
+
+
+def _result_near(
+    b: _Builder, target: Target, results: list[tuple[str, re.Pattern[str]]]
+) -> tuple[str | None, tuple[int, int] | None]:
+    """The result word nearest to the target in its sentence (e.g. SLR "negative")."""
+    s_start, s_end = b.analysis.sentence_of(target.start)
+    best: tuple[int, str, tuple[int, int]] | None = None
+    for value, rx in results:
+        for m in rx.finditer(b.text, s_start, s_end):
+            if m.span() == (target.start, target.end):
+                continue  # the mention itself ("weakness") is not a result
+            if target.start <= m.start() < target.end and m.end() <= target.end:
+                distance = 0  # inside the mention: "decreased sensation"
+            elif m.start() >= target.end:
+                distance = m.start() - target.end
+            else:
+                distance = target.start - m.end()
+            if distance > 60:
+                continue
+            if best is None or distance < best[0]:
+                best = (distance, value, m.span())
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _simple_facts(b: _Builder, found: list) -> None:
+    for family, target, value, results in found:
+        assertion = b.analysis.assertion(target)
+        if not family.keep_negation and assertion == Assertion.NEGATED:
+            assertion = Assertion.PRESENT
+        val: dict[str, Any] = {}
+        if family.value_key:
+            val[family.value_key] = value
+        spans = [(target.start, target.end)]
+        if results:
+            result, span = _result_near(b, target, results)
+            val["result"] = result
+            if span:
+                spans.append(span)
+            if result in {"negative", "normal"} and assertion == Assertion.PRESENT:
+                assertion = Assertion.NEGATED  # "SLR negative": the finding is absent
+        b.add(family.kind, val, spans, assertion)
+
+
+# --- prior treatment ---------------------------------------------------------------------
+
+
+def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
+    found = []
+    hits = []
+    for rx in c.counts:
+        for m in rx.finditer(text):
+            g = m.groupdict()
+            info: dict[str, Any] = {}
+            if g.get("n"):
+                n = number_value(g["n"])
+                if n is None or n == 0 or n > 500:
+                    continue
+                info["count"] = n
+            elif g.get("unspecified"):
+                info["count_text"] = re.sub(r"\s+", " ", m.group().strip())
+            hits.append((m.start(), m.end(), info))
+    for rx in c.durations:
+        for m in rx.finditer(text):
+            hits.append((m.start(), m.end(), {"duration": re.sub(r"\s+", " ", m["duration"])}))
+    for start, end, info in _non_overlapping(hits):
+        found.append((Target(start, end, "COUNT"), info))
+    return found
+
+
+def _prior_treatment(
+    b: _Builder, services: list[Hit], counts: list[tuple[Target, dict]], c: _Compiled
+) -> None:
+    exclude = set(fact_rules().prior_treatment.exclude_kinds)
+    # Attach each count to the nearest service mention in its sentence.
+    attached: dict[int, list[tuple[Target, dict]]] = {}
+    for target, info in counts:
+        if b.analysis.assertion(target) in _NOT_PRESENT:
+            continue
+        sentence = b.analysis.sentence_of(target.start)
+        best = None
+        for i, hit in enumerate(services):
+            if hit.value in exclude or b.analysis.sentence_of(hit.start) != sentence:
+                continue
+            distance = hit.start - target.end if hit.start >= target.end else target.start - hit.end
+            if best is None or distance < best[0]:
+                best = (distance, i)
+        if best is not None:
+            attached.setdefault(best[1], []).append((target, info))
+
+    per_modality: dict[str, dict[str, Any]] = {}
+    for i, hit in enumerate(services):
+        if hit.value in exclude:
+            continue
+        target = Target(hit.start, hit.end, "TREATMENT")
+        assertion = b.analysis.assertion(target)
+        s_start, s_end = b.analysis.sentence_of(hit.start)
+        has_cue = c.prior_cue.search(b.text, s_start, s_end) is not None
+        mine = attached.get(i, [])
+        if assertion in _NOT_PRESENT or not (has_cue or mine):
+            continue
+        entry = per_modality.setdefault(
+            hit.value,
+            {"value": {"modality": hit.value, "count": None, "count_text": None,
+                       "duration": None}, "spans": [], "assertions": []},
+        )  # fmt: skip
+        entry["spans"].append((hit.start, hit.end))
+        entry["assertions"].append(assertion)
+        for count_target, info in mine:
+            entry["spans"].append((count_target.start, count_target.end))
+            value = entry["value"]
+            if "count" in info:
+                value["count"] = max(value["count"] or 0, info["count"])
+            for key in ("count_text", "duration"):
+                if key in info and not value[key]:
+                    value[key] = info[key]
+    for entry in per_modality.values():
+        assertions = entry["assertions"]
+        assertion = Assertion.PRESENT if Assertion.PRESENT in assertions else assertions[0]
+        b.add("prior_treatment", entry["value"], entry["spans"], assertion)
+
+
+# --- pain relief, pain score ---------------------------------------------------------------
+
+
+def _longest_first(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """Of overlapping matches keep the longest (it says the most), in text order."""
+    kept: list[tuple[int, int, Any]] = []
+    for hit in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
+        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda h: h[0])
+
+
+def _pain_relief_targets(text: str, c: _Compiled) -> list[tuple[Target, re.Match[str]]]:
+    hits = [(m.start(), m.end(), m) for rx in c.relief for m in rx.finditer(text)]
+    return [(Target(s, e, "RELIEF"), m) for s, e, m in _longest_first(hits)]
+
+
+def _pain_relief(b: _Builder, found: list[tuple[Target, re.Match[str]]], c: _Compiled) -> None:
+    for target, m in found:
+        g = m.groupdict()
+        value: dict[str, Any] = {
+            "percent": int(g["pct"]) if g.get("pct") else None,
+            "duration": None,
+            "from_score": int(g["from"]) if g.get("from") else None,
+            "to_score": int(g["to"]) if g.get("to") else None,
+        }
+        spans = [(target.start, target.end)]
+        if d := c.relief_duration.match(b.text, target.end):
+            value["duration"] = re.sub(r"\s+", " ", d["dur"])
+            spans = [(target.start, d.end())]
+        b.add("pain_relief", value, spans, b.analysis.assertion(target))
+
+
+def _pain_scores(b: _Builder, c: _Compiled) -> None:
+    hits = [(m.start(), m.end(), m) for rx in c.pain_score for m in rx.finditer(b.text)]
+    for start, end, m in _non_overlapping(hits):
+        score = int(m["score"])
+        if score <= 10:
+            b.add("pain_score", {"score": score, "scale": 10}, [(start, end)])
+
+
+# --- medications ---------------------------------------------------------------------------
+
+
+def _medications(b: _Builder, drugs: list[Hit]) -> None:
+    lx = lexicon()
+    opioids: list[Fact] = []
+    for hit in drugs:
+        info = lx.drug_info(hit.value)
+        target = Target(hit.start, hit.end, "MED")
+        window_end = min(len(b.text), hit.end + 60)
+        nxt = [d.start for d in drugs if d.start > hit.start]
+        if nxt:
+            window_end = min(window_end, nxt[0])
+        after = b.text[hit.end : window_end]
+        after = re.split(r"[.;]\s|,\s(?=[A-Za-z])", after, maxsplit=1)[0]
+        spans = [(hit.start, hit.end)]
+        strength = dosing = None
+        per_day = None
+        if m := lx.strength.match(after.lstrip()) or lx.strength.search(after[:12]):
+            strength = re.sub(r"\s+", "", m.group())
+        parts = []
+        for rx, n in lx.dosing:
+            for d in rx.finditer(after):
+                parts.append((d.start(), d.end(), n))
+        for _s, _e, n in sorted(parts):
+            if n is not None and per_day is None:
+                per_day = n
+        if parts:
+            lo, hi = min(p[0] for p in parts), max(p[1] for p in parts)
+            dosing = re.sub(r"\s+", " ", after[lo:hi])
+        extent = max([0] + [p[1] for p in parts])
+        if strength:
+            extent = max(extent, after.find(m.group()) + len(m.group()))
+        if extent:
+            spans = [(hit.start, hit.end + extent)]
+        med_mg = None
+        if info.kind == "opioid" and info.mme_factor and strength and per_day:
+            mg = _opioid_mg(strength)
+            if mg is not None:
+                med_mg = round(mg * per_day * info.mme_factor, 1)
+        value = {
+            "name": hit.text,
+            "generic": info.generic,
+            "kind": info.kind,
+            "strength": strength,
+            "dosing": dosing,
+            "doses_per_day": per_day,
+            "med_mg": med_mg,
+        }
+        fact = b.add("medication", value, spans, b.analysis.assertion(target))
+        if info.kind == "opioid" and fact.assertion not in _NOT_PRESENT:
+            opioids.append(fact)
+    if opioids:
+        known = [f.value["med_mg"] for f in opioids if f.value["med_mg"] is not None]
+        value = {
+            "total_mg": round(sum(known), 1) if known else None,
+            "complete": len(known) == len(opioids),
+            "opioids": [f.value["name"] for f in opioids],
+        }
+        spans = [(e.start, e.end) for f in opioids for e in f.evidence]
+        b.add("morphine_equivalent_dose", value, spans)
+
+
+def _opioid_mg(strength: str) -> float | None:
+    """The opioid mg of one dose: "10/325" -> 10, "7.5mg" -> 7.5; mcg/hr patches as is."""
+    m = re.match(r"(\d+(?:\.\d+)?)", strength)
+    return float(m.group(1)) if m and "%" not in strength else None
+
+
+# --- surgery, imaging ----------------------------------------------------------------------
+
+
+def _levels_near(b: _Builder, start: int, end: int, radius: int = 40) -> list[tuple[Hit, str]]:
+    lo, hi = max(0, start - radius), min(len(b.text), end + radius)
+    s_start, s_end = b.analysis.sentence_of(start)
+    lo, hi = max(lo, s_start), min(hi, s_end)
+    return [
+        (Hit(h.start + lo, h.end + lo, h.value, h.text), region)
+        for h, region in lexicon().find_levels(b.text[lo:hi])
+    ]
+
+
+def _surgeries(b: _Builder, services: list[Hit]) -> None:
+    window = fact_rules().surgery.date_window
+    seen: dict[tuple, Fact] = {}
+    for hit in services:
+        if hit.value != "surgery":
+            continue
+        target = Target(hit.start, hit.end, "SURGERY")
+        spans = [(hit.start, hit.end)]
+        date = None
+        s_start, s_end = b.analysis.sentence_of(hit.start)
+        after_end = min(s_end, hit.end + window)
+        for d_start, d_end, d in find_dates(b.text[hit.end : after_end]):
+            date = d
+            spans.append((hit.end + d_start, hit.end + d_end))
+            break
+        levels = _levels_near(b, hit.start, hit.end)
+        spans += [(h.start, h.end) for h, _ in levels]
+        region_hits = [
+            r for r in lexicon().find_regions(b.text[max(s_start, hit.start - 30) : hit.start])
+        ]
+        regions = unique([r.value for r in region_hits] + [reg for _, reg in levels])
+        value = {
+            "procedure": re.sub(r"\s+", " ", hit.text),
+            "date": date.isoformat() if date else None,
+            "spinal_levels": unique([h.value for h, _ in levels]),
+            "regions": regions,
+        }
+        key = (value["procedure"].lower(), value["date"], tuple(value["spinal_levels"]))
+        if key in seen:
+            seen[key].evidence.extend(
+                b.ev(s, e) for s, e in spans if b.ev(s, e) not in seen[key].evidence
+            )
+            seen[key].evidence.sort(key=lambda e: e.start)
+            continue
+        seen[key] = b.add("surgery", value, spans, b.analysis.assertion(target))
+
+
+def _imaging_targets(text: str, c: _Compiled) -> list[tuple[Target, str]]:
+    hits = [(m.start(), m.end(), f) for f, rx in c.findings for m in rx.finditer(text)]
+    return [(Target(s, e, "IMAGING"), f) for s, e, f in _non_overlapping(hits)]
+
+
+def _imaging(b: _Builder, found: list[tuple[Target, str]], c: _Compiled) -> None:
+    for target, finding in found:
+        s_start, s_end = b.analysis.sentence_of(target.start)
+        modality = None
+        modality_span = None
+        for name, rx in c.modalities:
+            if m := rx.search(b.text, s_start, s_end):
+                modality, modality_span = name, m.span()
+                break
+        if modality is None:
+            continue  # a finding with no study named is a diagnosis, not an imaging finding
+        spans = [(target.start, target.end), modality_span]
+        severity = None
+        before = b.text[max(s_start, target.start - 40) : target.start]
+        if m := c.severity.search(before):
+            severity = m.group().strip(" -")
+            spans.append((target.start - len(before) + m.start(), target.start))
+        dates = find_dates(b.text[s_start:s_end])
+        date = dates[0][2].isoformat() if dates else None
+        levels = _levels_near(b, target.start, target.end, radius=120)
+        regions = unique(
+            [r.value for r in lexicon().find_regions(b.text[s_start:s_end])]
+            + [reg for _, reg in levels]
+        )
+        kind = "electrodiagnostic_finding" if modality == "emg_ncv" else "imaging_finding"
+        value = {
+            "modality": modality,
+            "finding": finding,
+            "severity": severity,
+            "spinal_levels": unique([h.value for h, _ in levels]),
+            "regions": regions,
+            "date": date,
+            "text": re.sub(r"\s+", " ", b.text[target.start : target.end]),
+        }
+        b.add(kind, value, spans, b.analysis.assertion(target))
+
+
+# --- diagnoses, regions, UR history --------------------------------------------------------
+
+
+def _diagnoses(b: _Builder, c: _Compiled) -> None:
+    seen: set[tuple[int, int]] = set()
+    for rx in c.diagnosis:
+        for m in rx.finditer(b.text):
+            start = m.start("list")
+            for part in re.finditer(r"[^,;]+", m["list"]):
+                text = part.group()
+                # split "x and y" into two diagnoses, keeping offsets
+                for piece in re.split(r"(\s+and\s+|\s+as\s+well\s+as\s+)", text):
+                    offset = start + part.start() + text.find(piece)
+                    clean = piece.strip()
+                    clean = re.sub(r"^(?:and|or|the|a|an)\s+", "", clean)
+                    if len(clean) < 3 or re.fullmatch(r"\s*(?:and|as well as)\s*", piece):
+                        continue
+                    s = b.text.find(clean, offset)
+                    if s < 0:
+                        continue
+                    span = (s, s + len(clean))
+                    if span in seen:
+                        continue
+                    seen.add(span)
+                    regions = unique(
+                        [h.value for h in lexicon().find_regions(clean)]
+                        + [reg for _, reg in lexicon().find_levels(clean)]
+                    )
+                    text_value = re.sub(r"\s+", " ", clean)
+                    b.add("diagnosis", {"text": text_value, "regions": regions}, [span])
+
+
+def _body_regions(b: _Builder) -> None:
+    mentions: dict[str, list[Hit]] = {}
+    for hit in lexicon().find_regions(b.text):
+        mentions.setdefault(hit.value, []).append(hit)
+    for hit, region in lexicon().find_levels(b.text):
+        mentions.setdefault(region, []).append(hit)
+    for region, hits in mentions.items():
+        spans = [(h.start, h.end) for h in hits]
+        b.add("body_region", {"region": region, "mentions": len(hits)}, spans)
+
+
+def _ur_history(b: _Builder, c: _Compiled) -> None:
+    last_date = None
+    for s_start, s_end in b.analysis.sentences:
+        # Line breaks as spaces (same length): the patterns read across wrapped lines.
+        sentence = b.text[s_start:s_end].replace("\n", " ")
+        if not c.ur_cue.search(sentence):
+            continue
+        action = c.ur_action.search(sentence)
+        if not action:
+            continue
+        spans = [(s_start + action.start(), s_start + action.end())]
+        dates = find_dates(sentence)
+        date = dates[0][2] if dates else last_date
+        if dates:
+            spans.append((s_start + dates[0][0], s_start + dates[0][1]))
+            last_date = date
+        what = reason = None
+        if m := c.ur_what.search(sentence):
+            what = re.sub(r"\s+", " ", m["what"]).strip()
+            spans.append((s_start + m.start("what"), s_start + m.end("what")))
+        if m := c.ur_reason.search(sentence.rstrip(". \n")):
+            reason = re.sub(r"\s+", " ", m["reason"]).strip()
+            spans.append((s_start + m.start("reason"), s_start + m.end("reason")))
+        value = {
+            "date": date.isoformat() if date else None,
+            "action": re.sub(r"\s+", " ", action["action"].lower()),
+            "what": what,
+            "reason": reason,
+        }
+        b.add("ur_history", value, spans)
+
+
+def principal_regions(facts: list[Fact]) -> list[str]:
+    """The regions a case concerns: its diagnoses' regions, else the most mentioned."""
+    from_diagnoses = unique(
+        [r for f in facts if f.kind == "diagnosis" for r in f.value.get("regions", [])]
+    )
+    if from_diagnoses:
+        return from_diagnoses
+    counts = Counter(
+        {f.value["region"]: f.value["mentions"] for f in facts if f.kind == "body_region"}
+    )
+    if not counts:
+        return []
+    top = max(counts.values())
+    return sorted(r for r, n in counts.items() if n == top)
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
+    """All the facts in one text, sorted by where their evidence starts."""
+    if not text or not text.strip():
+        return []
+    c = _compiled()
+    lx = lexicon()
+    simple = _simple_targets(text, c)
+    services = lx.find_services(text)
+    counts = _count_targets(text, c)
+    relief = _pain_relief_targets(text, c)
+    drugs = lx.find_drugs(text)
+    imaging = _imaging_targets(text, c)
+    targets = (
+        [t for _, t, _, _ in simple]
+        + [Target(h.start, h.end, "TREATMENT") for h in services]
+        + [Target(h.start, h.end, "SURGERY") for h in services if h.value == "surgery"]
+        + [t for t, _ in counts]
+        + [t for t, _ in relief]
+        + [Target(h.start, h.end, "MED") for h in drugs]
+        + [t for t, _ in imaging]
+    )
+    analysis = Analysis(text, targets)
+    b = _Builder(text, source, analysis)
+    _, demographic = extract_patient(text, source)
+    b.facts.extend(demographic)
+    _diagnoses(b, c)
+    _body_regions(b)
+    _simple_facts(b, simple)
+    _prior_treatment(b, services, counts, c)
+    _surgeries(b, services)
+    _pain_relief(b, relief, c)
+    _pain_scores(b, c)
+    _medications(b, drugs)
+    _imaging(b, imaging, c)
+    _ur_history(b, c)
+    return sorted(b.facts, key=lambda f: (f.evidence[0].start if f.evidence else -1, f.kind))

@@ -1,0 +1,123 @@
+"""The fact rule files: fact_kinds.yaml, facts.yaml, context.yaml (validated on load)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from openimr.intake.ruleset import RuleModel, load_rules
+from openimr.model import Assertion
+
+
+class FactKind(RuleModel):
+    description: str
+    past_by_nature: bool = False
+
+
+class FactKinds(RuleModel):
+    kinds: dict[str, FactKind]
+
+
+@cache
+def fact_kinds() -> FactKinds:
+    return load_rules("fact_kinds.yaml", FactKinds)
+
+
+class SimpleFamily(RuleModel):
+    kind: str
+    label: str
+    value_key: str | None = None
+    keep_negation: bool = True
+    targets: dict[str, list[str]]
+    results: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class PriorTreatmentRules(RuleModel):
+    cues: list[str]
+    counts: list[str]
+    durations: list[str]
+    exclude_kinds: list[str]
+
+
+class PainReliefRules(RuleModel):
+    patterns: list[str]
+    duration: str
+
+
+class SurgeryRules(RuleModel):
+    date_window: int
+
+
+class ImagingRules(RuleModel):
+    modalities: dict[str, list[str]]
+    findings: dict[str, list[str]]
+    severity: str
+
+
+class DiagnosisRules(RuleModel):
+    patterns: list[str]
+
+
+class URRules(RuleModel):
+    cue: str
+    action: str
+    what: str
+    reason: str
+
+
+class FactRules(RuleModel):
+    simple: list[SimpleFamily]
+    prior_treatment: PriorTreatmentRules
+    pain_relief: PainReliefRules
+    pain_score: list[str]
+    surgery: SurgeryRules
+    imaging: ImagingRules
+    diagnosis: DiagnosisRules
+    ur_history: URRules
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> FactRules:
+        kinds = fact_kinds().kinds
+        for family in self.simple:
+            if family.kind not in kinds:
+                raise ValueError(f"unknown fact kind {family.kind!r} (not in fact_kinds.yaml)")
+        return self
+
+
+@cache
+def fact_rules() -> FactRules:
+    return load_rules("facts.yaml", FactRules)
+
+
+Category = Literal[
+    "NEGATED_EXISTENCE",
+    "POSSIBLE_EXISTENCE",
+    "HISTORICAL",
+    "HYPOTHETICAL",
+    "FAMILY",
+    "TERMINATE",
+    "PSEUDO",
+]
+Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+
+
+class ContextRule(RuleModel):
+    literal: str
+    category: Category
+    direction: Direction
+    pattern: str | None = None
+    max_scope: int | None = None
+    allowed_types: list[str] | None = None
+    excluded_types: list[str] | None = None
+
+
+class ContextRules(RuleModel):
+    categories: dict[str, Assertion]
+    rules: list[ContextRule]
+
+
+@cache
+def context_rules() -> ContextRules:
+    return load_rules("context.yaml", ContextRules)

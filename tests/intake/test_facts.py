@@ -1,0 +1,614 @@
+"""Clinical facts: one phrasing, one behaviour. Many phrasings per family, not from seeds only."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.intake.documents import repair_text
+from openimr.intake.facts import extract_facts, principal_regions
+from openimr.model import Assertion, Fact
+
+
+def facts_of(text: str, kind: str) -> list[Fact]:
+    facts = extract_facts(text)
+    for f in facts:
+        for ev in f.evidence:
+            assert text[ev.start : ev.end] == ev.text
+    return [f for f in facts if f.kind == kind]
+
+
+def one(text: str, kind: str) -> Fact:
+    found = facts_of(text, kind)
+    assert found, f"no {kind} in {text!r}"
+    return found[0]
+
+
+# --- prior treatment -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "modality", "count"),
+    [
+        ("Treatment to date includes 12 previous acupuncture treatments.", "acupuncture", 12),
+        ("She has had acupuncture x12 to date.", "acupuncture", 12),
+        ("The patient completed eight sessions of physical therapy.", "physical_therapy", 8),
+        ("He has attended 6 PT visits so far.", "physical_therapy", 6),
+        ("Prior treatment: chiropractic care, 24 visits.", "chiropractic", 24),
+        ("The applicant has received 10 prior sessions of massage therapy.", "massage", 10),
+        ("She has undergone physiotherapy x 18 in the past year.", "physical_therapy", 18),
+        ("Previous treatments included medication management and acupuncture.", "acupuncture",
+         None),
+    ],
+)  # fmt: skip
+def test_prior_treatment_counts(text: str, modality: str, count: int | None) -> None:
+    found = [f for f in facts_of(text, "prior_treatment") if f.value["modality"] == modality]
+    assert found, text
+    assert found[0].value["count"] == count
+    assert found[0].assertion == Assertion.PRESENT
+
+
+@pytest.mark.parametrize(
+    ("text", "modality", "key", "expected"),
+    [
+        ("It was stated that she had had massage therapy for years.", "massage", "duration",
+         "years"),
+        ("He has already received an unspecified number of sessions of acupuncture.",
+         "acupuncture", "count_text", "an unspecified number of"),
+        ("She has had numerous chiropractic treatments.", "chiropractic", "count_text",
+         "numerous"),
+        ("Unspecified amounts of physical therapy over the life of the claim.",
+         "physical_therapy", "duration", "over the life of the claim"),
+        ("The patient has had multiple PT sessions since the injury.", "physical_therapy",
+         "count_text", "multiple"),
+    ],
+)  # fmt: skip
+def test_prior_treatment_unspecified(text, modality, key, expected) -> None:
+    found = [f for f in facts_of(text, "prior_treatment") if f.value["modality"] == modality]
+    assert found, text
+    assert found[0].value[key] == expected
+    assert found[0].value["count"] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The provider requests 6 sessions of acupuncture.",
+        "Authorization for physical therapy 2x4 was requested.",
+        "Physical therapy, electrodiagnostic testing, and Neurontin were sought.",
+        "The plan is to start chiropractic care.",
+        "She has never had acupuncture.",
+        "Disputed treatments include physical therapy.",
+    ],
+)
+def test_requested_or_negated_treatment_is_not_prior(text: str) -> None:
+    assert facts_of(text, "prior_treatment") == []
+
+
+# --- functional improvement ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion", "domain"),
+    [
+        ("There is no documentation of functional benefit or improvement.", "negated",
+         "general"),
+        ("Acupuncture resulted in functional improvement.", "present", "general"),
+        ("She reports increased ADLs after therapy.", "present", "activities_of_daily_living"),
+        ("He noted improvement in activities of daily living.", "present",
+         "activities_of_daily_living"),
+        ("There was no reduction in work restrictions.", "negated", "work"),
+        ("Therapy allowed a decrease in medication use.", "present", "medication"),
+        ("Without objective functional improvement, more therapy is not supported.", "negated",
+         "general"),
+        ("It is unclear whether there was any functional improvement.", "uncertain", "general"),
+        ("The patient returned to work after the sessions.", "present", "work"),
+        ("The injured worker reports reduced need for medications.", "present", "medication"),
+    ],
+)  # fmt: skip
+def test_functional_improvement(text: str, assertion: str, domain: str) -> None:
+    fact = one(text, "functional_improvement")
+    assert fact.assertion == assertion
+    assert fact.value["domain"] == domain
+
+
+def test_functional_improvement_negation_scope_spans_a_list() -> None:
+    text = (
+        "There is no documentation of functional benefit or improvement as a reduction in "
+        "work restrictions; an increase in activity tolerance; and/or a reduction in the use "
+        "of medications as a result of acupuncture treatments to date."
+    )
+    found = facts_of(text, "functional_improvement")
+    assert {f.value["domain"] for f in found} == {
+        "general",
+        "work",
+        "activities_of_daily_living",
+        "medication",
+    }
+    assert all(f.assertion == Assertion.NEGATED for f in found)
+
+
+def test_negation_scope_ends_at_but() -> None:
+    text = "No change in pain, but she reports functional improvement."
+    assert one(text, "functional_improvement").assertion == Assertion.PRESENT
+
+
+# --- pain relief and pain score ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "percent", "duration"),
+    [
+        ("Acupuncture provides 20% pain relief for several days.", 20, "several days"),
+        ("She reported 50 percent relief lasting 3 weeks.", 50, "3 weeks"),
+        ("The ESI gave relief of approximately 70% for six weeks.", 70, "six weeks"),
+        ("He notes a 30% reduction in pain.", 30, None),
+        ("Massage helps her pain.", None, None),
+        ("Pain relief of 60% x 2 months after the injection.", 60, "2 months"),
+    ],
+)
+def test_pain_relief(text: str, percent: int | None, duration: str | None) -> None:
+    fact = one(text, "pain_relief")
+    assert fact.value["percent"] == percent
+    assert fact.value["duration"] == duration
+
+
+def test_pain_relief_from_to() -> None:
+    fact = one("Her pain decreased from 8/10 to 4/10 with medication.", "pain_relief")
+    assert (fact.value["from_score"], fact.value["to_score"]) == (8, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("Pain level was 6 out of 10 on a visual analog scale.", 6),
+        ("Pain is 7/10.", 7),
+        ("She rates her pain at 5/10.", 5),
+        ("Pain: 8/10 without medication.", 8),
+        ("He reports 4/10 pain today.", 4),
+    ],
+)
+def test_pain_score(text: str, score: int) -> None:
+    assert one(text, "pain_score").value["score"] == score
+
+
+# --- home exercise program -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("She does exercises at home.", "present"),
+        ("He continues his home exercise program.", "present"),
+        ("The patient is compliant with HEP.", "present"),
+        ("She performs a self-directed home program daily.", "present"),
+        ("He has been doing home stretching.", "present"),
+        ("There is no home exercise program documented.", "negated"),
+        ("It is unclear if she currently has a home exercise program.", "uncertain"),
+        ("The patient does not perform a HEP.", "negated"),
+        ("She will be instructed in a home exercise program.", "hypothetical"),
+    ],
+)
+def test_home_exercise_program(text: str, assertion: str) -> None:
+    assert one(text, "home_exercise_program").assertion == assertion
+
+
+# --- work status ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("It was stated that the applicant's work status was unavailable.", "unknown"),
+        ("She is working full duty.", "full_duty"),
+        ("He remains on modified duty.", "modified_duty"),
+        ("The patient is temporarily totally disabled.", "off_work"),
+        ("He is not working.", "off_work"),
+        ("She has returned to work.", "working"),
+        ("The applicant is permanent and stationary.", "permanent_and_stationary"),
+        ("He is off work until the next visit.", "off_work"),
+    ],
+)
+def test_work_status(text: str, status: str) -> None:
+    fact = one(text, "work_status")
+    assert fact.value["status"] == status
+    assert fact.assertion == Assertion.PRESENT
+
+
+# --- examination findings ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion", "result"),
+    [
+        ("Straight leg raise test was negative.", "negated", "negative"),
+        ("SLR is positive on the left at 40 degrees.", "present", "positive"),
+        ("Positive straight leg raise bilaterally.", "present", "positive"),
+        ("Negative SLR bilaterally.", "negated", "negative"),
+        ("She has radicular-like symptoms with straight leg raise.", "present", "positive"),
+        ("Straight leg raise causes pain.", "present", "pain"),
+        ("Straight-leg raising reproduces radicular pain into the right calf.", "present",
+         "positive"),
+    ],
+)  # fmt: skip
+def test_straight_leg_raise(text: str, assertion: str, result: str) -> None:
+    fact = one(text, "straight_leg_raise")
+    assert fact.assertion == assertion
+    assert fact.value["result"] == result
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "assertion"),
+    [
+        ("DTRs were full and symmetrical.", "reflex_deficit", "negated"),
+        ("Reflexes are diminished at the left ankle.", "reflex_deficit", "present"),
+        ("Deep tendon reflexes are 2+ and symmetric.", "reflex_deficit", "negated"),
+        ("Absent Achilles reflex on the right.", "reflex_deficit", "present"),
+        ("Sensation and motor strength were normal.", "sensory_deficit", "negated"),
+        ("Decreased sensation in the L5 dermatome.", "sensory_deficit", "present"),
+        ("Normal sensation to light touch.", "sensory_deficit", "negated"),
+        ("She reports numbness in the right foot.", "sensory_deficit", "present"),
+        ("Sensation is intact.", "sensory_deficit", "negated"),
+        ("Sensation and motor strength were normal.", "motor_deficit", "negated"),
+        ("No obvious weakness.", "motor_deficit", "negated"),
+        ("4/5 strength in the extensor hallucis longus.", "motor_deficit", "present"),
+        ("Weakness of ankle dorsiflexion.", "motor_deficit", "present"),
+        ("Motor strength is 5/5 throughout.", "motor_deficit", "negated"),
+        ("There was tenderness with spasm noted.", "spasm", "present"),
+        ("No paraspinal spasm.", "spasm", "present" if False else "negated"),
+        ("Muscle spasms in the lumbar paravertebral muscles.", "spasm", "present"),
+        ("Guarding is present.", "spasm", "present"),
+        ("There is no evidence of muscle spasm.", "spasm", "negated"),
+        ("Lumbar range of motion was limited due to pain.", "range_of_motion_limited", "present"),
+        ("Decreased cervical range of motion.", "range_of_motion_limited", "present"),
+        ("Her range of motion is good in the hips.", "range_of_motion_limited", "negated"),
+        ("Full range of motion of the knee.", "range_of_motion_limited", "negated"),
+        ("ROM is restricted in flexion.", "range_of_motion_limited", "present"),
+    ],
+)  # fmt: skip
+def test_exam_findings(text: str, kind: str, assertion: str) -> None:
+    assert one(text, kind).assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("She has increasing lumbar radicular-like symptoms.", "present"),
+        ("Exam shows no radicular signs.", "negated"),
+        ("Pain radiating to the left leg.", "present"),
+        ("Findings consistent with L5 radiculopathy.", "present"),
+        ("There are no clear dermatomal deficits.", "negated"),
+        ("Possible radiculopathy.", "uncertain"),
+    ],
+)
+def test_radicular_findings(text: str, assertion: str) -> None:
+    assert one(text, "radicular_findings").assertion == assertion
+
+
+# --- imaging and electrodiagnostics --------------------------------------------------------
+
+
+def test_imaging_finding_with_levels_date_and_severity() -> None:
+    text = (
+        "An earlier lumbar MRI of January 16, 2014 was notable for residuals of the earlier "
+        "L5-S1 hemi laminectomy with associated severe disk height loss and "
+        "moderate-to-severe spinal stenosis."
+    )
+    found = {f.value["finding"]: f for f in facts_of(text, "imaging_finding")}
+    stenosis = found["stenosis"]
+    assert stenosis.value["severity"] == "moderate-to-severe"
+    assert stenosis.value["spinal_levels"] == ["L5-S1"]
+    assert stenosis.value["date"] == "2014-01-16"
+    assert stenosis.value["modality"] == "mri"
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("MRI of the lumbar spine shows a 4 mm disc protrusion at L4-5.", "disc_protrusion"),
+        ("Lumbar MRI: L5-S1 disc herniation with nerve root compression.", "disc_herniation"),
+        ("Cervical x-rays show degenerative changes at C5-6.", "degenerative"),
+        ("MRI of the knee revealed a medial meniscus tear.", "tear"),
+        ("A CT scan showed grade 1 spondylolisthesis at L4-L5.", "spondylolisthesis"),
+    ],
+)
+def test_imaging_findings(text: str, finding: str) -> None:
+    assert finding in {f.value["finding"] for f in facts_of(text, "imaging_finding")}
+
+
+@pytest.mark.parametrize(
+    ("text", "finding", "assertion"),
+    [
+        ("EMG/NCV showed left L5 radiculopathy.", "radiculopathy", "present"),
+        ("Nerve conduction studies revealed carpal tunnel syndrome.", "neuropathy", "present"),
+        ("EMG was negative for radiculopathy.", "radiculopathy", "negated"),
+        ("Electrodiagnostic testing showed no evidence of radiculopathy.", "radiculopathy",
+         "negated"),
+        ("NCV findings suggestive of peripheral neuropathy.", "neuropathy", "present"),
+    ],
+)  # fmt: skip
+def test_electrodiagnostic_findings(text: str, finding: str, assertion: str) -> None:
+    fact = one(text, "electrodiagnostic_finding")
+    assert fact.value["finding"] == finding
+    assert fact.assertion == assertion
+
+
+def test_disc_protrusion_without_a_study_is_not_imaging() -> None:
+    assert facts_of("Diagnoses include lumbar disc protrusion.", "imaging_finding") == []
+
+
+# --- flare-up, homebound, neuropathic pain, GI risk -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion", "type_"),
+    [
+        ("She has had a little bit of a flare-up of her low back.", "present", "flare_up"),
+        ("There is no report of acute flare-up or new injuries.", "negated", "flare_up"),
+        ("He reports an exacerbation of neck pain.", "present", "flare_up"),
+        ("She sustained a new injury at home.", "present", "new_injury"),
+        ("No new injury was reported.", "negated", "new_injury"),
+        ("The pain flared up last week.", "present", "flare_up"),
+    ],
+)
+def test_flare_up(text: str, assertion: str, type_: str) -> None:
+    fact = one(text, "flare_up")
+    assert fact.assertion == assertion
+    assert fact.value["type"] == type_
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("The patient is homebound.", "present"),
+        ("She is not homebound.", "negated"),
+        ("He is confined to the home after surgery.", "present"),
+        ("She is bedbound.", "present"),
+        ("There is no documentation that the patient is homebound.", "negated"),
+    ],
+)
+def test_homebound(text: str, assertion: str) -> None:
+    assert one(text, "homebound").assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("She has neuropathic pain in the left leg.", "present"),
+        ("Diagnoses include CRPS of the right hand.", "present"),
+        ("Burning pain in the feet.", "present"),
+        ("There is no evidence of neuropathic pain.", "negated"),
+        ("Possible peripheral neuropathy.", "uncertain"),
+    ],
+)
+def test_neuropathic_pain(text: str, assertion: str) -> None:
+    assert one(text, "neuropathic_pain").assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "factor", "assertion"),
+    [
+        ("She has a history of GI bleeding.", "gi_bleed", "historical"),
+        ("He has a peptic ulcer.", "peptic_ulcer", "present"),
+        ("She takes aspirin daily.", "anticoagulant_or_aspirin", "present"),
+        ("He complains of dyspepsia with NSAIDs.", "dyspepsia", "present"),
+        ("No history of GI bleeding or ulcers.", "gi_bleed", "negated"),
+        ("She is on warfarin.", "anticoagulant_or_aspirin", "present"),
+        ("There are no GI risk factors such as GERD.", "dyspepsia", "negated"),
+    ],
+)
+def test_gi_risk_factor(text: str, factor: str, assertion: str) -> None:
+    fact = one(text, "gi_risk_factor")
+    assert fact.value["factor"] == factor
+    assert fact.assertion == assertion
+
+
+# --- opioids: medications, MED, monitoring -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "med_mg"),
+    [
+        ("Medications include Norco 10/325 mg q6h.", "Norco", 40.0),
+        ("She takes oxycodone 10 mg every 8 hours.", "oxycodone", 45.0),
+        ("Tramadol 50mg bid for pain.", "Tramadol", 10.0),
+        ("Percocet 5/325 one tab TID.", "Percocet", 22.5),
+        ("MS Contin 30 mg twice daily.", "MS Contin", 60.0),
+        ("Norco 10/325 as needed.", "Norco", None),
+    ],
+)
+def test_opioid_med(text: str, name: str, med_mg: float | None) -> None:
+    fact = one(text, "medication")
+    assert fact.value["name"] == name
+    assert fact.value["kind"] == "opioid"
+    assert fact.value["med_mg"] == med_mg
+
+
+def test_total_med_sums_opioids() -> None:
+    text = "Current medications: Norco 10/325 q6h, OxyContin 20 mg q12h, and ibuprofen 800 mg."
+    total = one(text, "morphine_equivalent_dose")
+    assert total.value["total_mg"] == 100.0
+    assert total.value["complete"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "generic"),
+    [
+        ("Medications include Lidoderm patches.", "lidocaine_patch", "lidocaine"),
+        ("She takes gabapentin 300 mg three times a day.", "gabapentinoid", "gabapentin"),
+        ("Omeprazole 20 mg daily.", "proton_pump_inhibitor", "omeprazole"),
+        ("Flexeril 10 mg at bedtime.", "muscle_relaxant", "cyclobenzaprine"),
+        ("Naproxen 550 mg bid.", "nsaid", "naproxen"),
+    ],
+)
+def test_medications(text: str, kind: str, generic: str) -> None:
+    fact = one(text, "medication")
+    assert (fact.value["kind"], fact.value["generic"]) == (kind, generic)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "assertion"),
+    [
+        ("A urine drug screen on 3/1/14 was consistent.", "urine_drug_screen", "present"),
+        ("UDS was inconsistent with prescribed medications.", "urine_drug_screen", "present"),
+        ("No urine drug screens were documented.", "urine_drug_screen", "negated"),
+        ("A CURES report was reviewed and appropriate.", "cures_check", "present"),
+        ("There is no CURES check on file.", "cures_check", "negated"),
+        ("She signed an opioid agreement.", "opioid_agreement", "present"),
+        ("A pain contract is on file.", "opioid_agreement", "present"),
+        ("No aberrant behavior was noted.", "aberrant_behavior", "negated"),
+        ("He requested early refills twice.", "aberrant_behavior", "present"),
+        ("There is no evidence of drug-seeking behavior.", "aberrant_behavior", "negated"),
+    ],
+)
+def test_opioid_monitoring(text: str, kind: str, assertion: str) -> None:
+    assert one(text, kind).assertion == assertion
+
+
+def test_urine_drug_screen_result() -> None:
+    fact = one("UDS was inconsistent with prescribed medications.", "urine_drug_screen")
+    assert fact.value["result"] == "inconsistent"
+
+
+# --- surgery, diagnoses, regions, UR history -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "date", "levels"),
+    [
+        ("Treatment has included L5-S1 hemilaminotomy and microdiscectomy (6/2/11).",
+         "microdiscectomy", "2011-06-02", ["L5-S1"]),
+        ("Status post earlier lumbar microdiskectomy at L5-S1.", "microdiskectomy", None,
+         ["L5-S1"]),
+        ("She underwent a C5-6 fusion on March 3, 2012.", "fusion", "2012-03-03", ["C5-C6"]),
+        ("He had right knee arthroscopy in 2013.", "arthroscopy", None, []),
+        ("Carpal tunnel release on 4/5/2012.", "Carpal tunnel release", "2012-04-05", []),
+    ],
+)  # fmt: skip
+def test_surgery(text: str, procedure: str, date: str | None, levels: list[str]) -> None:
+    found = {f.value["procedure"]: f for f in facts_of(text, "surgery")}
+    fact = found[procedure]
+    assert fact.value["date"] == date
+    assert fact.value["spinal_levels"] == levels
+    assert fact.assertion == Assertion.PRESENT
+
+
+@pytest.mark.parametrize(
+    ("text", "diagnoses"),
+    [
+        ("Current diagnoses include cervical disc protrusion, cervical pain, and lumbar "
+         "radiculopathy.", ["cervical disc protrusion", "cervical pain", "lumbar radiculopathy"]),
+        ("current diagnoses (cervical disc disorder and cervical facet syndrome)",
+         ["cervical disc disorder", "cervical facet syndrome"]),
+        ("who has filed a claim for chronic low back pain reportedly associated with an "
+         "industrial injury", ["chronic low back pain"]),
+        ("She was diagnosed with right carpal tunnel syndrome.",
+         ["right carpal tunnel syndrome"]),
+        ("Diagnosis: lumbar strain.", ["lumbar strain"]),
+    ],
+)  # fmt: skip
+def test_diagnoses(text: str, diagnoses: list[str]) -> None:
+    assert [f.value["text"] for f in facts_of(text, "diagnosis")] == diagnoses
+
+
+def test_principal_regions_from_diagnoses_then_mentions() -> None:
+    assert principal_regions(extract_facts("Diagnoses: cervical strain. Low back ok.")) == [
+        "cervical"
+    ]
+    assert principal_regions(extract_facts("Neck pain. Neck stiffness. Knee pain.")) == ["cervical"]
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "action", "what"),
+    [
+        ("Utilization review from March 11, 2014 denied the request for acupuncture because "
+         "guidelines limit visits.", "2014-03-11", "denied", "acupuncture"),
+        ("In a February 3, 2014 Utilization Review Report, the claims administrator denied a "
+         "request for four sessions of massage therapy.", "2014-02-03", "denied",
+         "four sessions of massage therapy"),
+        ("UR on 5/1/2014 modified the request for 12 PT visits to 6.", "2014-05-01",
+         "modified", "12 PT visits to 6"),
+        ("The request for an MRI was non-certified by utilization review on 6/3/13.",
+         "2013-06-03", "non-certified", "an MRI"),
+        ("On 1/2/2015 the claims administrator non-certified the request for Norco.",
+         "2015-01-02", "non-certified", "Norco"),
+    ],
+)  # fmt: skip
+def test_ur_history(text: str, date: str, action: str, what: str) -> None:
+    fact = one(text, "ur_history")
+    assert (fact.value["date"], fact.value["action"], fact.value["what"]) == (date, action, what)
+
+
+def test_ur_history_reason() -> None:
+    text = (
+        "Utilization review on 3/11/14 denied the request for massage because guidelines "
+        "limit massage to 4-6 visits."
+    )
+    assert one(text, "ur_history").value["reason"] == "guidelines limit massage to 4-6 visits"
+
+
+# --- the seeds -----------------------------------------------------------------------------
+
+
+def _seed(seed_texts: dict[str, str], key: str) -> tuple[str, list[Fact]]:
+    text = repair_text(seed_texts[key])
+    return text, extract_facts(text)
+
+
+def _has(facts: list[Fact], kind: str, assertion: str = "present", **value) -> bool:
+    return any(
+        f.kind == kind
+        and f.assertion == assertion
+        and all(f.value.get(k) == v for k, v in value.items())
+        for f in facts
+    )
+
+
+def test_every_seed_fact_quotes_its_source_exactly(seed_texts) -> None:
+    for key in seed_texts:
+        text, facts = _seed(seed_texts, key)
+        assert facts
+        for fact in facts:
+            assert fact.evidence or fact.kind == "functional_improvement_status"
+            for ev in fact.evidence:
+                assert text[ev.start : ev.end] == ev.text, (key, fact.kind)
+
+
+def test_seed_000(seed_texts) -> None:
+    _, facts = _seed(seed_texts, "000")
+    assert _has(facts, "prior_treatment", modality="acupuncture")
+    assert _has(facts, "prior_treatment", modality="massage")
+    assert _has(facts, "straight_leg_raise", "negated", result="negative")
+    assert _has(facts, "surgery", procedure="microdiscectomy", date="2011-06-02")
+    assert _has(facts, "ur_history", date="2014-03-11", action="denied")
+
+
+def test_seed_001(seed_texts) -> None:
+    _, facts = _seed(seed_texts, "001")
+    assert _has(facts, "prior_treatment", modality="acupuncture", count=12)
+    assert _has(facts, "functional_improvement", "negated", domain="general")
+    assert _has(facts, "pain_relief", percent=20, duration="several days")
+    assert principal_regions(facts) == ["cervical"]
+
+
+def test_seed_002(seed_texts) -> None:
+    _, facts = _seed(seed_texts, "002")
+    assert _has(facts, "home_exercise_program")
+    assert _has(facts, "radicular_findings")
+    assert _has(facts, "straight_leg_raise", result="positive")
+    assert _has(facts, "flare_up", type="flare_up")
+
+
+def test_seed_003(seed_texts) -> None:
+    _, facts = _seed(seed_texts, "003")
+    assert _has(facts, "prior_treatment", modality="massage", duration="years")
+    assert _has(facts, "surgery", procedure="microdiskectomy", spinal_levels=["L5-S1"])
+    assert _has(facts, "imaging_finding", finding="stenosis", spinal_levels=["L5-S1"])
+    assert _has(facts, "work_status", status="unknown")
+    assert principal_regions(facts) == ["lumbar"]
+
+
+def test_seed_004(seed_texts) -> None:
+    _, facts = _seed(seed_texts, "004")
+    assert _has(facts, "prior_treatment", modality="acupuncture")
+    assert _has(facts, "prior_treatment", modality="physical_therapy")
+    assert _has(facts, "pain_score", score=6)
