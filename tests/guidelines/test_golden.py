@@ -51,3 +51,23 @@ def test_golden_cases_sit_beside_their_rules() -> None:
         assert (
             case.source.removesuffix(".cases.yaml") + ".yaml" == PACK.rule(case.expect.rule).source
         )
+
+
+PAGED_GUIDELINES = {
+    "MTUS Chronic Pain Medical Treatment Guidelines",
+    "ACOEM Occupational Medicine Practice Guidelines",
+}
+
+
+def test_rules_from_paginated_guidelines_cite_pages() -> None:
+    """The 2009 CPMTG and ACOEM 2nd edition have pages; their rules must cite them."""
+    for rule in PACK.rules:
+        if rule.citation.guideline in PAGED_GUIDELINES:
+            assert rule.citation.pages, rule.id
+
+
+def test_uncertain_rules_say_what_is_uncertain() -> None:
+    for rule in PACK.rules:
+        if rule.citation.verification.value == "U":
+            said = " ".join(rule.not_modelled + rule.notes + [rule.statement]).lower()
+            assert "uncertain" in said or "not confirmed" in said or "k/u" in said, rule.id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from pathlib import Path
 
 import click
@@ -119,7 +120,8 @@ def describe(rule: Rule) -> list[str]:
     ]
     if c.url:
         lines.append(f"  Source: {c.url}")
-    lines += ["What the guideline says (our words):", f"  {rule.statement}"]
+    lines.append("What the guideline says (our words):")
+    lines += textwrap.wrap(rule.statement, width=96, initial_indent="  ", subsequent_indent="  ")
     lines.append(f"  Recommendation: {rule.recommendation.replace('_', ' ')}")
     if rule.limits:
         lines.append("Limits:")
@@ -135,11 +137,15 @@ def describe(rule: Rule) -> list[str]:
             lines += _node_lines(exception.when, "      ")
     if rule.not_modelled:
         lines.append("Not modelled (left to the physician reviewer):")
-        lines += [f"  - {item}" for item in rule.not_modelled]
+        lines += [line for item in rule.not_modelled for line in _bullet(item)]
     if rule.notes:
         lines.append("Notes:")
-        lines += [f"  - {note}" for note in rule.notes]
+        lines += [line for note in rule.notes for line in _bullet(note)]
     return lines
+
+
+def _bullet(text: str) -> list[str]:
+    return textwrap.wrap(text, width=96, initial_indent="  - ", subsequent_indent="    ")
 
 
 def _bounds(low: float | None, high: float | None, unit: str) -> str:
@@ -157,6 +163,8 @@ def _limit_lines(limit: Limit) -> list[str]:
     measured = MEASURE_WORDS[limit.of] if limit.of else f"fact {limit.predicate}"
     lines = [f"  - [{limit.id}] {limit.text}"]
     lines.append(f"      {_bounds(limit.min, limit.max, limit.unit)} ({measured})")
+    if limit.unstated == "skip":
+        lines.append("      (not checked when the request does not state it)")
     if limit.when is not None:
         lines.append("      applies when:")
         lines += _node_lines(limit.when, "        ")
