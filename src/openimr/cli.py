@@ -14,9 +14,19 @@ from openimr.errors import UserError
 # name -> "module:attribute" of a click command; each part of the package adds its own line.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("openimr.corpus.commands:parse", "Read published Final Determination Letters."),
+    "facts": (
+        "openimr.intake.commands:facts",
+        "Print the requests and clinical facts of a case file, with evidence.",
+    ),
+    "schema": ("openimr.intake.commands:schema", "Print the JSON Schema of a case file."),
     "guidelines": (
         "openimr.guidelines.commands:guidelines",
         "List, show and check the guideline pack.",
+    ),
+    "review": ("openimr.review.commands:review", "Draft the determination and letter of a case."),
+    "eval": (
+        "openimr.corpus.commands:evaluate",
+        "Replay published letters and report agreement with their decisions.",
     ),
 }
 

@@ -8,6 +8,7 @@ mentions into facts. Kinds and their values: rules/fact_kinds.yaml.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -536,6 +537,48 @@ def principal_regions(facts: list[Fact]) -> list[str]:
         return []
     top = max(counts.values())
     return sorted(r for r, n in counts.items() if n == top)
+
+
+def case_level_facts(facts: list[Fact], as_of: dt.date | None) -> list[Fact]:
+    """Facts about the whole case: functional improvement overall, time since injury."""
+    out = []
+    mentions = [f for f in facts if f.kind == "functional_improvement"]
+    by_assertion = {a: [f for f in mentions if f.assertion == a] for a in Assertion}
+    for status, assertion, group in (
+        ("present", Assertion.PRESENT, by_assertion[Assertion.PRESENT]),
+        ("absent", Assertion.NEGATED, by_assertion[Assertion.NEGATED]),
+        ("uncertain", Assertion.UNCERTAIN, by_assertion[Assertion.UNCERTAIN]),
+    ):
+        if group:
+            evidence = [e for f in group for e in f.evidence]
+            out.append(
+                Fact(
+                    kind="functional_improvement_status",
+                    value={"status": status, "domains": unique([f.value["domain"] for f in group])},
+                    assertion=assertion,
+                    evidence=evidence,
+                )
+            )
+            break
+    else:
+        out.append(
+            Fact(
+                kind="functional_improvement_status",
+                value={"status": "not_mentioned", "domains": []},
+                assertion=Assertion.UNCERTAIN,
+            )
+        )
+    doi = next((f for f in facts if f.kind == "date_of_injury"), None)
+    if doi is not None and as_of is not None and as_of >= doi.value:
+        days = (as_of - doi.value).days
+        out.append(
+            Fact(
+                kind="time_since_injury",
+                value={"days": days, "years": round(days / 365.25, 1), "as_of": as_of.isoformat()},
+                evidence=doi.evidence,
+            )
+        )
+    return out
 
 
 # --- entry point ---------------------------------------------------------------------------
