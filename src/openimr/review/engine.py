@@ -1,0 +1,184 @@
+"""From a Case to the determination a physician reviewer would sign.
+
+For each request: the rule in force on the decision date (MTUS first, then the lower levels
+of the search sequence), every criterion checked against the facts, the decision, the
+rationale and the documentation gaps. Items no rule covers, and items whose records
+contradict themselves, go to physician judgement with the reason said.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+
+from openimr.guidelines.editions import candidates, select_rule
+from openimr.guidelines.evaluate import RuleResult, evaluate
+from openimr.guidelines.hierarchy import rank
+from openimr.guidelines.loader import Pack, load_pack
+from openimr.guidelines.schema import Rule
+from openimr.model import (
+    OVERTURNED,
+    UPHELD,
+    Case,
+    Criterion,
+    CriterionStatus,
+    Determination,
+    Fact,
+    ItemDecision,
+    Request,
+)
+from openimr.review.decision_date import DecisionDate, decision_date
+from openimr.review.rationale import explain, write_rationale
+from openimr.review.resolve import Predicates
+
+
+@cache
+def default_pack() -> Pack:
+    return load_pack()
+
+
+def pack_version(pack: Pack) -> str:
+    return f"{pack.info.name} {pack.info.version}"
+
+
+def input_sha256(case: Case) -> str:
+    """The fingerprint of what was decided: the case as openimr read it."""
+    return hashlib.sha256(case.model_dump_json().encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ItemReview:
+    """Everything behind one item's decision, for reports that need more than the letter."""
+
+    decision: ItemDecision
+    rule: Rule | None
+    result: RuleResult | None
+    passed_over: list[str] = field(default_factory=list)
+    """Why higher levels of the search sequence were not used."""
+    deciding: list[Criterion] = field(default_factory=list)
+    """The criteria that decided an Upheld item (not met or not documented)."""
+
+
+@dataclass
+class CaseReview:
+    determination: Determination
+    case: Case
+    facts: list[Fact]
+    date: DecisionDate
+    items: list[ItemReview]
+
+
+def case_facts(case: Case) -> list[Fact]:
+    """The clinical facts of the summary and every record, each pointing into its source."""
+    from openimr.intake.facts.extract import extract_facts
+
+    facts = (
+        extract_facts(case.clinical_summary, "clinical_summary") if case.clinical_summary else []
+    )
+    for index, record in enumerate(case.records):
+        facts += extract_facts(record.text, f"records[{index}]")
+    return facts
+
+
+def _regions_from_facts(request: Request, facts: list[Fact]) -> Request:
+    """A title that names no region concerns the region the records are about."""
+    if request.body_regions:
+        return request
+    from openimr.intake.facts.extract import principal_regions
+
+    regions = principal_regions(facts)
+    return request.model_copy(update={"body_regions": regions}) if regions else request
+
+
+def _passed_over(pack: Pack, rule: Rule | None, request: Request, day: dt.date) -> list[str]:
+    if rule is None or rule.catch_all:
+        return [
+            "No rule at any level of the search sequence (MTUS; ACOEM or ODG; other "
+            "guidelines) in this pack addresses the service on this date."
+        ]
+    level = rank(rule.citation.hierarchy_level)
+    if level == 0:
+        return []
+    higher = [
+        r for r in candidates(pack.rules, request, day) if rank(r.citation.hierarchy_level) < level
+    ]
+    if higher:
+        return []
+    return [
+        f"The MTUS in force on {day.isoformat()} does not address this service, so the "
+        f"{rule.citation.guideline} applies (8 CCR 9792.21.1)."
+    ]
+
+
+def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
+    request = _regions_from_facts(request, facts)
+    predicates = Predicates(facts, request, day)
+    rule = select_rule(pack.rules, request, day, predicates)
+    passed_over = _passed_over(pack, rule, request, day)
+    result = evaluate(rule, request, predicates) if rule is not None else None
+    judgement_reason = ""
+    if rule is None or result is None:
+        judgement_reason = "No rule in the guideline pack covers this service."
+    elif result.decided_by == "physician_judgement_required":
+        judgement_reason = result.reason
+    elif predicates.contradictions:
+        judgement_reason = (
+            "The records contradict themselves: "
+            + "; ".join(
+                f"{name.replace('_', ' ')}: {why}"
+                for name, why in sorted(predicates.contradictions.items())
+            )
+            + "."
+        )
+
+    if judgement_reason:
+        necessary, decision = None, None
+    else:
+        necessary = result.status is CriterionStatus.MET
+        decision = OVERTURNED if necessary else UPHELD
+    criteria = list(result.criteria) if result else []
+    explanation = explain(rule, result, request, predicates) if rule and result else None
+    rationale = write_rationale(rule, explanation, request, necessary, judgement_reason)
+    by_id = {criterion.id: criterion for criterion in criteria}
+    deciding = (
+        [by_id[i] for i in dict.fromkeys(explanation.deciding) if i in by_id]
+        if explanation and decision == UPHELD
+        else []
+    )
+    item = ItemDecision(
+        request=request.text,
+        service=request.service,
+        decision=decision,
+        medically_necessary=necessary,
+        decided_by="physician_judgement_required" if judgement_reason else "rule",
+        rule_id=rule.id if rule else None,
+        guideline=rule.citation.as_citation() if rule else None,
+        criteria=criteria,
+        rationale=rationale,
+        documentation_gaps=explanation.gaps if explanation and decision == UPHELD else [],
+    )
+    return ItemReview(item, rule, result, passed_over, deciding)
+
+
+def review_case(
+    case: Case,
+    *,
+    pack: Pack | None = None,
+    on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> CaseReview:
+    pack = pack or default_pack()
+    facts = case_facts(case)
+    date = decision_date(case, facts, on, today or dt.date.today())
+    items = [review_request(pack, request, facts, date.date) for request in case.requests]
+    determination = Determination(
+        case_id=case.case_id,
+        decision_date=date.date,
+        pack_version=pack_version(pack),
+        input_sha256=input_sha256(case),
+        items=[item.decision for item in items],
+        reviewer=case.reviewer,
+    )
+    return CaseReview(determination, case, facts, date, items)

@@ -1,0 +1,365 @@
+"""Guideline predicates answered from the case's clinical facts, on demand.
+
+The guideline evaluator asks for predicates by id; ``Predicates`` looks each one up the
+first time it is asked (the way docassemble computes a fact when a question needs it) and
+answers with a ``Fact`` whose evidence points at the words that support it, or with
+nothing, which the evaluator reads as "not documented". Which fact answers which predicate
+is data (``rules/predicate_sources.yaml``); the computations that need dates or counts are
+the small functions below, one per predicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from openimr.model import Assertion, Evidence, Fact, Request
+
+_DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+@cache
+def sources() -> dict[str, Any]:
+    text = resources.files("openimr.review").joinpath("rules/predicate_sources.yaml")
+    return yaml.safe_load(text.read_text(encoding="utf-8"))
+
+
+@cache
+def _phrases(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _contains(text: str, words: list[str]) -> bool:
+    return bool(text) and _phrases(tuple(words)).search(text) is not None
+
+
+def _field(fact: Fact, name: str) -> Any:
+    return fact.value.get(name) if isinstance(fact.value, dict) else None
+
+
+def _evidence(facts: list[Fact]) -> list[Evidence]:
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Evidence] = []
+    for fact in facts:
+        for evidence in fact.evidence:
+            key = (evidence.source, evidence.start, evidence.end)
+            if key not in seen:
+                seen.add(key)
+                out.append(evidence)
+    return sorted(out, key=lambda e: (e.source, e.start, e.end))
+
+
+def _answer(predicate: str, value: Any, facts: list[Fact]) -> Fact:
+    return Fact(kind=predicate, value=value, evidence=_evidence(facts))
+
+
+class Contradiction(Exception):
+    """The records say yes and no to the same thing: a physician has to weigh them."""
+
+
+class Predicates(Mapping[str, Any]):
+    """The predicates of one request, computed from the case's facts when first asked."""
+
+    def __init__(self, facts: list[Fact], request: Request, on: dt.date) -> None:
+        self.facts = facts
+        self.request = request
+        self.on = on
+        self._cache: dict[str, Fact | None] = {}
+        self.contradictions: dict[str, str] = {}
+
+    # Mapping protocol: only predicates with an answer are "in" the mapping.
+    def __getitem__(self, predicate: str) -> Fact:
+        answer = self.get(predicate)
+        if answer is None:
+            raise KeyError(predicate)
+        return answer
+
+    def get(self, predicate: str, default: Any = None) -> Any:
+        if predicate not in self._cache:
+            try:
+                self._cache[predicate] = self._resolve(predicate)
+            except Contradiction as exc:
+                self.contradictions[predicate] = str(exc)
+                self._cache[predicate] = None
+        answer = self._cache[predicate]
+        return default if answer is None else answer
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(k for k, v in self._cache.items() if v is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for v in self._cache.values() if v is not None)
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def of_kind(self, kind: str) -> list[Fact]:
+        return [fact for fact in self.facts if fact.kind == kind]
+
+    def documented(self, kind: str) -> list[Fact]:
+        return [f for f in self.of_kind(kind) if f.assertion in _DOCUMENTED]
+
+    def negated(self, kind: str) -> list[Fact]:
+        return [f for f in self.of_kind(kind) if f.assertion is Assertion.NEGATED]
+
+    # Resolution --------------------------------------------------------------------------
+
+    def _resolve(self, predicate: str) -> Fact | None:
+        data = sources()
+        if predicate in data["presence"]:
+            return self._presence(predicate, data["presence"][predicate])
+        if predicate in data["any_of"]:
+            return self._any_of(predicate, data["any_of"][predicate])
+        if predicate in data["functional_improvement"]["predicates"]:
+            return self._functional_improvement(predicate)
+        if predicate in data["medication_predicates"]:
+            return self._medication(predicate, data["medication_predicates"][predicate])
+        if predicate in data["gi_risk"]:
+            return self._gi_risk(predicate, data["gi_risk"][predicate])
+        computed = _COMPUTED.get(predicate)
+        return computed(self, predicate) if computed else None
+
+    def _presence(self, predicate: str, spec: dict) -> Fact | None:
+        yes = self._matching(spec)
+        no = self.negated(spec["fact"])
+        if yes and no:
+            raise Contradiction(f"the records both state and deny {spec['fact']}")
+        if yes:
+            return _answer(predicate, True, yes)
+        return _answer(predicate, False, no) if no else None
+
+    def _matching(self, spec: dict) -> list[Fact]:
+        found = self.documented(spec["fact"])
+        if "values" in spec:
+            found = [f for f in found if _field(f, spec.get("field", "result")) in spec["values"]]
+        return found
+
+    def _any_of(self, predicate: str, specs: list[dict]) -> Fact | None:
+        yes = [fact for spec in specs for fact in self._matching(spec)]
+        if yes:
+            return _answer(predicate, True, yes)
+        no = [self.negated(spec["fact"]) for spec in specs]
+        if all(no):
+            return _answer(predicate, False, [f for group in no for f in group])
+        return None
+
+    def _functional_improvement(self, predicate: str) -> Fact | None:
+        rules = sources()["functional_improvement"]
+        for status_fact in self.of_kind("functional_improvement_status"):
+            status = _field(status_fact, "status")
+            support = self.of_kind("functional_improvement") or [status_fact]
+            if status in rules["present_when"]:
+                return _answer(predicate, True, self.documented("functional_improvement"))
+            if status in rules["absent_when"]:
+                return _answer(predicate, False, support)
+            return None
+        present = self.documented("functional_improvement")
+        if present:
+            return _answer(predicate, True, present)
+        absent = self.negated("functional_improvement")
+        return _answer(predicate, False, absent) if absent else None
+
+    def _medication(self, predicate: str, kinds: list[str]) -> Fact | None:
+        found = [f for f in self.documented("medication") if _field(f, "kind") in kinds]
+        return _answer(predicate, True, found) if found else None
+
+    def _gi_risk(self, predicate: str, factors: list[str]) -> Fact | None:
+        found = [f for f in self.documented("gi_risk_factor") if _field(f, "factor") in factors]
+        return _answer(predicate, True, found) if found else None
+
+    # Dates -------------------------------------------------------------------------------
+
+    def injury_date(self) -> tuple[dt.date, list[Fact]] | None:
+        for fact in self.documented("date_of_injury"):
+            value = fact.value
+            if isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            if isinstance(value, dt.date) and value <= self.on:
+                return value, [fact]
+        return None
+
+
+# Computed predicates ---------------------------------------------------------------------
+
+
+def _prior_sessions(p: Predicates, predicate: str) -> Fact | None:
+    """Sessions already had of the requested modality, when the records count them."""
+    modalities = set(sources()["same_modality"].get(p.request.service, [p.request.service]))
+    prior = [f for f in p.documented("prior_treatment") if _field(f, "modality") in modalities]
+    if not prior:
+        # Nothing in the records says this treatment was given before. A request for more
+        # ("additional", "continued") says it was, so the count is then not documented.
+        return None if p.request.continuation else _answer(predicate, 0, [])
+    counts = [_field(f, "count") for f in prior]
+    if any(count is None for count in counts):
+        return None
+    return _answer(predicate, sum(counts), prior)
+
+
+def _months_since_injury(p: Predicates, predicate: str) -> Fact | None:
+    found = p.injury_date()
+    if found is None:
+        return None
+    injured, facts = found
+    months = round((p.on - injured).days / _DAYS_PER_MONTH, 1)
+    return _answer(predicate, months, facts)
+
+
+def _weeks_since_injury(p: Predicates, predicate: str) -> Fact | None:
+    found = p.injury_date()
+    if found is None:
+        return None
+    injured, facts = found
+    return _answer(predicate, round((p.on - injured).days / 7, 1), facts)
+
+
+def _post_operative_day(p: Predicates, predicate: str) -> Fact | None:
+    regions = set(p.request.body_regions)
+    dated = []
+    for fact in p.documented("surgery"):
+        date = _field(fact, "date")
+        fact_regions = set(_field(fact, "regions") or [])
+        if date and (not regions or not fact_regions or regions & fact_regions):
+            day = dt.date.fromisoformat(date)
+            if day <= p.on:
+                dated.append((day, fact))
+    if not dated:
+        return None
+    day, fact = max(dated, key=lambda pair: pair[0])
+    return _answer(predicate, (p.on - day).days, [fact])
+
+
+def _diagnoses(p: Predicates, predicate: str) -> Fact | None:
+    data = sources()
+    found: dict[str, list[Fact]] = {}
+    for fact in p.documented("diagnosis"):
+        text = _field(fact, "text") or ""
+        for name, words in data["diagnosis_terms"].items():
+            if _contains(text, words):
+                found.setdefault(name, []).append(fact)
+    for fact in p.documented("surgery"):
+        procedure = _field(fact, "procedure") or ""
+        regions = set(_field(fact, "regions") or [])
+        for name, spec in data["surgery_terms"].items():
+            if _contains(procedure, spec["procedures"]) and (
+                not regions or regions & set(spec["regions"])
+            ):
+                found.setdefault(name, []).append(fact)
+    if not found:
+        return None
+    return _answer(predicate, sorted(found), [f for name in sorted(found) for f in found[name]])
+
+
+def _finding_text(fact: Fact) -> str:
+    return " ".join(str(_field(fact, key) or "") for key in ("finding", "text", "severity"))
+
+
+def _findings(p: Predicates, words_key: str) -> list[Fact]:
+    words = sources()[words_key]
+    regions = set(p.request.body_regions)
+    found = []
+    for kind in ("imaging_finding", "electrodiagnostic_finding"):
+        for fact in p.documented(kind):
+            fact_regions = set(_field(fact, "regions") or [])
+            if regions and fact_regions and not regions & fact_regions:
+                continue
+            if _contains(_finding_text(fact), words):
+                found.append(fact)
+    return found
+
+
+def _imaging_corroborates(p: Predicates, predicate: str) -> Fact | None:
+    found = _findings(p, "corroborating_findings")
+    return _answer(predicate, True, found) if found else None
+
+
+def _surgical_lesion(p: Predicates, predicate: str) -> Fact | None:
+    found = _findings(p, "surgical_findings")
+    return _answer(predicate, True, found) if found else None
+
+
+def _conservative_care_failed(p: Predicates, predicate: str) -> Fact | None:
+    conservative = set(sources()["conservative_modalities"])
+    tried = [f for f in p.documented("prior_treatment") if _field(f, "modality") in conservative]
+    tried += [f for f in p.documented("medication") if _field(f, "kind") in conservative]
+    return _answer(predicate, True, tried) if tried else None
+
+
+def _returned_to_work(p: Predicates, predicate: str) -> Fact | None:
+    data = sources()
+    for fact in p.documented("work_status"):
+        status = _field(fact, "status")
+        if status in data["working_statuses"]:
+            return _answer(predicate, True, [fact])
+        if status in data["not_working_statuses"]:
+            return _answer(predicate, False, [fact])
+    return None
+
+
+def _patient_age(p: Predicates, predicate: str) -> Fact | None:
+    for fact in p.documented("age"):
+        if isinstance(fact.value, int):
+            return _answer(predicate, fact.value, [fact])
+    return None
+
+
+def _morphine_equivalent(p: Predicates, predicate: str) -> Fact | None:
+    for fact in p.documented("morphine_equivalent_dose"):
+        total = _field(fact, "total_mg")
+        if total is not None and _field(fact, "complete"):
+            return _answer(predicate, total, [fact])
+    return None
+
+
+def _pain_relief_percent(p: Predicates, predicate: str) -> Fact | None:
+    relief = [f for f in p.documented("pain_relief") if _field(f, "percent") is not None]
+    if not relief:
+        return None
+    best = max(relief, key=lambda f: _field(f, "percent"))
+    return _answer(predicate, _field(best, "percent"), [best])
+
+
+def _prior_imaging(p: Predicates, predicate: str) -> Fact | None:
+    regions = set(p.request.body_regions)
+    found = [
+        f
+        for f in p.documented("imaging_finding")
+        if not regions or regions & set(_field(f, "regions") or [])
+    ]
+    return _answer(predicate, True, found) if found else None
+
+
+def _home_health_hours(p: Predicates, predicate: str) -> Fact | None:
+    request, frequency = p.request, p.request.frequency
+    if request.unit != "hours" or request.quantity is None or frequency is None:
+        return None
+    if frequency.per == "day" and frequency.times:
+        # "6 hrs/day x 7 days/week": quantity is hours a day, times is days a week
+        return _answer(predicate, request.quantity * frequency.times, [])
+    return None
+
+
+_COMPUTED: dict[str, Callable[[Predicates, str], Fact | None]] = {
+    "prior_sessions_same_modality": _prior_sessions,
+    "months_since_injury": _months_since_injury,
+    "pain_duration_months": _months_since_injury,
+    "symptom_duration_weeks": _weeks_since_injury,
+    "post_operative_day": _post_operative_day,
+    "diagnoses": _diagnoses,
+    "imaging_or_edx_corroborates": _imaging_corroborates,
+    "surgical_lesion_clinical_and_imaging": _surgical_lesion,
+    "conservative_care_failed": _conservative_care_failed,
+    "returned_to_work": _returned_to_work,
+    "patient_age": _patient_age,
+    "morphine_equivalent_mg_per_day": _morphine_equivalent,
+    "pain_relief_percent": _pain_relief_percent,
+    "prior_imaging_same_region": _prior_imaging,
+    "home_health_hours_per_week": _home_health_hours,
+}

@@ -1,0 +1,139 @@
+"""From a Case to the determination: rule, criteria with evidence, decision, gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.model import Case, Record, Request
+from openimr.review.contract import determination_json, dumps
+from openimr.review.engine import review_case
+
+TODAY = dt.date(2026, 1, 1)
+
+SUMMARY = (
+    "The injured worker is a 52 year old man who hurt his low back lifting a pallet on "
+    "March 3, 2013. He has completed 12 sessions of physical therapy and 8 acupuncture "
+    "treatments. Acupuncture gave 50% pain relief, and he has been able to return to "
+    "full duty and reduce his use of Norco. He performs a home exercise program daily. "
+    "Straight leg raise is positive on the left. An MRI of the lumbar spine showed a "
+    "disc protrusion at L5-S1 contacting the left S1 nerve root."
+)
+
+
+def _review(titles, summary=SUMMARY, **case_fields):
+    from openimr.intake.requests import parse_request
+
+    case = Case(
+        case_id="written-1",
+        clinical_summary=summary,
+        requests=[parse_request(title) for title in titles],
+        **case_fields,
+    )
+    return case, review_case(case, today=TODAY)
+
+
+def test_decision_date_comes_from_the_case_then_from_its_latest_event():
+    _, result = _review(["6 massage visits lumbar"], decision_date=dt.date(2014, 2, 1))
+    assert result.date.date == dt.date(2014, 2, 1)
+    assert result.date.basis == "the case's decision date"
+    _, result = _review(["6 massage visits lumbar"])
+    assert result.date.date == dt.date(2013, 3, 3)
+    assert "latest dated event" in result.date.basis
+    _, result = _review(["6 massage visits lumbar"], summary="Low back pain.")
+    assert result.date.date == TODAY and result.date.basis.startswith("today")
+
+
+def test_every_item_is_decided_or_sent_to_physician_judgement():
+    _, result = _review(
+        ["6 massage visits lumbar", "Reiki sessions x 4"], decision_date=dt.date(2014, 6, 1)
+    )
+    massage, reiki = result.determination.items
+    assert massage.decided_by == "rule" and massage.decision in ("Upheld", "Overturned")
+    assert reiki.decision is None and reiki.decided_by == "physician_judgement_required"
+    assert reiki.medically_necessary is None
+    assert "physician reviewer decides" in reiki.rationale
+
+
+def test_massage_as_an_adjunct_within_the_limit_is_overturned_with_evidence():
+    case, result = _review(["4 massage therapy visits lumbar"], decision_date=dt.date(2014, 6, 1))
+    (item,) = result.determination.items
+    assert item.decision == "Overturned" and item.medically_necessary is True
+    assert item.rule_id.startswith("massage.")
+    assert item.rationale.endswith("is medically necessary and appropriate.")
+    assert item.documentation_gaps == []
+    quoted = [e for c in item.criteria for e in c.evidence]
+    assert quoted, "a met criterion carries its evidence"
+    for evidence in quoted:
+        assert case.clinical_summary[evidence.start : evidence.end] == evidence.text
+
+
+def test_an_upheld_item_names_its_gaps():
+    _, result = _review(
+        ["Lumbar epidural steroid injection L5-S1"],
+        summary="The patient has chronic low back pain since 2012. No imaging is available.",
+        decision_date=dt.date(2014, 6, 1),
+    )
+    (item,) = result.determination.items
+    assert item.decision == "Upheld"
+    assert item.documentation_gaps
+    assert "not medically necessary and appropriate." in item.rationale
+
+
+def test_records_are_read_and_evidence_points_into_them():
+    record = Record(
+        date=dt.date(2014, 5, 1), kind="progress note", text="Home exercise program daily."
+    )
+    _, result = _review(["4 massage visits lumbar"], summary="Low back pain.", records=[record])
+    assert result.date.date == dt.date(2014, 5, 1)
+    (item,) = result.determination.items
+    evidence = [e for c in item.criteria for e in c.evidence if e.source == "records[0]"]
+    assert evidence and record.text[evidence[0].start : evidence[0].end] == evidence[0].text
+
+
+def test_same_case_same_pack_byte_identical_json():
+    case, first = _review(["8 acupuncture sessions lumbar"])
+    second = review_case(case, today=TODAY)
+    one = dumps(determination_json(first.determination, date_basis=first.date.basis))
+    two = dumps(determination_json(second.determination, date_basis=second.date.basis))
+    assert one == two
+    assert first.determination.input_sha256 == second.determination.input_sha256
+
+
+def test_json_contract_keys():
+    _, result = _review(["8 acupuncture sessions lumbar"], decision_date=dt.date(2014, 6, 1))
+    document = determination_json(result.determination, date_basis=result.date.basis)
+    assert list(document)[:5] == [
+        "case_id",
+        "decision_date",
+        "pack_version",
+        "input_sha256",
+        "items",
+    ]
+    item = document["items"][0]
+    assert list(item) == [
+        "request",
+        "service",
+        "decision",
+        "medically_necessary",
+        "decided_by",
+        "rule_id",
+        "guideline",
+        "criteria",
+        "rationale",
+        "documentation_gaps",
+    ]
+    assert {"hierarchy_level", "title", "section", "pages", "edition"} <= set(item["guideline"])
+    for criterion in item["criteria"]:
+        assert criterion["status"] in ("met", "not_met", "not_documented")
+        assert {"id", "text", "status", "evidence"} <= set(criterion)
+
+
+@pytest.mark.parametrize(
+    ("day", "edition_word"), [(dt.date(2014, 6, 1), "2009"), (dt.date(2018, 6, 1), "2017")]
+)
+def test_the_edition_in_force_on_the_decision_date_is_used(day, edition_word):
+    _, result = _review(["8 acupuncture sessions lumbar"], decision_date=day)
+    (item,) = result.determination.items
+    assert edition_word in item.guideline.edition

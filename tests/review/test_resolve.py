@@ -1,0 +1,116 @@
+"""Guideline predicates answered from clinical facts: one behaviour a test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openimr.model import Assertion, Evidence, Fact, Request
+from openimr.review.resolve import Predicates
+
+DAY = dt.date(2014, 6, 1)
+
+
+def fact(kind, value=None, assertion=Assertion.PRESENT, text="words", start=0):
+    evidence = [Evidence(text=text, start=start, end=start + len(text))]
+    return Fact(kind=kind, value=value or {}, assertion=assertion, evidence=evidence)
+
+
+def predicates(facts, service="acupuncture", **request):
+    return Predicates(facts, Request(text="x", service=service, **request), DAY)
+
+
+def test_presence_yes_no_and_silence():
+    hep = fact("home_exercise_program", text="exercises at home")
+    assert predicates([hep])["home_exercise_program"].value is True
+    assert predicates([hep])["home_exercise_program"].evidence[0].text == "exercises at home"
+    no_hep = fact("home_exercise_program", assertion=Assertion.NEGATED)
+    assert predicates([no_hep])["home_exercise_program"].value is False
+    assert predicates([]).get("home_exercise_program") is None
+
+
+def test_uncertain_and_hypothetical_facts_document_nothing():
+    for assertion in (Assertion.UNCERTAIN, Assertion.HYPOTHETICAL):
+        assert predicates([fact("homebound", assertion=assertion)]).get("homebound") is None
+
+
+def test_a_contradiction_is_recorded_not_resolved():
+    both = [fact("homebound"), fact("homebound", assertion=Assertion.NEGATED, start=20)]
+    found = predicates(both)
+    assert found.get("homebound") is None
+    assert "homebound" in found.contradictions
+
+
+def test_prior_sessions_of_the_same_modality_are_summed():
+    facts = [
+        fact("prior_treatment", {"modality": "acupuncture", "count": 8}),
+        fact("prior_treatment", {"modality": "acupuncture", "count": 4}, start=30),
+        fact("prior_treatment", {"modality": "chiropractic", "count": 20}, start=60),
+    ]
+    assert predicates(facts)["prior_sessions_same_modality"].value == 12
+
+
+def test_prior_sessions_unknown_when_uncounted_or_when_more_is_asked_for():
+    uncounted = [fact("prior_treatment", {"modality": "massage", "count": None})]
+    assert predicates(uncounted, service="massage").get("prior_sessions_same_modality") is None
+    assert predicates([], continuation=True).get("prior_sessions_same_modality") is None
+    assert predicates([])["prior_sessions_same_modality"].value == 0
+
+
+def test_functional_improvement_status_wins_over_single_mentions():
+    facts = [
+        fact("functional_improvement", {"domain": "work"}, assertion=Assertion.NEGATED),
+        fact("functional_improvement_status", {"status": "absent"}),
+    ]
+    assert predicates(facts)["functional_improvement_documented"].value is False
+    present = [fact("functional_improvement", {"domain": "activities_of_daily_living"})]
+    assert predicates(present)["functional_improvement_documented"].value is True
+
+
+def test_radiculopathy_from_any_positive_sign_and_denied_only_when_all_are_normal():
+    slr = fact("straight_leg_raise", {"result": "positive"})
+    assert predicates([slr])["radiculopathy_on_exam"].value is True
+    normal = [
+        fact(kind, {"result": "normal"}, assertion=Assertion.NEGATED, start=i * 10)
+        for i, kind in enumerate(
+            ["radicular_findings", "straight_leg_raise", "sensory_deficit", "motor_deficit"]
+        )
+    ]
+    normal.append(fact("reflex_deficit", {"result": "normal"}, assertion=Assertion.NEGATED))
+    assert predicates(normal)["radiculopathy_on_exam"].value is False
+    assert predicates(normal[:2]).get("radiculopathy_on_exam") is None
+
+
+def test_time_since_injury_and_post_operative_day():
+    injured = fact("date_of_injury", value=None)
+    injured = injured.model_copy(update={"value": "2013-06-01"})
+    assert predicates([injured])["months_since_injury"].value == 12.0
+    surgery = fact(
+        "surgery", {"procedure": "meniscectomy", "date": "2014-05-02", "regions": ["knee"]}
+    )
+    found = predicates([surgery], service="physical_therapy", body_regions=["knee"])
+    assert found["post_operative_day"].value == 30
+    other_region = predicates([surgery], service="physical_therapy", body_regions=["shoulder"])
+    assert other_region.get("post_operative_day") is None
+
+
+def test_diagnoses_map_to_the_pack_vocabulary():
+    facts = [
+        fact("diagnosis", {"text": "lumbar radiculopathy", "regions": ["lumbar"]}),
+        fact("surgery", {"procedure": "microdiscectomy", "regions": ["lumbar"]}, start=40),
+    ]
+    assert predicates(facts)["diagnoses"].value == [
+        "after_lumbar_discectomy",
+        "neuralgia_neuritis_radiculitis",
+    ]
+
+
+def test_imaging_corroborates_only_for_the_requested_region():
+    mri = fact("imaging_finding", {"finding": "disc protrusion at L5-S1", "regions": ["lumbar"]})
+    lumbar = predicates([mri], service="epidural_steroid_injection", body_regions=["lumbar"])
+    assert lumbar["imaging_or_edx_corroborates"].value is True
+    neck = predicates([mri], service="epidural_steroid_injection", body_regions=["cervical"])
+    assert neck.get("imaging_or_edx_corroborates") is None
+
+
+def test_unknown_predicates_are_not_documented():
+    assert predicates([]).get("fluoroscopic_guidance") is None
