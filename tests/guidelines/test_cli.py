@@ -83,3 +83,24 @@ def test_check_reports_a_failing_golden_case(tiny: TinyPack) -> None:
     result = run("check", "--pack", str(tiny.write()))
     assert result.exit_code == 1
     assert "case c1: verdict met, expected not_met" in result.output
+
+
+def test_bad_pack_is_one_line_on_the_real_command(tiny: TinyPack) -> None:
+    import subprocess
+    import sys
+
+    tiny.rule["effective"]["from"] = "2009-02-30"
+    root = tiny.write()
+    done = subprocess.run(
+        [sys.executable, "-m", "openimr.cli", "guidelines", "list", "--pack", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "openimr: error: topics/massage.yaml: rule massage.test: effective.from"
+    )

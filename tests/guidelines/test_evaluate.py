@@ -83,3 +83,31 @@ def test_catch_all_routes_to_physician_and_says_why() -> None:
     result = evaluate(rule, request, {})
     assert result.decided_by == "physician_judgement_required"
     assert "physician reviewer decides" in result.reason
+
+
+def test_a_value_of_the_wrong_kind_is_not_documented() -> None:
+    rule = PACK.rule("acupuncture.amtg_2009")
+    request = Request(text="Acupuncture x6", service="acupuncture", quantity=6)
+    facts = {"active_therapy_concurrent": "yes", "prior_sessions_same_modality": "twelve"}
+    status = {c.id: c.status for c in evaluate(rule, request, facts).criteria}
+    assert status["adjunct_to_rehabilitation"] is GAP
+    assert status["trial_treatments"] is GAP
+
+
+def test_limit_on_a_fact_compares_the_documented_number() -> None:
+    rule = PACK.rule("opioids.continuation_cpmtg_2009")
+    request = Request(text="Norco", service="opioid", phase="continuation")
+    within = {
+        c.id: c.status
+        for c in evaluate(rule, request, {"morphine_equivalent_mg_per_day": 90}).criteria
+    }
+    above = {
+        c.id: c.status
+        for c in evaluate(
+            rule,
+            request,
+            {"morphine_equivalent_mg_per_day": 200, "pain_management_consultation": False},
+        ).criteria
+    }
+    assert within["dose_ceiling"] is MET
+    assert above["dose_ceiling"] is NOT_MET

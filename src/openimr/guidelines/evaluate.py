@@ -70,18 +70,22 @@ def _documented_value(facts: Mapping[str, Any], key: str) -> tuple[Any, list[Evi
 
 
 def _compare(node: Node | Limit, value: Any) -> CriterionStatus:
+    """Compare a documented value; a value of the wrong kind counts as not documented."""
     if isinstance(node, Node) and node.one_of is not None:
         chosen = set(value) if isinstance(value, list | tuple | set) else {value}
         return MET if chosen & set(node.one_of) else NOT_MET
     if node.min is not None or node.max is not None:
-        number = float(value)
-        if node.min is not None and number < node.min:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return NOT_DOCUMENTED
+        if node.min is not None and value < node.min:
             return NOT_MET
-        if node.max is not None and number > node.max:
+        if node.max is not None and value > node.max:
             return NOT_MET
         return MET
+    if not isinstance(value, bool):
+        return NOT_DOCUMENTED
     expected = True if not isinstance(node, Node) or node.expect is None else node.expect
-    return MET if bool(value) is expected else NOT_MET
+    return MET if value is expected else NOT_MET
 
 
 def _evaluate_node(node: Node, facts: Mapping[str, Any], out: list[Criterion]) -> CriterionStatus:
@@ -109,7 +113,9 @@ def request_measure(limit: Limit, request: Request, facts: Mapping[str, Any]) ->
     """The number a limit compares, or None when the request or records do not state it."""
     if limit.predicate is not None:
         value, _ = _documented_value(facts, limit.predicate)
-        return None if value is None else float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value)
     frequency = request.frequency
     if limit.of == "quantity":
         return None if request.quantity is None else float(request.quantity)
@@ -127,7 +133,7 @@ def request_measure(limit: Limit, request: Request, facts: Mapping[str, Any]) ->
     prior, _ = _documented_value(facts, PRIOR_SESSIONS)
     if prior is None and (request.phase == "initial_trial" or request.continuation is False):
         prior = 0
-    if prior is None or request.quantity is None:
+    if isinstance(prior, bool) or not isinstance(prior, int | float) or request.quantity is None:
         return None
     return float(prior) + request.quantity
 
