@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from openimr.model import Case, Record, Request
+from openimr.model import Case, Record
 from openimr.review.contract import determination_json, dumps
 from openimr.review.engine import review_case
 

@@ -159,3 +159,124 @@ def parse(
     if failures:
         click.get_current_context().exit(1)
     return 0
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _report_text(report, out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=None if out.isatty() else 140)
+    overall = report.overall
+    console.print(
+        f"Replayed {report.letters} letter(s), {overall.items} item(s); "
+        f"{len(report.failed)} letter(s) could not be read."
+    )
+    console.print(
+        f"Decided by rule: {overall.decided_by_rule} of {overall.items}; "
+        f"left to physician judgement: {overall.physician_judgement}."
+    )
+    console.print(
+        f"Agreement: {overall.agreed} of {overall.decided_by_rule} decided items "
+        f"({_percent(overall.accuracy)}; {_percent(overall.accuracy_all)} of all items). "
+        f"Balanced accuracy {_number(overall.balanced_accuracy)}, overturn precision "
+        f"{_number(overall.overturn_precision)}, overturn recall "
+        f"{_number(overall.overturn_recall)}, Cohen's kappa {_number(overall.cohen_kappa)}."
+    )
+    matrix = Table(title="Confusion matrix (rows: published; columns: openimr)")
+    matrix.add_column("published")
+    for column in ("Upheld", "Overturned", "physician_judgement"):
+        matrix.add_column(column, justify="right")
+    for published, row in overall.confusion.items():
+        matrix.add_row(published, *(str(count) for count in row.values()))
+    console.print(matrix)
+    services = Table(title="By service kind")
+    for column in ("service", "items", "by rule", "agreed", "accuracy", "kappa"):
+        services.add_column(column, justify="left" if column == "service" else "right")
+    for service, figures in report.services.items():
+        services.add_row(
+            service,
+            str(figures.items),
+            str(figures.decided_by_rule),
+            str(figures.agreed),
+            _percent(figures.accuracy),
+            _number(figures.cohen_kappa),
+        )
+    console.print(services)
+    disagreements = Table(title="Disagreements", show_lines=True)
+    for column in (
+        "letter",
+        "item",
+        "published",
+        "openimr",
+        "deciding criterion",
+        "summary lacked",
+    ):
+        disagreements.add_column(column, overflow="fold")
+    for outcome in report.disagreements:
+        disagreements.add_row(
+            outcome.letter,
+            outcome.request,
+            outcome.published,
+            outcome.ours or "",
+            outcome.deciding_criterion or "(all criteria met)",
+            "; ".join(outcome.facts_missing_from_summary)
+            or "no: the published rationale states no fact these criteria need",
+        )
+    console.print(disagreements)
+
+
+@click.command(name="eval")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a report to read; json: every figure and every item's outcome.",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+def evaluate(paths: tuple[Path, ...], output_format: str, out: Path | None) -> None:
+    """Replay published letters against openimr and report agreement.
+
+    Each letter's case is rebuilt from its clinical case summary and item titles
+    only (never its rationales) and reviewed; the report compares openimr's
+    decisions with the published ones: confusion matrix, accuracy, balanced
+    accuracy, overturn precision and recall, Cohen's kappa, the same per service
+    kind, the share decided by rule, and for each disagreement the criterion that
+    decided it and whether the published rationale relied on a fact the summary
+    does not state.
+
+    \b
+    Examples:
+      openimr eval ../shared/corpus/seeds
+      openimr eval letters/ --format json --out agreement.json
+    """
+    from openimr.corpus.replay import replay
+
+    documents = list(collect_documents(paths))
+    if not documents:
+        raise UserError("no .txt or .pdf letters found in " + ", ".join(map(str, paths)))
+    report = replay(
+        documents, on_error=lambda message: click.echo(f"openimr: error: {message}", err=True)
+    )
+    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        if output_format == "json":
+            document = report.model_dump(mode="json")
+            stream.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        else:
+            _report_text(report, stream)
+    finally:
+        if out:
+            stream.close()
+    if report.failed:
+        click.get_current_context().exit(1)

@@ -1,0 +1,150 @@
+"""Replay published decisions: rebuild each letter's case from its clinical case summary and
+item titles (never its rationales), review it, and compare with what the reviewer decided.
+
+For each disagreement the report names the criterion that decided our side and checks
+whether the published rationale states a fact, needed by that criterion, that the
+clinical summary does not: then the summary, not the rule, is the likely cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pydantic import Field
+
+from openimr.corpus.letters import parse_letter_text
+from openimr.corpus.metrics import Agreement, Outcome, agreement, by_service
+from openimr.corpus.record import LetterRecord
+from openimr.errors import UserError
+from openimr.guidelines.evaluate import PRIOR_SESSIONS
+from openimr.guidelines.schema import Node, Rule
+from openimr.intake.case_file import case_from_letter
+from openimr.intake.documents import read_document
+from openimr.model import Case, CriterionStatus, Model
+from openimr.review.engine import CaseReview, ItemReview, review_case
+from openimr.review.resolve import Predicates
+
+
+class ReplayReport(Model):
+    letters: int
+    failed: list[str] = Field(default_factory=list)
+    overall: Agreement
+    services: dict[str, Agreement]
+    outcomes: list[Outcome]
+
+    @property
+    def disagreements(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ours is not None and o.ours != o.published]
+
+
+def _predicates_of(rule: Rule, criterion_id: str) -> list[str]:
+    """The predicates behind a criterion (a leaf, a group, a limit or an exception)."""
+    for limit in rule.limits:
+        if limit.id == criterion_id:
+            found = [limit.predicate] if limit.predicate else []
+            if limit.of == "total_with_prior":
+                found.append(PRIOR_SESSIONS)
+            for exception in rule.exceptions:
+                if limit.id in exception.lifts:
+                    found += [leaf.predicate for leaf in exception.when.leaves() if leaf.predicate]
+            return found
+
+    def find(node: Node | None) -> Node | None:
+        if node is None:
+            return None
+        if node.id == criterion_id:
+            return node
+        return next((hit for child in node.children if (hit := find(child))), None)
+
+    node = find(rule.criteria)
+    return [leaf.predicate for leaf in node.leaves() if leaf.predicate] if node else []
+
+
+def _missing_from_summary(
+    review: CaseReview, item: ItemReview, rationale: str, day: dt.date
+) -> list[str]:
+    """Facts the published rationale states, that the deciding criteria need, and that the
+    clinical summary does not document."""
+    if item.rule is None or not rationale:
+        return []
+    from openimr.intake.facts.extract import extract_facts
+    from openimr.intake.requests import parse_request
+
+    request = parse_request(item.decision.request)
+    in_summary = Predicates(review.facts, request, day)
+    in_rationale = Predicates(extract_facts(rationale, "published_rationale"), request, day)
+    criteria = item.deciding or item.decision.criteria
+    missing: list[str] = []
+    for criterion in criteria:
+        for predicate in _predicates_of(item.rule, criterion.id):
+            stated = in_rationale.get(predicate)
+            if stated is None or in_summary.get(predicate) is not None:
+                continue
+            quote = f' ("{stated.evidence[0].text}")' if stated.evidence else ""
+            line = f"{predicate.replace('_', ' ')}: {stated.value!r}{quote}"
+            if line not in missing:
+                missing.append(line)
+    return missing
+
+
+def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
+    """Outcomes of one letter; ``case`` is built from its summary and titles only."""
+    review = review_case(case, today=dt.date.today())
+    day = review.date.date
+    outcomes = []
+    for published, item in zip(record.items, review.items, strict=True):
+        if published.decision is None:
+            continue
+        ours = item.decision
+        deciding = item.deciding or (
+            [c for c in ours.criteria if c.status is CriterionStatus.MET]
+            if ours.decision and ours.decision != published.decision
+            else []
+        )
+        disagree = ours.decision is not None and ours.decision != published.decision
+        outcomes.append(
+            Outcome(
+                letter=Path(record.source).name,
+                request=published.request,
+                service=ours.service,
+                published=published.decision,
+                ours=ours.decision,
+                deciding_criterion="; ".join(f"{c.id} ({c.status.value})" for c in deciding)
+                or None,
+                reason=ours.rationale if ours.decision is None else None,
+                facts_missing_from_summary=_missing_from_summary(
+                    review, item, published.rationale, day
+                )
+                if disagree
+                else [],
+            )
+        )
+    return outcomes
+
+
+def replay(
+    paths: Iterable[Path], *, on_error: Callable[[str], None] = lambda message: None
+) -> ReplayReport:
+    outcomes: list[Outcome] = []
+    failed: list[str] = []
+    letters = 0
+    for path in paths:
+        try:
+            text = read_document(path)
+            record = parse_letter_text(text, str(path))
+            case = case_from_letter(text, str(path), case_id=path.stem)
+        except UserError as exc:
+            failed.append(str(exc))
+            on_error(str(exc))
+            continue
+        letters += 1
+        outcomes += replay_letter(record, case)
+    return ReplayReport(
+        letters=letters,
+        failed=failed,
+        overall=agreement(outcomes),
+        services=by_service(outcomes),
+        outcomes=outcomes,
+    )
