@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openimr.intake.documents import repair_text
 from openimr.intake.facts import extract_facts, principal_regions
@@ -612,3 +614,130 @@ def test_seed_004(seed_texts) -> None:
     assert _has(facts, "prior_treatment", modality="acupuncture")
     assert _has(facts, "prior_treatment", modality="physical_therapy")
     assert _has(facts, "pain_score", score=6)
+
+
+# --- more opioid-monitoring phrasings ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("Urine toxicology screen dated 2/2/14 was appropriate.", "present"),
+        ("A UDT was performed today.", "present"),
+        ("There are no recent urine drug tests.", "negated"),
+        ("Drug screen results were consistent with prescribed medication.", "present"),
+        ("The last urine drug screen was not documented.", "negated"),
+    ],
+)
+def test_urine_drug_screen(text: str, assertion: str) -> None:
+    assert one(text, "urine_drug_screen").assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("CURES report reviewed; consistent.", "present"),
+        ("PDMP was checked on 5/5/15.", "present"),
+        ("No CURES report is documented.", "negated"),
+        ("The prescription drug monitoring program was queried.", "present"),
+        ("There is no PDMP check.", "negated"),
+    ],
+)
+def test_cures_check(text: str, assertion: str) -> None:
+    assert one(text, "cures_check").assertion == assertion
+
+
+def test_cures_is_not_the_verb() -> None:
+    assert facts_of("Rest cures most sprains.", "cures_check") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("An opioid agreement is on file.", "present"),
+        ("She signed a narcotic contract in 2013.", "present"),
+        ("There is no signed opioid treatment agreement.", "negated"),
+        ("A pain management agreement was signed.", "present"),
+        ("No medication contract was documented.", "negated"),
+    ],
+)
+def test_opioid_agreement(text: str, assertion: str) -> None:
+    assert one(text, "opioid_agreement").assertion == assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("There is no evidence of aberrant drug-taking behavior.", "negated"),
+        ("He reported lost prescriptions twice this year.", "present"),
+        ("Concern for diversion was raised.", "present"),
+        ("No signs of misuse or abuse.", "negated"),
+        ("Doctor shopping was identified on CURES.", "present"),
+    ],
+)
+def test_aberrant_behavior(text: str, assertion: str) -> None:
+    assert one(text, "aberrant_behavior").assertion == assertion
+
+
+# --- body regions, time since injury, case-level status, robustness ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("Complains of low back pain.", "lumbar"),
+        ("Neck pain radiating to the shoulder.", "cervical"),
+        ("Tenderness over the lumbar paravertebral area.", "lumbar"),
+        ("Right knee effusion.", "knee"),
+        ("C5-6 disc protrusion.", "cervical"),
+        ("Mid back stiffness.", "thoracic"),
+    ],
+)
+def test_body_regions(text: str, region: str) -> None:
+    assert region in {f.value["region"] for f in facts_of(text, "body_region")}
+
+
+def test_case_level_facts() -> None:
+    import datetime as dt
+
+    from openimr.intake.facts import case_level_facts
+
+    text = "A 70-year-old female with date of injury 1/1/2010. She has had functional benefit."
+    facts = extract_facts(text)
+    extra = {f.kind: f for f in case_level_facts(facts, dt.date(2014, 1, 1))}
+    assert extra["time_since_injury"].value["days"] == 1461
+    assert extra["time_since_injury"].value["years"] == 4.0
+    assert extra["functional_improvement_status"].value["status"] == "present"
+    assert extra["gi_risk_factor"].value["factor"] == "age_over_65"
+    none = {f.kind: f for f in case_level_facts(extract_facts("Neck pain."), None)}
+    assert none["functional_improvement_status"].value["status"] == "not_mentioned"
+    assert "time_since_injury" not in none
+
+
+def test_output_is_deterministic() -> None:
+    text = "She has had 12 PT visits. No HEP. Norco 10/325 q6h. SLR negative."
+    first = [f.model_dump() for f in extract_facts(text)]
+    assert [f.model_dump() for f in extract_facts(text)] == first
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300))
+def test_never_crashes_and_offsets_hold(text: str) -> None:
+    for fact in extract_facts(text):
+        for ev in fact.evidence:
+            assert text[ev.start : ev.end] == ev.text
+
+
+_PIECES = st.sampled_from(
+    ["no", "not", " ", ".", "\n\n", "PT", "x12", "acupuncture", "sessions", "SLR", "negative",
+     "L4-5", "MRI", "stenosis", "Norco", "10/325", "q6h", "HEP", "denied", "request for",
+     "UR", "3/5/13", "%", "50", "relief", "for", "years", "functional", "improvement"]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map(" ".join))
+def test_never_crashes_on_near_miss_phrases(text: str) -> None:
+    for fact in extract_facts(text):
+        for ev in fact.evidence:
+            assert text[ev.start : ev.end] == ev.text

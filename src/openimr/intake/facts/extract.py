@@ -568,6 +568,12 @@ def case_level_facts(facts: list[Fact], as_of: dt.date | None) -> list[Fact]:
                 assertion=Assertion.UNCERTAIN,
             )
         )
+    age = next((f for f in facts if f.kind == "age"), None)
+    if age is not None and age.value > 65:
+        # Age over 65 is the first of the MTUS NSAID GI risk factors (CPMTG p. 68).
+        out.append(
+            Fact(kind="gi_risk_factor", value={"factor": "age_over_65"}, evidence=age.evidence)
+        )
     doi = next((f for f in facts if f.kind == "date_of_injury"), None)
     if doi is not None and as_of is not None and as_of >= doi.value:
         days = (as_of - doi.value).days
