@@ -198,3 +198,8 @@ def test_first_problem_is_the_message(tiny: TinyPack) -> None:
     with pytest.raises(PackError) as caught:
         load_pack(tiny.write())
     assert str(caught.value).startswith("topics/massage.yaml: rule massage.test:")
+
+
+def test_drug_names_must_be_lower_case(tiny: TinyPack) -> None:
+    tiny.rule["applies_to"]["drugs"] = ["Soma"]
+    assert "matched in lower case: 'Soma'" in rejection(tiny)

@@ -110,6 +110,8 @@ def describe(rule: Rule) -> list[str]:
         lines.append(f"  Conditions: {', '.join(rule.applies_to.conditions)}")
     if rule.applies_to.drugs:
         lines.append(f"  Drugs named: {', '.join(rule.applies_to.drugs)}")
+    if rule.applies_to.names:
+        lines.append(f"  Request names one of: {', '.join(rule.applies_to.names)}")
     lines += [
         "Citation:",
         f"  {c.regulation}; {c.guideline}, {c.edition}",

@@ -23,9 +23,9 @@ def in_force(rules: list[Rule], day: dt.date) -> list[Rule]:
 DIAGNOSES = "diagnoses"
 
 
-def _names_drug(rule: Rule, request: Request) -> bool:
+def _names_one_of(words: list[str], request: Request) -> bool:
     named = " ".join(filter(None, [request.drug.name if request.drug else None, request.text]))
-    return any(drug in named.lower() for drug in rule.applies_to.drugs)
+    return any(word in named.lower() for word in words)
 
 
 def _diagnoses(facts: Mapping[str, Any]) -> set[str] | None:
@@ -38,7 +38,9 @@ def matches(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None
     scope = rule.applies_to
     if request.service not in scope.services:
         return False
-    if scope.drugs and not _names_drug(rule, request):
+    if scope.drugs and not _names_one_of(scope.drugs, request):
+        return False
+    if scope.names and not _names_one_of(scope.names, request):
         return False
     documented = _diagnoses(facts or {})
     if scope.conditions and documented is not None and not set(scope.conditions) & documented:
@@ -52,7 +54,7 @@ def matches(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None
 def specificity(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None) -> int:
     """How many of the request's details the rule names (drug, condition, region, phase)."""
     scope = rule.applies_to
-    score = 1 if scope.drugs else 0
+    score = 1 if scope.drugs or scope.names else 0
     if scope.conditions and set(scope.conditions) & (_diagnoses(facts or {}) or set()):
         score += 1
     if scope.body_regions and set(scope.body_regions) & set(request.body_regions):

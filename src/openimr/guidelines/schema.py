@@ -240,11 +240,22 @@ class AppliesTo(Model):
     facts document diagnoses, a rule naming conditions applies only if one of them is there."""
     drugs: list[str] = Field(default_factory=list)
     """Drug names (generic or brand, lower case) the request must name; empty: any drug."""
+    names: list[str] = Field(default_factory=list)
+    """Words (lower case) the request must contain to name a device or product, e.g. a knee
+    brace among other equipment; empty: any."""
+
+    @model_validator(mode="after")
+    def _lower_case_words(self) -> AppliesTo:
+        for word in self.drugs + self.names:
+            if word != word.lower() or not word.strip():
+                raise ValueError(f"drugs and names are matched in lower case: {word!r}")
+        return self
 
     def scope_key(self) -> tuple[tuple[str, ...], ...]:
         return (
             tuple(sorted(self.services)),
             tuple(sorted(self.drugs)),
+            tuple(sorted(self.names)),
             tuple(sorted(self.body_regions)),
             tuple(sorted(self.phases)),
             tuple(sorted(self.conditions)),
