@@ -64,6 +64,12 @@ def test_check_reports_every_problem_of_a_bad_pack(tiny: TinyPack) -> None:
     assert "visits_max: unknown key" in result.output
 
 
+def test_check_requires_two_golden_cases_per_rule(tiny: TinyPack) -> None:
+    result = run("check", "--pack", str(tiny.write()))
+    assert result.exit_code == 1
+    assert "rule massage.test: 0 golden case(s), needs at least 2" in result.output
+
+
 def test_check_reports_a_failing_golden_case(tiny: TinyPack) -> None:
     tiny.cases = [
         {

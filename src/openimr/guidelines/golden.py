@@ -32,5 +32,19 @@ def run_case(pack: Pack, case: GoldenCase) -> tuple[RuleResult | None, list[str]
     return result, problems
 
 
+MIN_CASES_PER_RULE = 2
+
+
 def run_all(pack: Pack) -> list[str]:
-    return [problem for case in pack.cases for problem in run_case(pack, case)[1]]
+    """Every golden case, and every rule with fewer than two cases to show it works."""
+    problems = [problem for case in pack.cases for problem in run_case(pack, case)[1]]
+    counts = {rule.id: 0 for rule in pack.rules}
+    for case in pack.cases:
+        counts[case.expect.rule] = counts.get(case.expect.rule, 0) + 1
+    for rule in pack.rules:
+        if counts[rule.id] < MIN_CASES_PER_RULE:
+            problems.append(
+                f"{rule.source}: rule {rule.id}: {counts[rule.id]} golden case(s), "
+                f"needs at least {MIN_CASES_PER_RULE}"
+            )
+    return problems
