@@ -87,6 +87,25 @@ def test_seed_items_match_gold(seed_gold) -> None:
         ("Orthopedic surgeon consultation", dict(service="surgical_consultation")),
         ("Pain management consultation", dict(service="specialist_referral")),
         ("Physiotherapy for the neck x 8", dict(service="physical_therapy", quantity=8)),
+        (
+            "Twelve (12) sessions of physical therapy for the lumbar spine",
+            dict(quantity=12, unit="sessions", body_regions=["lumbar"], unparsed=[]),
+        ),
+        (
+            "Right L5-S1 transforaminal epidural steroid injection",
+            dict(spinal_levels=["L5-S1"], sides=["right"], unparsed=[]),
+        ),
+        (
+            "Retrospective request for Norco 10/325mg #90 (DOS 2/14/14)",
+            dict(service="opioid", phase="retrospective", unparsed=[]),
+        ),
+        ("Orthopedic follow-up visit", dict(service="specialist_referral", unparsed=[])),
+        ("Cervical traction unit", dict(service="other_equipment", body_regions=["cervical"])),
+        ("Physical Therapy 2 x 6 for the Right Shoulder", dict(quantity=12, sides=["right"])),
+        (
+            "Home health care 4 hours per day, 5 days per week for 4 weeks",
+            dict(service="home_health", quantity=4, unit="hours"),
+        ),
     ],
 )
 def test_title_forms(title: str, expected: dict) -> None:

@@ -14,6 +14,7 @@ from functools import cache
 
 from pydantic import model_validator
 
+from openimr.intake.dates import date_pattern
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
@@ -22,7 +23,7 @@ from openimr.vocabulary import vocabulary
 
 RULE_FILE = "requests.yaml"
 UNITS = ("visits", "sessions", "units", "days", "hours")
-PHASES = ("post_operative", "trial", "purchase", "rental")
+PHASES = ("post_operative", "trial", "purchase", "rental", "retrospective")
 
 
 class ContinuationRules(RuleModel):
@@ -38,6 +39,7 @@ class RequestRules(RuleModel):
     weeks_per_month: int
     continuation: ContinuationRules
     phases: dict[str, list[str]]
+    date_of_service: str
     filler: list[str]
 
     @model_validator(mode="after")
@@ -74,6 +76,9 @@ class _Compiled:
             (phase, compile_pattern(whole_words(ps), RULE_FILE)) for phase, ps in r.phases.items()
         ]
         self.filler = {w.lower() for w in r.filler}
+        self.date_of_service = compile_pattern(
+            r.date_of_service.replace("{DATE}", date_pattern()), RULE_FILE
+        )
 
 
 @cache
@@ -207,6 +212,11 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         service = None  # "Flector patch": a drug named first, not a piece of equipment
     if service:
         fields["service"] = service.value
+        # "Right L5-S1 transforaminal epidural steroid injection": every phrase of the
+        # chosen kind is explained, not only the first.
+        for hit in lx.find_services(title):
+            if hit.value == service.value:
+                reader.cover(hit.start, hit.end)
         reader.cover(service.start, service.end)
     elif drugs:
         fields["service"] = lx.drug_info(drugs[0].value).kind
@@ -255,6 +265,8 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         reader.cover(*m.span())
     elif m := c.initial.search(title):
         fields["continuation"] = False
+        reader.cover(*m.span())
+    for m in c.date_of_service.finditer(title):
         reader.cover(*m.span())
     for phase, regex in c.phases:
         if m := regex.search(title):
