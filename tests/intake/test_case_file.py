@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openimr.cli import cli
 from openimr.errors import UserError
@@ -227,3 +229,29 @@ def test_demographics_and_requests_do_not_import_the_nlp_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(
+        st.sampled_from(
+            ["case_id", "decision_date", "clinical_summary", "records", "requests", "text",
+             "date", "kind", "claims_administrator_guideline", "other"]
+        ),
+        children,
+        max_size=5,
+    ),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON)
+def test_any_json_gives_a_case_or_a_user_error(data) -> None:
+    try:
+        case = case_from_data(data, "random.json")
+    except UserError as exc:
+        assert str(exc).startswith("random.json: ")
+    else:
+        assert case.requests
