@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the embedded default: parse the seed letters and print the table.
+# The main job on the embedded default: read the seed letters (one row per item), then replay
+# them through the engine and report agreement with the published decisions.
 run: $(STAMP)
 	$(BIN)/openimr parse $(SEEDS) --format table
+	$(BIN)/openimr eval $(SEEDS)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -33,6 +35,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse_speed.py
+	$(BIN)/python bench/review_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""How fast `openimr review` decides: time per case in-process after warm-up, and the wall
+time of one `openimr review` command (start-up included).
+
+Run: `make bench` (or `.venv/bin/python bench/review_speed.py [--rounds N]`).
+Targets (issue 5): under 50 ms a case in-process; under 2 s for one command.
+Reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import seed_paths  # noqa: E402
+
+from openimr.intake.case_file import load_case  # noqa: E402
+from openimr.review.engine import review_case  # noqa: E402
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--commands", type=int, default=5, help="timed `openimr review` runs")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+
+    cases = [load_case(path) for path in seed_paths()]
+    for case in cases:  # warm-up: imports, NLP pipeline, compiled rules, the pack
+        review_case(case)
+    timings = []
+    for _ in range(args.rounds):
+        for case in cases:
+            start = time.perf_counter()
+            review_case(case)
+            timings.append(time.perf_counter() - start)
+    median, p95 = statistics.median(timings), _percentile(timings, 0.95)
+    print(f"in-process, {len(cases)} seed cases x {args.rounds} rounds, one core:")
+    print(
+        f"  median {median * 1000:.1f} ms/case, p95 {p95 * 1000:.1f} ms/case, "
+        f"{len(timings) / sum(timings):.1f} cases/s (target: under 50 ms a case)"
+    )
+
+    command = [str(ROOT / ".venv" / "bin" / "openimr"), "review", str(seed_paths()[1])]
+    walls = []
+    for _ in range(args.commands):
+        start = time.perf_counter()
+        subprocess.run([*command, "--format", "json"], check=True, capture_output=True)
+        walls.append(time.perf_counter() - start)
+    print(
+        f"one `openimr review` command on a seed letter: median {statistics.median(walls):.2f} s, "
+        f"best {min(walls):.2f} s over {args.commands} runs (target: under 2 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
