@@ -21,6 +21,7 @@ def in_force(rules: list[Rule], day: dt.date) -> list[Rule]:
 
 
 DIAGNOSES = "diagnoses"
+SPECIAL_PHASES = {"post_surgical", "maintenance", "acute_flare"}
 
 
 def _names_one_of(words: list[str], request: Request) -> bool:
@@ -42,13 +43,18 @@ def matches(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None
         return False
     if scope.names and not _names_one_of(scope.names, request):
         return False
-    documented = _diagnoses(facts or {})
-    if scope.conditions and documented is not None and not set(scope.conditions) & documented:
+    # A rule written for named conditions (e.g. one surgery) applies only when the records
+    # document one of them; otherwise a more general rule governs.
+    if scope.conditions and not set(scope.conditions) & (_diagnoses(facts or {}) or set()):
         return False
     regions = set(request.body_regions)
     if scope.body_regions and regions and not set(scope.body_regions) & regions:
         return False
-    return not (scope.phases and request.phase and request.phase not in scope.phases)
+    if scope.phases and not request.phase:
+        # A request that names no phase is ordinary treatment: it is not post-surgical,
+        # maintenance or a flare-up unless it says so.
+        return not set(scope.phases) <= SPECIAL_PHASES
+    return not (scope.phases and request.phase not in scope.phases)
 
 
 def specificity(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None) -> int:

@@ -236,8 +236,8 @@ class AppliesTo(Model):
     phases: list[Phase] = Field(default_factory=list)
     """Empty: any phase."""
     conditions: list[str] = Field(default_factory=list)
-    """Diagnoses the rule is written for (values of the ``diagnoses`` predicate). When the
-    facts document diagnoses, a rule naming conditions applies only if one of them is there."""
+    """Diagnoses the rule is written for (values of the ``diagnoses`` predicate). A rule
+    naming conditions applies only when the facts document one of them."""
     drugs: list[str] = Field(default_factory=list)
     """Drug names (generic or brand, lower case) the request must name; empty: any drug."""
     names: list[str] = Field(default_factory=list)
