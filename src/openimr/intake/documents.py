@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import ftfy
-
 from openimr.errors import UserError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -68,7 +66,9 @@ def decode_text(data: bytes) -> str:
 def repair_text(text: str) -> str:
     """Fix mojibake (``Â§Â§`` -> ``§§``), odd line ends and run-on sentences."""
     if not text.isascii():
-        # ftfy is the slow part of reading; ASCII lines have nothing for it to mend.
+        # ftfy is the slow part of reading (and of start-up): ASCII lines need nothing of it.
+        import ftfy
+
         text = "\n".join(
             line if line.isascii() else ftfy.fix_text(line, normalization="NFC")
             for line in text.split("\n")
