@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -89,8 +90,10 @@ def check(pack_path: Path | None) -> None:
 
 
 def _summary(pack: Pack) -> str:
+    flags = Counter(rule.citation.verification.value for rule in pack.rules)
+    flagged = ", ".join(f"{flag} {flags[flag]}" for flag in sorted(flags))
     return (
-        f"pack {pack.info.name} {pack.info.version}: {len(pack.rules)} rules, "
+        f"pack {pack.info.name} {pack.info.version}: {len(pack.rules)} rules ({flagged}), "
         f"{len(pack.predicates)} predicates, {len(pack.cases)} golden cases"
     )
 

@@ -8,6 +8,7 @@ and the rule; the first problem is raised as a ``UserError`` (all are kept on it
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -57,8 +58,9 @@ class Pack:
         for rule in self.rules:
             if rule.id == rule_id:
                 return rule
-        known = ", ".join(r.id for r in self.rules)
-        raise UserError(f"no rule {rule_id!r} in pack {self.info.name} (known: {known})")
+        close = difflib.get_close_matches(rule_id, [r.id for r in self.rules], n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `openimr guidelines list`"
+        raise UserError(f"no rule {rule_id!r} in pack {self.info.name}{hint}")
 
 
 class _PackYamlLoader(yaml.SafeLoader):
