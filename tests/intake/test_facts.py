@@ -741,3 +741,23 @@ def test_never_crashes_on_near_miss_phrases(text: str) -> None:
     for fact in extract_facts(text):
         for ev in fact.evidence:
             assert text[ev.start : ev.end] == ev.text
+
+
+def test_surgery_with_only_a_year() -> None:
+    fact = one("He had a lumbar fusion at L4-5 in 2009.", "surgery")
+    assert (fact.value["date"], fact.value["year"]) == (None, 2009)
+
+
+def test_no_prior_surgery_is_negated() -> None:
+    assert one("No prior surgery.", "surgery").assertion == Assertion.NEGATED
+
+
+def test_unremarkable_study_is_a_normal_finding() -> None:
+    fact = one("MRI of the cervical spine dated 5/5/2013 was unremarkable.", "imaging_finding")
+    assert fact.value["finding"] == "normal"
+    assert fact.value["regions"] == ["cervical"]
+
+
+def test_completed_of_authorized_counts_what_was_received() -> None:
+    fact = one("The patient has completed 6 of 12 authorized PT visits.", "prior_treatment")
+    assert fact.value["count"] == 6

@@ -53,6 +53,7 @@ class _Compiled:
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
         self.relief_duration = _rx(r.pain_relief.duration)
         self.pain_score = [_rx(p) for p in r.pain_score]
+        self.surgery_year = _rx(r.surgery.year)
         self.modalities = [(m, _words(ps)) for m, ps in r.imaging.modalities.items()]
         self.findings = [(f, _words(ps)) for f, ps in r.imaging.findings.items()]
         self.severity = _rx(r"(?:" + r.imaging.severity + r")$")
@@ -380,10 +381,15 @@ def _surgeries(b: _Builder, services: list[Hit]) -> None:
         date = None
         s_start, s_end = b.analysis.sentence_of(hit.start)
         after_end = min(s_end, hit.end + window)
+        year = None
         for d_start, d_end, d in find_dates(b.text[hit.end : after_end]):
             date = d
             spans.append((hit.end + d_start, hit.end + d_end))
             break
+        else:
+            if m := _compiled().surgery_year.search(b.text, hit.end, after_end):
+                year = int(m["year"])
+                spans.append(m.span("year"))
         levels = _levels_near(b, hit.start, hit.end)
         spans += [(h.start, h.end) for h, _ in levels]
         region_hits = [
@@ -393,6 +399,7 @@ def _surgeries(b: _Builder, services: list[Hit]) -> None:
         value = {
             "procedure": re.sub(r"\s+", " ", hit.text),
             "date": date.isoformat() if date else None,
+            "year": date.year if date else year,
             "spinal_levels": unique([h.value for h, _ in levels]),
             "regions": regions,
         }

@@ -48,6 +48,7 @@ class PainReliefRules(RuleModel):
 
 class SurgeryRules(RuleModel):
     date_window: int
+    year: str
 
 
 class ImagingRules(RuleModel):
