@@ -70,28 +70,6 @@ class CaseReview:
     items: list[ItemReview]
 
 
-def case_facts(case: Case) -> list[Fact]:
-    """The clinical facts of the summary and every record, each pointing into its source."""
-    from openimr.intake.facts.extract import extract_facts
-
-    facts = (
-        extract_facts(case.clinical_summary, "clinical_summary") if case.clinical_summary else []
-    )
-    for index, record in enumerate(case.records):
-        facts += extract_facts(record.text, f"records[{index}]")
-    return facts
-
-
-def _regions_from_facts(request: Request, facts: list[Fact]) -> Request:
-    """A title that names no region concerns the region the records are about."""
-    if request.body_regions:
-        return request
-    from openimr.intake.facts.extract import principal_regions
-
-    regions = principal_regions(facts)
-    return request.model_copy(update={"body_regions": regions}) if regions else request
-
-
 def _passed_over(pack: Pack, rule: Rule | None, request: Request, day: dt.date) -> list[str]:
     if rule is None or rule.catch_all:
         return [
@@ -113,7 +91,6 @@ def _passed_over(pack: Pack, rule: Rule | None, request: Request, day: dt.date) 
 
 
 def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
-    request = _regions_from_facts(request, facts)
     predicates = Predicates(facts, request, day)
     rule = select_rule(pack.rules, request, day, predicates)
     passed_over = _passed_over(pack, rule, request, day)
@@ -169,10 +146,14 @@ def review_case(
     on: dt.date | None = None,
     today: dt.date | None = None,
 ) -> CaseReview:
+    from openimr.intake.case_file import case_facts, fill_regions
+
     pack = pack or default_pack()
     facts = case_facts(case)
     date = decision_date(case, facts, on, today or dt.date.today())
-    items = [review_request(pack, request, facts, date.date) for request in case.requests]
+    # A title that names no region concerns the region the records are about.
+    requests = fill_regions(case, facts).requests
+    items = [review_request(pack, request, facts, date.date) for request in requests]
     determination = Determination(
         case_id=case.case_id,
         decision_date=date.date,
