@@ -1,15 +1,19 @@
 """Sentences and ConText assertions, with medspaCy (imported lazily: it takes ~1.5 s).
 
-We use a blank spaCy English pipeline (no model download), medspaCy's rule-based
+We use a blank spaCy English pipeline (no model download), medspaCy's rule-based clinical
 sentence splitter (PyRuSH) and its ConText component loaded with OUR rules
-(rules/context.yaml) instead of its defaults. Targets are the spans our regular
-expressions found; ConText tells whether each is negated, uncertain, historical or
-hypothetical.
+(rules/context.yaml) instead of its defaults. PyRuSH is most of the time of extraction
+(~35 ms a summary), but spaCy's punctuation sentencizer makes longer sentences in clinical
+lists, and ConText scopes then run too far (tried: seed 001 loses its acupuncture count).
+Targets are the spans our regular expressions found; ConText tells whether each is
+negated, uncertain, historical or hypothetical.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+import types
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -40,8 +44,21 @@ class Target:
     label: str
 
 
+def _without_quickumls() -> None:
+    """medspaCy imports QuickUMLS at import time (and with it NLTK and SciPy, about a
+    second) for a UMLS component we never add. Empty placeholder modules stand in for it:
+    anything that did use QuickUMLS would fail with an AttributeError naming it."""
+    if "quickumls" in sys.modules:
+        return
+    package = types.ModuleType("quickumls")
+    component = types.ModuleType("quickumls.spacy_component")
+    package.spacy_component = component  # type: ignore[attr-defined]
+    sys.modules.update({"quickumls": package, "quickumls.spacy_component": component})
+
+
 @cache
 def pipeline() -> Any:
+    _without_quickumls()
     import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
     import spacy
     from loguru import logger
