@@ -63,7 +63,11 @@ class Pack:
         raise UserError(f"no rule {rule_id!r} in pack {self.info.name}{hint}")
 
 
-class _PackYamlLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: the pack is read on every review.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PackYamlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Keeps dates as text, so that a malformed date is reported with its rule."""
 
 
@@ -112,8 +116,10 @@ def pack_root(name: str = DEFAULT_PACK) -> Traversable:
     return resources.files("openimr").joinpath("packs", name)
 
 
-def load_pack(root: Traversable | Path | str | None = None) -> Pack:
-    """Load, validate and cross-check a pack (default: the bundled MTUS pack)."""
+def load_pack(root: Traversable | Path | str | None = None, *, with_cases: bool = True) -> Pack:
+    """Load, validate and cross-check a pack (default: the bundled MTUS pack).
+
+    ``with_cases=False`` skips the golden cases: reviewing needs the rules only."""
     folder: Traversable = (
         pack_root() if root is None else (Path(root) if isinstance(root, str) else root)
     )
@@ -143,7 +149,8 @@ def load_pack(root: Traversable | Path | str | None = None) -> Pack:
         if name in (PACK_FILE, PREDICATES_FILE):
             continue
         if name.endswith(CASES_SUFFIX):
-            cases += _load_cases(name, entry, problems)
+            if with_cases:
+                cases += _load_cases(name, entry, problems)
         else:
             rules += _load_rules(name, entry, problems)
     rules.sort(key=lambda r: r.id)

@@ -36,7 +36,7 @@ from openimr.review.resolve import Predicates
 
 @cache
 def default_pack() -> Pack:
-    return load_pack()
+    return load_pack(with_cases=False)
 
 
 def pack_version(pack: Pack) -> str:
