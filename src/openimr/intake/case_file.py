@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from openimr.errors import UserError
 from openimr.intake.dates import parse_date
 from openimr.intake.demographics import extract_patient
-from openimr.intake.documents import MAX_BYTES, read_document, repair_text
+from openimr.intake.documents import check_file, read_document, repair_text
 from openimr.intake.requests import parse_request
 from openimr.model import Case, Fact, Record
 
@@ -242,7 +242,7 @@ def case_from_letter(text: str, source: str = "<letter>", case_id: str | None = 
         clinical_summary=summary,
         requests=requests,
         patient=patient,
-        reviewer=record.reviewer,
+        # Not the published letter's reviewer: openimr's draft is for whoever reviews it now.
     )
 
 
@@ -264,16 +264,7 @@ def load_case(path: Path | str) -> Case:
 
 def _read_data(path: Path) -> Any:
     source = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise UserError("no such file", source=source) from None
-    except OSError as exc:
-        raise UserError(f"cannot read the file ({exc.strerror})", source=source) from None
-    if not path.is_file():
-        raise UserError("not a file", source=source)
-    if size > MAX_BYTES:
-        raise UserError(f"the file is {size:,} bytes, over the limit", source=source)
+    check_file(path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

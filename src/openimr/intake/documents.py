@@ -22,8 +22,8 @@ DOCUMENT_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
 _RUN_ON_SENTENCE = re.compile(r"(?<=[a-z0-9)]{2})\.(?=[A-Z][a-z])")
 
 
-def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
-    """Return the repaired text of a .txt or .pdf file."""
+def check_file(path: Path, *, max_bytes: int = MAX_BYTES) -> int:
+    """The size of a readable, non-empty file within the limit; else a UserError naming it."""
     source = str(path)
     try:
         size = path.stat().st_size
@@ -39,6 +39,13 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
         raise UserError(
             f"the file is {size:,} bytes, over the limit of {max_bytes:,}", source=source
         )
+    return size
+
+
+def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
+    """Return the repaired text of a .txt or .pdf file."""
+    source = str(path)
+    check_file(path, max_bytes=max_bytes)
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         text = _pdf_text(path)
