@@ -57,6 +57,21 @@ def _evidence(facts: list[Fact]) -> list[Evidence]:
     return sorted(out, key=lambda e: (e.source, e.start, e.end))
 
 
+def _select(facts: list[Fact], spec: dict, negated: bool = False) -> list[Fact]:
+    """The facts a source spec counts: `values` of a field, or `words` in a field's text.
+
+    Of negated facts, `values` of the `result` field do not filter: a negated finding's
+    result says it is absent ("SLR negative"). Other fields name what the fact is about
+    (a modality, a factor), so a denial counts only for the same thing."""
+    field = spec.get("field", "result")
+    if "values" in spec and not (negated and field == "result"):
+        facts = [f for f in facts if _field(f, field) in spec["values"]]
+    if "words" in spec:
+        key = spec.get("field", "text")
+        facts = [f for f in facts if _contains(str(_field(f, key) or ""), spec["words"])]
+    return facts
+
+
 def _answer(predicate: str, value: Any, facts: list[Fact]) -> Fact:
     return Fact(kind=predicate, value=value, evidence=_evidence(facts))
 
@@ -123,12 +138,14 @@ class Predicates(Mapping[str, Any]):
             return self._medication(predicate, data["medication_predicates"][predicate])
         if predicate in data["gi_risk"]:
             return self._gi_risk(predicate, data["gi_risk"][predicate])
+        if predicate in data.get("request_words", {}):
+            return self._request_words(predicate, data["request_words"][predicate])
         computed = _COMPUTED.get(predicate)
         return computed(self, predicate) if computed else None
 
     def _presence(self, predicate: str, spec: dict) -> Fact | None:
         yes = self._matching(spec)
-        no = self.negated(spec["fact"])
+        no = _select(self.negated(spec["fact"]), spec, negated=True)
         if yes and no:
             raise Contradiction(f"the records both state and deny {spec['fact']}")
         if yes:
@@ -136,16 +153,13 @@ class Predicates(Mapping[str, Any]):
         return _answer(predicate, False, no) if no else None
 
     def _matching(self, spec: dict) -> list[Fact]:
-        found = self.documented(spec["fact"])
-        if "values" in spec:
-            found = [f for f in found if _field(f, spec.get("field", "result")) in spec["values"]]
-        return found
+        return _select(self.documented(spec["fact"]), spec)
 
     def _any_of(self, predicate: str, specs: list[dict]) -> Fact | None:
         yes = [fact for spec in specs for fact in self._matching(spec)]
         if yes:
             return _answer(predicate, True, yes)
-        no = [self.negated(spec["fact"]) for spec in specs]
+        no = [_select(self.negated(spec["fact"]), spec, negated=True) for spec in specs]
         if all(no):
             return _answer(predicate, False, [f for group in no for f in group])
         return None
@@ -167,12 +181,25 @@ class Predicates(Mapping[str, Any]):
         return _answer(predicate, False, absent) if absent else None
 
     def _medication(self, predicate: str, kinds: list[str]) -> Fact | None:
-        found = [f for f in self.documented("medication") if _field(f, "kind") in kinds]
+        found = [
+            f
+            for f in self.documented("medication")
+            if _field(f, "kind") in kinds or _field(f, "generic") in kinds
+        ]
         return _answer(predicate, True, found) if found else None
 
     def _gi_risk(self, predicate: str, factors: list[str]) -> Fact | None:
         found = [f for f in self.documented("gi_risk_factor") if _field(f, "factor") in factors]
         return _answer(predicate, True, found) if found else None
+
+    def _request_words(self, predicate: str, choices: dict[str, list[str]]) -> Fact | None:
+        """What the request itself says (e.g. "under fluoroscopy", "transforaminal").
+
+        The answer quotes no evidence: the request title is not a source text of the case."""
+        for value, words in choices.items():
+            if _contains(self.request.text, words):
+                return _answer(predicate, True if value == "yes" else value, [])
+        return None
 
     # Dates -------------------------------------------------------------------------------
 
@@ -201,6 +228,13 @@ def _prior_sessions(p: Predicates, predicate: str) -> Fact | None:
     if any(count is None for count in counts):
         return None
     return _answer(predicate, sum(counts), prior)
+
+
+def _injections_past_year(p: Predicates, predicate: str) -> Fact | None:
+    """Injections of the same kind in the past 12 months: none when the records document
+    none at all (a first injection); otherwise the records must date them."""
+    prior = _prior_sessions(p, predicate)
+    return prior if prior is not None and prior.value == 0 else None
 
 
 def _months_since_injury(p: Predicates, predicate: str) -> Fact | None:
@@ -261,9 +295,11 @@ def _finding_text(fact: Fact) -> str:
     return " ".join(str(_field(fact, key) or "") for key in ("finding", "text", "severity"))
 
 
-def _findings(p: Predicates, words_key: str) -> list[Fact]:
+def _findings(p: Predicates, words_key: str, regions: set[str] | None = None) -> list[Fact]:
+    """Imaging and EDX findings with the words of ``words_key``, in the request's regions
+    unless ``regions`` is given (an empty set: any region)."""
     words = sources()[words_key]
-    regions = set(p.request.body_regions)
+    regions = set(p.request.body_regions) if regions is None else regions
     found = []
     for kind in ("imaging_finding", "electrodiagnostic_finding"):
         for fact in p.documented(kind):
@@ -278,6 +314,23 @@ def _findings(p: Predicates, words_key: str) -> list[Fact]:
 def _imaging_corroborates(p: Predicates, predicate: str) -> Fact | None:
     found = _findings(p, "corroborating_findings")
     return _answer(predicate, True, found) if found else None
+
+
+def _radiculopathy_obvious(p: Predicates, predicate: str) -> Fact | None:
+    """Radiculopathy is clinically obvious: radicular findings on examination with imaging
+    or electrodiagnostics that corroborate them. A normal examination, or findings nothing
+    corroborates yet, leave it an open question (what electrodiagnostics are for).
+
+    The studies of the spine corroborate the limb's radiculopathy, so the request's region
+    (an EMG of the legs) does not narrow the findings."""
+    exam = p.get("radiculopathy_on_exam")
+    if exam is None:
+        normal = p.get("objective_neurologic_deficit")
+        return _answer(predicate, False, [normal]) if normal and normal.value is False else None
+    corroborating = _findings(p, "corroborating_findings", regions=set())
+    if exam.value is True and corroborating:
+        return _answer(predicate, True, [exam, *corroborating])
+    return _answer(predicate, False, [exam])
 
 
 def _surgical_lesion(p: Predicates, predicate: str) -> Fact | None:
@@ -311,11 +364,25 @@ def _patient_age(p: Predicates, predicate: str) -> Fact | None:
 
 
 def _morphine_equivalent(p: Predicates, predicate: str) -> Fact | None:
-    for fact in p.documented("morphine_equivalent_dose"):
-        total = _field(fact, "total_mg")
-        if total is not None and _field(fact, "complete"):
-            return _answer(predicate, total, [fact])
-    return None
+    """The total daily MED of the opioids the records name, each drug counted once.
+
+    A drug is often named again without its dose ("UR denied Norco"); such a mention adds
+    nothing. The total is documented only when every opioid named has a dose on record."""
+    by_name: dict[str, list[Fact]] = {}
+    for fact in p.documented("medication"):
+        if _field(fact, "kind") == "opioid":
+            by_name.setdefault(str(_field(fact, "name")).lower(), []).append(fact)
+    if not by_name:
+        return None
+    total, support = 0.0, []
+    for mentions in by_name.values():
+        dosed = [f for f in mentions if _field(f, "med_mg") is not None]
+        if not dosed:
+            return None
+        dose = max(dosed, key=lambda f: _field(f, "med_mg"))
+        total += _field(dose, "med_mg")
+        support.append(dose)
+    return _answer(predicate, round(total, 1), support)
 
 
 def _pain_relief_percent(p: Predicates, predicate: str) -> Fact | None:
@@ -340,7 +407,7 @@ def _home_health_hours(p: Predicates, predicate: str) -> Fact | None:
     request, frequency = p.request, p.request.frequency
     if request.unit != "hours" or request.quantity is None or frequency is None:
         return None
-    if frequency.per == "day" and frequency.times:
+    if frequency.per in ("day", "week") and frequency.times:
         # "6 hrs/day x 7 days/week": quantity is hours a day, times is days a week
         return _answer(predicate, request.quantity * frequency.times, [])
     return None
@@ -349,12 +416,14 @@ def _home_health_hours(p: Predicates, predicate: str) -> Fact | None:
 _COMPUTED: dict[str, Callable[[Predicates, str], Fact | None]] = {
     "prior_sessions_same_modality": _prior_sessions,
     "months_since_injury": _months_since_injury,
+    "injections_same_region_past_12_months": _injections_past_year,
     "pain_duration_months": _months_since_injury,
     "symptom_duration_weeks": _weeks_since_injury,
     "post_operative_day": _post_operative_day,
     "diagnoses": _diagnoses,
     "imaging_or_edx_corroborates": _imaging_corroborates,
     "surgical_lesion_clinical_and_imaging": _surgical_lesion,
+    "radiculopathy_clinically_obvious": _radiculopathy_obvious,
     "conservative_care_failed": _conservative_care_failed,
     "returned_to_work": _returned_to_work,
     "patient_age": _patient_age,
