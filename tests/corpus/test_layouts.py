@@ -103,3 +103,37 @@ def test_item_header_forms(title_line, title, decision):
 def test_layout_detection_falls_back():
     assert detect_layout("nothing here") == "unrecognised"
     assert detect_layout("HOW THE IMR FINAL DETERMINATION WAS MADE") == "standard"
+
+
+LONG_TITLE = (
+    "Retrospective request for Lidoderm 5% patches #30 dispensed on 03/04/2014 for the lumbar"
+)
+
+
+@pytest.mark.parametrize("blank_lines", [True, False])
+def test_a_title_wrapped_over_two_lines_is_one_title(blank_lines):
+    text = (FIXTURES / "layout_a_header_block.txt").read_text()
+    text = text.replace("TENS unit purchase:  Upheld", f"{LONG_TITLE}\nspine:  Upheld")
+    if not blank_lines:  # as a PDF's text comes: no blank lines at all
+        text = "\n".join(line for line in text.split("\n") if line.strip())
+    record = parse_letter_text(text)
+    assert [item.request for item in record.items] == [
+        "Post-operative physical therapy 2 x 6 for the right shoulder",
+        f"{LONG_TITLE} spine",
+    ]
+    assert record.items[0].rationale.endswith("medically necessary and appropriate.")
+    assert not record.truncated
+
+
+def test_a_truncated_rationale_does_not_lend_its_end_to_the_next_title():
+    text = (FIXTURES / "layout_a_header_block.txt").read_text()
+    text = text.replace(
+        "period. The further 12 visits stay within the general course. Therefore, the request for\n"
+        "post-operative physical therapy 2 x 6 for the right shoulder is medically necessary and\n"
+        "appropriate.\n",
+        "period. The further 12 visits stay within the general course. Therefore, the request is\n",
+    )
+    text = "\n".join(line for line in text.split("\n") if line.strip())
+    record = parse_letter_text(text)
+    assert record.items[1].request == "TENS unit purchase"
+    assert record.items[0].truncated

@@ -160,6 +160,7 @@ def _spec() -> _Spec:
 # ---------------------------------------------------------------------------------------
 # Lines.
 
+_ENDS_SENTENCE = re.compile(r"[.!?:;)\]\"\u201d]\s*$")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # runs only: single spaces stay
 
 
@@ -271,18 +272,46 @@ class _Assembler:
     def _decision(self, word: str | None) -> Decision | None:
         return self.spec.decision_words.get(word.lower()) if word else None
 
-    def _header(self, line: str) -> bool:
+    def _title_start(self, line: _Line) -> str:
+        """The first part of a title that wrapped: unterminated lines just before the header,
+        in its paragraph, that the previous field (complete without them) or the section's
+        preamble took in."""
+        if line.paragraph_start:
+            return ""
+        if self.current is None:
+            lines = self.sections.get(self.section, []) if self.section == "decisions" else []
+        elif self.current.label is not None:
+            lines = self.current.fields.get(self.current.label, [])
+        else:
+            return ""
+        taken: list[_Line] = []
+        for candidate in reversed(lines[-2:]):
+            if _ENDS_SENTENCE.search(candidate.text):
+                break
+            taken.insert(0, candidate)
+            if candidate.paragraph_start:
+                break
+        if not taken:
+            return ""
+        rest = lines[: len(lines) - len(taken)]
+        if self.current is not None and _truncation(_join(rest)) is not None:
+            return ""  # the field would lose its ending: the lines are its own
+        del lines[len(lines) - len(taken) :]
+        return " ".join(part.text for part in taken) + " "
+
+    def _header(self, line: _Line) -> bool:
         spec = self.spec
-        has_decision_word = spec.decision_word.search(line) is not None
+        has_decision_word = spec.decision_word.search(line.text) is not None
         for pattern in spec.item_headers:
             if "decision" in pattern.groupindex and not has_decision_word:
                 continue
-            match = pattern.match(line)
+            match = pattern.match(line.text)
             if not match or spec.title_exclusions.match(match["title"].strip()):
                 continue
             groups = match.groupdict()
             number = int(groups["number"]) if groups.get("number") else None
-            item = self._focus(number, groups["title"], self._decision(groups.get("decision")))
+            title = self._title_start(line) + groups["title"]
+            item = self._focus(number, title, self._decision(groups.get("decision")))
             item.label = None
             return True
         return False
@@ -357,7 +386,7 @@ class _Assembler:
                     self.current.add(_Line(label["rest"], True))
                 continue
             if self.section not in ("summary", "how_made", "qualifications"):
-                if self._header(text) or self._decision_line(text):
+                if self._header(line) or self._decision_line(text):
                     continue
                 used = self._statement(lines, index - 1)
                 if used:
