@@ -366,18 +366,24 @@ def _patient_age(p: Predicates, predicate: str) -> Fact | None:
 def _morphine_equivalent(p: Predicates, predicate: str) -> Fact | None:
     """The total daily MED of the opioids the records name, each drug counted once.
 
-    A drug is often named again without its dose ("UR denied Norco"); such a mention adds
-    nothing. The total is documented only when every opioid named has a dose on record."""
+    A drug is often named again without its dose ("UR denied Norco"), or by its generic
+    name; such a mention adds nothing when a dose of that drug is on record. The total is
+    documented only when every opioid named has a dose on record."""
     by_name: dict[str, list[Fact]] = {}
     for fact in p.documented("medication"):
         if _field(fact, "kind") == "opioid":
             by_name.setdefault(str(_field(fact, "name")).lower(), []).append(fact)
     if not by_name:
         return None
+    dosed_generics = {
+        _field(f, "generic") for fs in by_name.values() for f in fs if _field(f, "med_mg")
+    }
     total, support = 0.0, []
     for mentions in by_name.values():
         dosed = [f for f in mentions if _field(f, "med_mg") is not None]
         if not dosed:
+            if _field(mentions[0], "generic") in dosed_generics:
+                continue  # "hydrocodone" beside "Norco 10/325 mg four times a day"
             return None
         dose = max(dosed, key=lambda f: _field(f, "med_mg"))
         total += _field(dose, "med_mg")
