@@ -115,6 +115,9 @@ def test_sex_unstated_or_ambiguous(text: str) -> None:
         ("a work-related injury that occurred on 12/1/2008", dt.date(2008, 12, 1)),
         ("reported a date of injury of 6/10/2010", dt.date(2010, 6, 10)),
         ("injury dated 10/22/2012", dt.date(2012, 10, 22)),
+        ("He injured his low back on 2/12/2011 while lifting.", dt.date(2011, 2, 12)),
+        ("She hurt her right knee at work on May 3, 2012.", dt.date(2012, 5, 3)),
+        ("The claimant strained his neck on 01/15/2013.", dt.date(2013, 1, 15)),
     ],
 )
 def test_date_of_injury(text: str, date: dt.date) -> None:

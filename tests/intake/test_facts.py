@@ -416,6 +416,9 @@ def test_gi_risk_factor(text: str, factor: str, assertion: str) -> None:
         ("Percocet 5/325 one tab TID.", "Percocet", 22.5),
         ("MS Contin 30 mg twice daily.", "MS Contin", 60.0),
         ("Norco 10/325 as needed.", "Norco", None),
+        ("Norco 10/325 mg three times daily.", "Norco", 30.0),
+        ("Oxycodone 5 mg 4 times per day.", "Oxycodone", 30.0),
+        ("Tramadol 50 mg two times daily.", "Tramadol", 10.0),
     ],
 )
 def test_opioid_med(text: str, name: str, med_mg: float | None) -> None:
