@@ -58,7 +58,7 @@ def _guideline_line(item: ItemDecision) -> str:
     if citation.pages:
         line += f", Page(s): {citation.pages}"
     if citation.edition:
-        line += f" ({citation.edition})"
+        line += f"; edition: {citation.edition}"
     return line + "."
 
 

@@ -148,6 +148,14 @@ def explain(
             out.add("over_limits", clause, criterion)
         else:
             gap = criterion.gap or limit.gap
+            measured = request_measure(limit, request, facts)
+            over = measured is not None and (
+                (limit.max is not None and measured > limit.max)
+                or (limit.min is not None and measured < limit.min)
+            )
+            if over:
+                # Over the limit unless an exception is documented: say both.
+                out.over_limits.append(clause)
             out.add("limit_gaps", gap, criterion)
             out.gaps.append(gap)
     if rule.criteria is not None:
