@@ -119,6 +119,7 @@ def _source_text(case: Case, source: str) -> str:
 
 def test_every_criterion_evidence_points_at_the_quoted_text() -> None:
     checked = 0
+    sources: set[str] = set()
     for case_id in _cases():
         review = _review(case_id)
         for item in review.determination.items:
@@ -132,7 +133,9 @@ def test_every_criterion_evidence_points_at_the_quoted_text() -> None:
                         evidence,
                     )
                     checked += 1
+                    sources.add(evidence.source.split("[")[0])
     assert checked > 100, "the golden cases quote evidence"
+    assert sources == {"clinical_summary", "records"}, "evidence from summaries and records"
 
 
 def test_golden_cases_are_well_formed() -> None:

@@ -356,6 +356,18 @@ def _returned_to_work(p: Predicates, predicate: str) -> Fact | None:
     return None
 
 
+def _reason_to_stop_opioids(p: Predicates, predicate: str) -> Fact | None:
+    """A reason to stop opioids the records show (aberrant behaviour, an inconsistent drug
+    screen), or the records' statement that there is no aberrant behaviour."""
+    found = p.documented("aberrant_behavior") + [
+        f for f in p.documented("urine_drug_screen") if _field(f, "result") == "inconsistent"
+    ]
+    if found:
+        return _answer(predicate, True, found)
+    denied = p.negated("aberrant_behavior")
+    return _answer(predicate, False, denied) if denied else None
+
+
 def _patient_age(p: Predicates, predicate: str) -> Fact | None:
     for fact in p.documented("age"):
         if isinstance(fact.value, int):
@@ -433,6 +445,7 @@ _COMPUTED: dict[str, Callable[[Predicates, str], Fact | None]] = {
     "conservative_care_failed": _conservative_care_failed,
     "returned_to_work": _returned_to_work,
     "patient_age": _patient_age,
+    "opioid_discontinuation_reason": _reason_to_stop_opioids,
     "morphine_equivalent_mg_per_day": _morphine_equivalent,
     "pain_relief_percent": _pain_relief_percent,
     "prior_imaging_same_region": _prior_imaging,
