@@ -37,6 +37,7 @@ FAMILIES = (
 )
 DECISIONS = {"Upheld", "Overturned", None}
 STATUSES = {"met", "not_met", "not_documented"}
+CASE_KEYS = {"id", "file", "decision_date", "summary", "records", "requests", "patient", "note"}
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,7 @@ def test_every_criterion_evidence_points_at_the_quoted_text() -> None:
 
 def test_golden_cases_are_well_formed() -> None:
     for case_id, case in _cases().items():
-        assert set(case) <= {"id", "file", "decision_date", "summary", "records", "requests",
-                             "patient", "note"}, case_id  # fmt: skip
+        assert set(case) <= CASE_KEYS, case_id
         assert isinstance(case["decision_date"], dt.date), case_id
         assert len(case.get("summary", "")) > 200, f"{case_id}: write a real case summary"
         for request in case["requests"]:
