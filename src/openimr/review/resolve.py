@@ -254,7 +254,23 @@ def _weeks_since_injury(p: Predicates, predicate: str) -> Fact | None:
     return _answer(predicate, round((p.on - injured).days / 7, 1), facts)
 
 
+def _request_day(p: Predicates, after: dt.date) -> tuple[dt.date, list[Fact]]:
+    """The day the request was made, as near as the records tell: the latest utilization
+    review decision between ``after`` and the decision date (UR decides within days of the
+    request), else the decision date itself."""
+    reviews = []
+    for fact in p.documented("ur_history"):
+        date = _field(fact, "date")
+        if date and after <= dt.date.fromisoformat(date) <= p.on:
+            reviews.append((dt.date.fromisoformat(date), fact))
+    if not reviews:
+        return p.on, []
+    day, fact = max(reviews, key=lambda pair: pair[0])
+    return day, [fact]
+
+
 def _post_operative_day(p: Predicates, predicate: str) -> Fact | None:
+    """Days from the surgery to the request (not to the IMR decision, weeks later)."""
     regions = set(p.request.body_regions)
     dated = []
     for fact in p.documented("surgery"):
@@ -267,7 +283,8 @@ def _post_operative_day(p: Predicates, predicate: str) -> Fact | None:
     if not dated:
         return None
     day, fact = max(dated, key=lambda pair: pair[0])
-    return _answer(predicate, (p.on - day).days, [fact])
+    on, review = _request_day(p, after=day)
+    return _answer(predicate, (on - day).days, [fact, *review])
 
 
 def _diagnoses(p: Predicates, predicate: str) -> Fact | None:
