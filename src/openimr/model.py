@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from openimr.vocabulary import BodyRegion, ServiceKind, Side
+from openimr.vocabulary import BodyRegion, Phase, ServiceKind, Side
 
 Decision = Literal["Upheld", "Overturned"]
 """Upheld: the UR denial stands (not medically necessary). Overturned: medically necessary."""
@@ -140,7 +140,9 @@ class Request(Model):
     sides: list[Side] = Field(default_factory=list)
     spinal_levels: list[str] = Field(default_factory=list)
     drug: Drug | None = None
-    phase: str | None = None
+    phase: Phase | None = None
+    retrospective: bool = False
+    """A retrospective request: for care already given."""
     claims_administrator_guideline: str | None = None
     unparsed: list[str] = Field(default_factory=list)
     """Parts of the title the parser could not read: kept and reported, never dropped."""

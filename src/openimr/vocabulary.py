@@ -24,6 +24,7 @@ class Vocabulary(BaseModel):
     service_families: dict[str, str]
     service_kinds: dict[str, ServiceKindInfo]
     body_regions: dict[str, str]
+    phases: dict[str, str]
     sides: dict[str, str]
 
     def family_of(self, service: str) -> str:
@@ -54,3 +55,4 @@ ServiceKind = Annotated[str, _member_of("service_kinds")]
 ServiceFamily = Annotated[str, _member_of("service_families")]
 BodyRegion = Annotated[str, _member_of("body_regions")]
 Side = Annotated[str, _member_of("sides")]
+Phase = Annotated[str, _member_of("phases")]

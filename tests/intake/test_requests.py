@@ -50,7 +50,16 @@ def test_seed_items_match_gold(seed_gold) -> None:
                 sides=["right"],
             ),
         ),
-        ("TENS unit purchase", dict(service="tens", phase="purchase")),
+        ("TENS unit purchase", dict(service="tens", phase="continuation")),
+        ("TENS unit 30 day rental", dict(service="tens", phase="initial_trial")),
+        (
+            "Chiropractic 2 visits for flare-up lumbar",
+            dict(service="chiropractic", phase="acute_flare"),
+        ),
+        (
+            "Maintenance chiropractic care 1x month",
+            dict(service="chiropractic", phase="maintenance"),
+        ),
         ("MRI lumbar spine w/o contrast", dict(service="mri", body_regions=["lumbar"])),
         (
             "L4-5, L5-S1 TFESI",
@@ -74,7 +83,7 @@ def test_seed_items_match_gold(seed_gold) -> None:
                 service="physical_therapy",
                 quantity=12,
                 unit="visits",
-                phase="post_operative",
+                phase="post_surgical",
                 body_regions=["knee"],
                 sides=["left"],
             ),
@@ -97,7 +106,7 @@ def test_seed_items_match_gold(seed_gold) -> None:
         ),
         (
             "Retrospective request for Norco 10/325mg #90 (DOS 2/14/14)",
-            dict(service="opioid", phase="retrospective", unparsed=[]),
+            dict(service="opioid", retrospective=True, unparsed=[]),
         ),
         ("Orthopedic follow-up visit", dict(service="specialist_referral", unparsed=[])),
         ("Cervical traction unit", dict(service="other_equipment", body_regions=["cervical"])),

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from openimr.model import Citation, CriterionStatus, HierarchyLevel, Model, Request, Verification
-from openimr.vocabulary import BodyRegion, ServiceKind
+from openimr.vocabulary import BodyRegion, Phase, ServiceKind, vocabulary
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.]*$"
 
@@ -31,11 +31,8 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
-Phase = Literal["initial_trial", "continuation", "post_surgical", "acute_flare", "maintenance"]
-"""Where in a course of care a request sits: a first trial, more of the same, care after
-surgery, a flare-up of a settled condition, or maintenance of a plateau."""
-
-PHASES: tuple[str, ...] = Phase.__args__
+PHASES: tuple[str, ...] = tuple(vocabulary().phases)
+"""Where in a course of care a request sits (vocabulary.yaml ``phases``)."""
 
 Recommendation = Literal["recommended", "option", "not_recommended", "physician_judgement"]
 

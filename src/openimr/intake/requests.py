@@ -23,7 +23,7 @@ from openimr.vocabulary import vocabulary
 
 RULE_FILE = "requests.yaml"
 UNITS = ("visits", "sessions", "units", "days", "hours")
-PHASES = ("post_operative", "trial", "purchase", "rental", "retrospective")
+PHASES = tuple(vocabulary().phases)
 
 
 class ContinuationRules(RuleModel):
@@ -39,6 +39,7 @@ class RequestRules(RuleModel):
     weeks_per_month: int
     continuation: ContinuationRules
     phases: dict[str, list[str]]
+    retrospective: list[str]
     date_of_service: str
     filler: list[str]
 
@@ -72,6 +73,7 @@ class _Compiled:
         ]
         self.additional = compile_pattern(whole_words(r.continuation.additional), RULE_FILE)
         self.initial = compile_pattern(whole_words(r.continuation.initial), RULE_FILE)
+        self.retrospective = compile_pattern(whole_words(r.retrospective), RULE_FILE)
         self.phases = [
             (phase, compile_pattern(whole_words(ps), RULE_FILE)) for phase, ps in r.phases.items()
         ]
@@ -273,6 +275,9 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
             fields["phase"] = phase
             reader.cover(*m.span())
             break
+    if m := c.retrospective.search(title):
+        fields["retrospective"] = True
+        reader.cover(*m.span())
 
     regions: list[str] = []
     for hit in lx.find_regions(title):
