@@ -51,6 +51,10 @@ def test_seed_items_match_gold(seed_gold) -> None:
             ),
         ),
         ("TENS unit purchase", dict(service="tens", phase="continuation")),
+        ("Flurbiprofen/cyclobenzaprine cream 240g", dict(service="topical_analgesic")),
+        ("Compound cream: flurbiprofen 20%, lidocaine 5%", dict(service="topical_analgesic")),
+        ("Gel-One injection right knee", dict(service="hyaluronic_acid_injection")),
+        ("Glucosamine 500mg #90", dict(service="other_medication")),
         ("TENS unit 30 day rental", dict(service="tens", phase="initial_trial")),
         (
             "Chiropractic 2 visits for flare-up lumbar",
