@@ -764,3 +764,17 @@ def test_unremarkable_study_is_a_normal_finding() -> None:
 def test_completed_of_authorized_counts_what_was_received() -> None:
     fact = one("The patient has completed 6 of 12 authorized PT visits.", "prior_treatment")
     assert fact.value["count"] == 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His physician asked for six sessions of massage therapy.",
+        "Utilization review denied 8 sessions of physical therapy on 3/3/2014.",
+        "The request for 12 chiropractic visits was non-certified.",
+        "UR modified the request to 6 acupuncture sessions.",
+        "The claims administrator denied 6 sessions of acupuncture.",
+    ],
+)
+def test_requested_or_denied_treatment_is_not_prior_treatment(text: str) -> None:
+    assert not [f for f in extract_facts(text) if f.kind == "prior_treatment" and f.value["count"]]
