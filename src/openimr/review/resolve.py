@@ -113,6 +113,11 @@ class Predicates(Mapping[str, Any]):
     def __len__(self) -> int:
         return sum(1 for v in self._cache.values() if v is not None)
 
+    def __bool__(self) -> bool:
+        # Answers are computed when first asked, so an empty cache does not mean "no facts":
+        # callers that write `facts or {}` must still ask.
+        return True
+
     # Helpers -----------------------------------------------------------------------------
 
     def of_kind(self, kind: str) -> list[Fact]:
