@@ -137,3 +137,16 @@ def test_the_edition_in_force_on_the_decision_date_is_used(day, edition_word):
     _, result = _review(["8 acupuncture sessions lumbar"], decision_date=day)
     (item,) = result.determination.items
     assert edition_word in item.guideline.edition
+
+
+@pytest.mark.parametrize(
+    ("surgery", "postsurgical"), [("April 20, 2014", True), ("April 20, 2011", False)]
+)
+def test_physical_therapy_soon_after_surgery_is_read_as_postsurgical(surgery, postsurgical):
+    summary = (
+        "A 61 year old woman underwent a right total knee arthroplasty on "
+        f"{surgery}. She walks with a cane and has limited knee flexion."
+    )
+    _, result = _review(["PT 2x6 right knee"], summary=summary, decision_date=dt.date(2014, 6, 1))
+    (item,) = result.determination.items
+    assert item.rule_id.startswith("postsurgical") is postsurgical

@@ -90,7 +90,31 @@ def _passed_over(pack: Pack, rule: Rule | None, request: Request, day: dt.date) 
     ]
 
 
+POST_SURGICAL = "post_surgical"
+SURGERY_DAY = "post_operative_day"
+
+
+def _as_post_surgical(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> Request:
+    """Postsurgical rules govern aftercare whatever the title says (9792.24.3): a request
+    with no phase, within a postsurgical rule's own treatment period after a documented
+    operation, is read as post-surgical."""
+    if request.phase is not None:
+        return request
+    surgical = request.model_copy(update={"phase": POST_SURGICAL})
+    predicates = Predicates(facts, surgical, day)
+    if predicates.get(SURGERY_DAY) is None:
+        return request
+    rule = select_rule(pack.rules, surgical, day, predicates)
+    if rule is None or POST_SURGICAL not in rule.applies_to.phases:
+        return request
+    periods = [limit.id for limit in rule.limits if limit.predicate == SURGERY_DAY]
+    statuses = {c.id: c.status for c in evaluate(rule, surgical, predicates).criteria}
+    within = all(statuses.get(limit) is CriterionStatus.MET for limit in periods)
+    return surgical if periods and within else request
+
+
 def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
+    request = _as_post_surgical(pack, request, facts, day)
     predicates = Predicates(facts, request, day)
     rule = select_rule(pack.rules, request, day, predicates)
     passed_over = _passed_over(pack, rule, request, day)
