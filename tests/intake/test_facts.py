@@ -778,3 +778,32 @@ def test_completed_of_authorized_counts_what_was_received() -> None:
 )
 def test_requested_or_denied_treatment_is_not_prior_treatment(text: str) -> None:
     assert not [f for f in extract_facts(text) if f.kind == "prior_treatment" and f.value["count"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "assertion"),
+    [
+        ("No side effects from the medication.", Assertion.NEGATED),
+        ("He denies constipation or sedation.", Assertion.NEGATED),
+        ("She reports nausea with Norco.", Assertion.PRESENT),
+        ("Medication side-effects were reviewed.", Assertion.PRESENT),
+        ("He has some drowsiness in the morning.", Assertion.PRESENT),
+    ],
+)
+def test_adverse_effects(text: str, assertion: Assertion) -> None:
+    found = [f for f in extract_facts(text) if f.kind == "adverse_effects"]
+    assert found and found[0].assertion is assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Dx: lumbar radiculopathy, myalgia.", 2),
+        ("Dx - cervical strain.", 1),
+        ("He was referred to a functional restoration program.", 0),
+    ],
+)
+def test_dx_and_programme_names(text: str, count: int) -> None:
+    facts = extract_facts(text)
+    assert len([f for f in facts if f.kind == "diagnosis"]) == count
+    assert not [f for f in facts if f.kind == "functional_improvement"]

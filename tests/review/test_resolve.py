@@ -114,3 +114,9 @@ def test_imaging_corroborates_only_for_the_requested_region():
 
 def test_unknown_predicates_are_not_documented():
     assert predicates([]).get("fluoroscopic_guidance") is None
+
+
+def test_side_effects_asked_about_either_way_are_assessed():
+    none = fact("adverse_effects", assertion=Assertion.NEGATED, text="no side effects")
+    assert predicates([none], service="opioid")["opioid_adverse_effects_assessed"].value is True
+    assert predicates([], service="opioid").get("opioid_adverse_effects_assessed") is None

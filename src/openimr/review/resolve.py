@@ -135,6 +135,10 @@ class Predicates(Mapping[str, Any]):
         data = sources()
         if predicate in data["presence"]:
             return self._presence(predicate, data["presence"][predicate])
+        if predicate in data["mentioned"]:
+            spec = data["mentioned"][predicate]
+            said = self.documented(spec["fact"]) + self.negated(spec["fact"])
+            return _answer(predicate, True, said) if said else None
         if predicate in data["any_of"]:
             return self._any_of(predicate, data["any_of"][predicate])
         if predicate in data["functional_improvement"]["predicates"]:
