@@ -199,3 +199,10 @@ def test_claims_administrator_guideline_is_kept() -> None:
 def test_never_crashes(title: str) -> None:
     req = parse_request(title)
     assert req.text == title
+
+
+def test_programme_days_are_its_quantity():
+    request = parse_request("Functional restoration program x 20 days")
+    assert (request.quantity, request.unit) == (20, "days")
+    medication = parse_request("Norco 10/325 x 30 days")
+    assert medication.quantity is None

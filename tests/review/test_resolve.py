@@ -120,3 +120,11 @@ def test_side_effects_asked_about_either_way_are_assessed():
     none = fact("adverse_effects", assertion=Assertion.NEGATED, text="no side effects")
     assert predicates([none], service="opioid")["opioid_adverse_effects_assessed"].value is True
     assert predicates([], service="opioid").get("opioid_adverse_effects_assessed") is None
+
+
+def test_home_health_hours_a_week_from_the_request():
+    from openimr.intake.requests import parse_request
+
+    request = parse_request("Home health aide 6 hrs/day x 7 days/week")
+    found = Predicates([], request, DAY)
+    assert found["home_health_hours_per_week"].value == 42

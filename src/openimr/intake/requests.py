@@ -19,7 +19,7 @@ from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Drug, Frequency, Request
-from openimr.vocabulary import vocabulary
+from openimr.vocabulary import ServiceKind, vocabulary
 
 RULE_FILE = "requests.yaml"
 UNITS = ("visits", "sessions", "units", "days", "hours")
@@ -37,6 +37,7 @@ class RequestRules(RuleModel):
     frequency: list[str]
     duration: list[str]
     weeks_per_month: int
+    counted_in_days: list[ServiceKind]
     continuation: ContinuationRules
     phases: dict[str, list[str]]
     retrospective: list[str]
@@ -261,6 +262,14 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         family = vocabulary().family_of(fields["service"])
         if count is not None and family in {"physical_medicine", "referrals"}:
             fields["quantity"], fields["unit"] = count, "visits"
+        elif (
+            count is None
+            and freq.times is None
+            and freq.duration_unit == "day"
+            and fields["service"] in c.rules.counted_in_days
+        ):
+            # "Functional restoration program x 20 days": a programme's days are its sessions.
+            fields["quantity"], fields["unit"] = freq.duration, "days"
 
     if m := c.additional.search(title):
         fields["continuation"] = True

@@ -448,12 +448,14 @@ def _prior_imaging(p: Predicates, predicate: str) -> Fact | None:
 
 
 def _home_health_hours(p: Predicates, predicate: str) -> Fact | None:
+    """Hours a week asked for: "6 hrs/day x 7 days/week" reads as 6 hours, 7 times a week."""
     request, frequency = p.request, p.request.frequency
     if request.unit != "hours" or request.quantity is None or frequency is None:
         return None
-    if frequency.per in ("day", "week") and frequency.times:
-        # "6 hrs/day x 7 days/week": quantity is hours a day, times is days a week
+    if frequency.times and frequency.per == "week":
         return _answer(predicate, request.quantity * frequency.times, [])
+    if frequency.times and frequency.per == "day":
+        return _answer(predicate, request.quantity * frequency.times * 7, [])
     return None
 
 
