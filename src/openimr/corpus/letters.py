@@ -123,7 +123,7 @@ def _spec() -> _Spec:
     conclusion = raw["conclusion"]
     spec = _Spec(
         layouts=[
-            (layout["name"], [re.compile(p, _FLAGS) for p in layout["requires"]])
+            (layout["name"], [re.compile(p) for p in layout["requires"]])
             for layout in raw["layouts"]
         ],
         fallback=raw["fallback"],
@@ -541,8 +541,9 @@ def _patient(summary: str, header: LetterHeader) -> Patient:
 
 def detect_layout(text: str) -> str:
     spec = _spec()
+    upper = text.upper()
     for name, required in spec.layouts:
-        if all(pattern.search(text) for pattern in required):
+        if all(pattern.search(upper) for pattern in required):
             return name
     return spec.fallback
 
