@@ -814,3 +814,21 @@ def test_dx_and_programme_names(text: str, count: int) -> None:
     facts = extract_facts(text)
     assert len([f for f in facts if f.kind == "diagnosis"]) == count
     assert not [f for f in facts if f.kind == "functional_improvement"]
+
+
+@pytest.mark.parametrize(
+    ("text", "modality"),
+    [
+        ("MRI cervical spine, 3/2/2014. Impression: C6-7 disc protrusion.", "mri"),
+        ("Lumbar CT scan. Findings: severe canal stenosis at L4-5.", "ct_scan"),
+        ("EMG/NCV of the legs. Interpretation: chronic L5 radiculopathy.", "emg_ncv"),
+    ],
+)
+def test_report_sections_belong_to_the_study_named_before(text: str, modality: str) -> None:
+    found = [f for f in extract_facts(text) if f.kind.endswith("_finding")]
+    assert found and found[0].value["modality"] == modality
+
+
+def test_a_finding_in_a_diagnosis_list_is_not_imaging() -> None:
+    text = "An MRI was requested. Diagnoses include lumbar disc protrusion."
+    assert not [f for f in extract_facts(text) if f.kind == "imaging_finding"]

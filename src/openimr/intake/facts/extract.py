@@ -57,6 +57,8 @@ class _Compiled:
         self.modalities = [(m, _words(ps)) for m, ps in r.imaging.modalities.items()]
         self.findings = [(f, _words(ps)) for f, ps in r.imaging.findings.items()]
         self.severity = _rx(r"(?:" + r.imaging.severity + r")$")
+        self.report_section = _rx(r"^\W*(?:" + "|".join(r.imaging.report_sections) + r")\b")
+        self.report_window = r.imaging.report_window
         self.diagnosis = [_rx(p) for p in r.diagnosis.patterns]
         self.ur_cue = _rx(r.ur_history.cue)
         self.ur_action = _rx(r.ur_history.action)
@@ -427,6 +429,14 @@ def _imaging(b: _Builder, found: list[tuple[Target, str]], c: _Compiled) -> None
             if m := rx.search(b.text, s_start, s_end):
                 modality, modality_span = name, m.span()
                 break
+        if modality is None and c.report_section.search(b.text[s_start:s_end]):
+            # "MRI cervical spine. Impression: disc protrusion": the study named just before.
+            window = max(0, s_start - c.report_window)
+            for name, rx in c.modalities:
+                named = list(rx.finditer(b.text, window, s_start))
+                if named:
+                    modality, modality_span = name, named[-1].span()
+                    break
         if modality is None:
             continue  # a finding with no study named is a diagnosis, not an imaging finding
         spans = [(target.start, target.end), modality_span]

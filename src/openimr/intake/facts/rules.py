@@ -55,6 +55,8 @@ class ImagingRules(RuleModel):
     modalities: dict[str, list[str]]
     findings: dict[str, list[str]]
     severity: str
+    report_sections: list[str]
+    report_window: int
 
 
 class DiagnosisRules(RuleModel):
