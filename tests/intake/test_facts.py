@@ -832,3 +832,18 @@ def test_report_sections_belong_to_the_study_named_before(text: str, modality: s
 def test_a_finding_in_a_diagnosis_list_is_not_imaging() -> None:
     text = "An MRI was requested. Diagnoses include lumbar disc protrusion."
     assert not [f for f in extract_facts(text) if f.kind == "imaging_finding"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Referral to neurology to rule out peripheral neuropathy.", "uncertain_diagnosis"),
+        ("The etiology of her hand numbness remains unclear.", "uncertain_diagnosis"),
+        ("He reports depression and anxiety since the injury.", "psychosocial"),
+        ("Pain management consultation for medication management.", "expertise"),
+        ("Orthopedic referral for a second opinion.", "expertise"),
+    ],
+)
+def test_referral_reasons(text: str, reason: str) -> None:
+    found = [f for f in extract_facts(text) if f.kind == "referral_reason"]
+    assert reason in [f.value["reason"] for f in found if f.assertion is Assertion.PRESENT]
