@@ -847,3 +847,18 @@ def test_a_finding_in_a_diagnosis_list_is_not_imaging() -> None:
 def test_referral_reasons(text: str, reason: str) -> None:
     found = [f for f in extract_facts(text) if f.kind == "referral_reason"]
     assert reason in [f.value["reason"] for f in found if f.assertion is Assertion.PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "flag", "assertion"),
+    [
+        ("He denies bowel or bladder dysfunction.", "cauda_equina", Assertion.NEGATED),
+        ("New urinary retention since Monday.", "cauda_equina", Assertion.PRESENT),
+        ("Progressive weakness of the left leg.", "progressive_deficit", Assertion.PRESENT),
+        ("No history of cancer.", "tumour", Assertion.NEGATED),
+        ("X-rays showed no fracture.", "fracture", Assertion.NEGATED),
+    ],
+)
+def test_red_flags(text: str, flag: str, assertion: Assertion) -> None:
+    found = [f for f in extract_facts(text) if f.kind == "red_flag"]
+    assert found and found[0].value["flag"] == flag and found[0].assertion is assertion

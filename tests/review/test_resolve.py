@@ -128,3 +128,17 @@ def test_home_health_hours_a_week_from_the_request():
     request = parse_request("Home health aide 6 hrs/day x 7 days/week")
     found = Predicates([], request, DAY)
     assert found["home_health_hours_per_week"].value == 42
+
+
+def test_one_red_flag_denied_and_another_present_is_a_red_flag():
+    denied = fact("red_flag", {"flag": "cauda_equina"}, assertion=Assertion.NEGATED)
+    cancer = fact("red_flag", {"flag": "tumour"}, assertion=Assertion.HISTORICAL, start=40)
+    assert predicates([denied, cancer], service="mri")["red_flags"].value is True
+    assert predicates([denied], service="mri")["red_flags"].value is False
+
+
+def test_no_imaging_mentioned_is_no_prior_imaging_unless_a_repeat_is_asked_for():
+    first = predicates([], service="mri", body_regions=["lumbar"])
+    assert first["prior_imaging_same_region"].value is False
+    repeat = predicates([], service="mri", body_regions=["lumbar"], continuation=True)
+    assert repeat.get("prior_imaging_same_region") is None

@@ -444,7 +444,11 @@ def _prior_imaging(p: Predicates, predicate: str) -> Fact | None:
         for f in p.documented("imaging_finding")
         if not regions or regions & set(_field(f, "regions") or [])
     ]
-    return _answer(predicate, True, found) if found else None
+    if found:
+        return _answer(predicate, True, found)
+    # As with prior sessions: records that mention no imaging of the region show none, unless
+    # the request itself asks for a repeat study.
+    return None if p.request.continuation else _answer(predicate, False, [])
 
 
 def _home_health_hours(p: Predicates, predicate: str) -> Fact | None:
