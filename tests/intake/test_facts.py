@@ -862,3 +862,18 @@ def test_referral_reasons(text: str, reason: str) -> None:
 def test_red_flags(text: str, flag: str, assertion: Assertion) -> None:
     found = [f for f in extract_facts(text) if f.kind == "red_flag"]
     assert found and found[0].value["flag"] == flag and found[0].assertion is assertion
+
+
+@pytest.mark.parametrize(
+    ("text", "weeks", "since"),
+    [
+        ("She has taken Xanax 1 mg daily for over a year.", 52.2, None),
+        ("Ambien 10mg nightly for the past 6 months.", 26.1, None),
+        ("Flexeril has been used continuously since 2013.", None, "2013-01-01"),
+        ("Soma since 03/01/2014.", None, "2014-03-01"),
+        ("Norco 10/325 tid.", None, None),
+    ],
+)
+def test_how_long_a_medication_has_been_taken(text: str, weeks, since) -> None:
+    (medication,) = [f for f in extract_facts(text) if f.kind == "medication"]
+    assert (medication.value["duration_weeks"], medication.value["since"]) == (weeks, since)

@@ -451,6 +451,31 @@ def _prior_imaging(p: Predicates, predicate: str) -> Fact | None:
     return None if p.request.continuation else _answer(predicate, False, [])
 
 
+def _weeks_on_medication(p: Predicates, predicate: str) -> Fact | None:
+    """How long the requested drug has been taken, when the records say so."""
+    drug = p.request.drug
+    if drug is None:
+        return None
+    from openimr.intake.lexicon import lexicon
+
+    names = {drug.name.lower()}
+    found = lexicon().find_drugs(drug.name)
+    generics = {lexicon().drug_info(hit.value).generic for hit in found}
+    for fact in p.documented("medication"):
+        same = (
+            str(_field(fact, "name") or "").lower() in names or _field(fact, "generic") in generics
+        )
+        if not same:
+            continue
+        if (weeks := _field(fact, "duration_weeks")) is not None:
+            return _answer(predicate, weeks, [fact])
+        if since := _field(fact, "since"):
+            start = dt.date.fromisoformat(since)
+            if start <= p.on:
+                return _answer(predicate, round((p.on - start).days / 7, 1), [fact])
+    return None
+
+
 def _home_health_hours(p: Predicates, predicate: str) -> Fact | None:
     """Hours a week asked for: "6 hrs/day x 7 days/week" reads as 6 hours, 7 times a week."""
     request, frequency = p.request, p.request.frequency
@@ -482,4 +507,5 @@ _COMPUTED: dict[str, Callable[[Predicates, str], Fact | None]] = {
     "pain_relief_percent": _pain_relief_percent,
     "prior_imaging_same_region": _prior_imaging,
     "home_health_hours_per_week": _home_health_hours,
+    "weeks_on_medication": _weeks_on_medication,
 }

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from openimr.intake.dates import find_dates
+from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
@@ -29,7 +29,8 @@ _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return compile_pattern(pattern.replace("{NUM}", number_pattern()), RULE_FILE)
+    pattern = pattern.replace("{NUM}", number_pattern()).replace("{DATE}", date_pattern())
+    return compile_pattern(pattern, RULE_FILE)
 
 
 def _words(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -57,6 +58,9 @@ class _Compiled:
         self.modalities = [(m, _words(ps)) for m, ps in r.imaging.modalities.items()]
         self.findings = [(f, _words(ps)) for f, ps in r.imaging.findings.items()]
         self.severity = _rx(r"(?:" + r.imaging.severity + r")$")
+        self.med_for = [_rx(p) for p in r.medication_duration.for_period]
+        self.med_since = [_rx(p) for p in r.medication_duration.since]
+        self.weeks_per_unit = r.medication_duration.weeks_per_unit
         self.report_section = _rx(r"^\W*(?:" + "|".join(r.imaging.report_sections) + r")\b")
         self.report_window = r.imaging.report_window
         self.diagnosis = [_rx(p) for p in r.diagnosis.patterns]
@@ -293,8 +297,26 @@ def _pain_scores(b: _Builder, c: _Compiled) -> None:
 # --- medications ---------------------------------------------------------------------------
 
 
+def _medication_duration(b: _Builder, hit: Hit, c: _Compiled) -> dict[str, Any]:
+    """How long the drug has been taken, when its sentence says so after its name."""
+    _s_start, s_end = b.analysis.sentence_of(hit.start)
+    tail = b.text[hit.end : s_end]
+    for rx in c.med_for:
+        if m := rx.search(tail):
+            n = number_value(m["n"]) if m.groupdict().get("n") else 1
+            weeks = n * c.weeks_per_unit[m["unit"].lower()] if n is not None else None
+            return {"duration_weeks": round(weeks, 1) if weeks is not None else None}
+    for rx in c.med_since:
+        if m := rx.search(tail):
+            text = m["date"]
+            day = parse_date(text) or (parse_date(f"January 1, {text}") if text.isdigit() else None)
+            return {"since": day.isoformat() if day else None}
+    return {}
+
+
 def _medications(b: _Builder, drugs: list[Hit]) -> None:
     lx = lexicon()
+    c = _compiled()
     opioids: list[Fact] = []
     for hit in drugs:
         info = lx.drug_info(hit.value)
@@ -338,7 +360,10 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
             "dosing": dosing,
             "doses_per_day": per_day,
             "med_mg": med_mg,
+            "duration_weeks": None,
+            "since": None,
         }
+        value.update(_medication_duration(b, hit, c))
         fact = b.add("medication", value, spans, b.analysis.assertion(target))
         if info.kind == "opioid" and fact.assertion not in _NOT_PRESENT:
             opioids.append(fact)

@@ -70,8 +70,19 @@ class URRules(RuleModel):
     reason: str
 
 
+class MedicationDurationRules(RuleModel):
+    """How long a drug has been taken, said after its name in the same sentence."""
+
+    for_period: list[str]
+    """Patterns with groups n (a number) and unit (day/week/month/year words)."""
+    since: list[str]
+    """Patterns with group date (a date or a year)."""
+    weeks_per_unit: dict[str, float]
+
+
 class FactRules(RuleModel):
     simple: list[SimpleFamily]
+    medication_duration: MedicationDurationRules
     prior_treatment: PriorTreatmentRules
     pain_relief: PainReliefRules
     pain_score: list[str]
