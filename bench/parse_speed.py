@@ -7,7 +7,6 @@ Target (issue 2): 1,000 seed-sized text letters a second. Reported, not asserted
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._one_core import pin_to_one_core  # noqa: E402
 from tests.conftest import seed_paths, text_to_pdf  # noqa: E402
 
 from openimr.corpus.letters import parse_letter_file  # noqa: E402
@@ -40,8 +40,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--copies", type=int, default=200, help="copies of each seed per round")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    pin_to_one_core()
 
     seeds = seed_paths()
     with tempfile.TemporaryDirectory() as folder:

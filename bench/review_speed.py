@@ -9,7 +9,6 @@ Reported, not asserted.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._one_core import pin_to_one_core  # noqa: E402
 from tests.conftest import seed_paths  # noqa: E402
 
 from openimr.intake.case_file import load_case  # noqa: E402
@@ -35,8 +35,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--commands", type=int, default=5, help="timed `openimr review` runs")
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    pin_to_one_core()
 
     cases = [load_case(path) for path in seed_paths()]
     for case in cases:  # warm-up: imports, NLP pipeline, compiled rules, the pack

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -12,6 +13,16 @@ import click
 
 from openimr.errors import UserError
 from openimr.intake.documents import DOCUMENT_SUFFIXES, MAX_BYTES
+
+
+@contextmanager
+def output_stream(out: Path | None) -> Iterator[TextIO]:
+    """Where a command writes: the --out file, else standard output (left open)."""
+    if out is None:
+        yield sys.stdout
+        return
+    with out.open("w", encoding="utf-8") as stream:
+        yield stream
 
 
 def collect_documents(paths: tuple[Path, ...]) -> Iterator[Path]:
@@ -125,8 +136,7 @@ def parse(
     show = progress if progress is not None else sys.stderr.isatty()
     records = []
     failures = 0
-    stream = out.open("w", encoding="utf-8") if out else sys.stdout
-    try:
+    with output_stream(out) as stream:
         with _progress(show, len(documents)) as bar:
             task = bar.add_task("parse", total=len(documents))
             for document in documents:
@@ -153,9 +163,6 @@ def parse(
             stream.write(json.dumps(dumped, indent=2, ensure_ascii=False) + "\n")
         elif output_format == "table":
             _table(records, stream)
-    finally:
-        if out:
-            stream.close()
     if failures:
         click.get_current_context().exit(1)
     return 0
@@ -268,15 +275,11 @@ def evaluate(paths: tuple[Path, ...], output_format: str, out: Path | None) -> N
     report = replay(
         documents, on_error=lambda message: click.echo(f"openimr: error: {message}", err=True)
     )
-    stream = out.open("w", encoding="utf-8") if out else sys.stdout
-    try:
+    with output_stream(out) as stream:
         if output_format == "json":
             document = report.model_dump(mode="json")
             stream.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         else:
             _report_text(report, stream)
-    finally:
-        if out:
-            stream.close()
     if report.failed:
         click.get_current_context().exit(1)
