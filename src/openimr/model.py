@@ -159,6 +159,8 @@ class Case(Model):
 
     case_id: str
     decision_date: dt.date | None = None
+    ur_denial_date: dt.date | None = None
+    """Date of the utilization review decision in dispute, when the case file gives it."""
     clinical_summary: str = ""
     records: list[Record] = Field(default_factory=list)
     requests: list[Request]

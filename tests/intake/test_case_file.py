@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -172,10 +173,26 @@ def test_schema_describes_the_minimal_form() -> None:
     assert set(schema["properties"]) == {
         "case_id",
         "decision_date",
+        "ur_denial_date",
+        "date_of_injury",
         "clinical_summary",
         "records",
         "requests",
     }
+
+
+def test_case_file_dates_of_injury_and_ur_denial_are_kept() -> None:
+    case = case_from_data(
+        {
+            "case_id": "c",
+            "ur_denial_date": "2014-05-02",
+            "date_of_injury": "06/01/2010",
+            "clinical_summary": "A worker injured in 2009.",
+            "requests": [{"text": "Acupuncture x6"}],
+        }
+    )
+    assert case.ur_denial_date == dt.date(2014, 5, 2)
+    assert case.patient.date_of_injury == dt.date(2010, 6, 1)
 
 
 def test_cli_schema() -> None:

@@ -99,11 +99,18 @@ class CaseFileInput(_Input):
         default=None,
         description="Date of the decision (YYYY-MM-DD); selects the guideline edition.",
     )
+    ur_denial_date: dt.date | None = Field(
+        default=None, description="Date of the utilization review decision (YYYY-MM-DD)."
+    )
+    date_of_injury: dt.date | None = Field(
+        default=None,
+        description="Date of injury (YYYY-MM-DD); else read from the clinical summary.",
+    )
     clinical_summary: str = Field(default="", description="The clinical case summary.")
     records: list[RecordInput] = Field(default_factory=list)
     requests: list[RequestInput] = Field(min_length=1, description="The disputed items.")
 
-    @field_validator("decision_date", mode="before")
+    @field_validator("decision_date", "ur_denial_date", "date_of_injury", mode="before")
     @classmethod
     def _check_decision_date(cls, value: Any) -> Any:
         return _date(value)
@@ -153,9 +160,12 @@ def case_from_data(data: Any, source: str = "<data>") -> Case:
         raise UserError(_validation_message(exc), source=source) from None
     summary = repair_text(parsed.clinical_summary)
     patient, _ = extract_patient(summary)
+    if parsed.date_of_injury is not None:
+        patient = patient.model_copy(update={"date_of_injury": parsed.date_of_injury})
     return Case(
         case_id=parsed.case_id,
         decision_date=parsed.decision_date,
+        ur_denial_date=parsed.ur_denial_date,
         clinical_summary=summary,
         records=[
             Record(date=r.date, kind=r.kind, text=repair_text(r.text)) for r in parsed.records
@@ -239,6 +249,7 @@ def case_from_letter(text: str, source: str = "<letter>", case_id: str | None = 
     return Case(
         case_id=record.header.case_number or case_id or "letter",
         decision_date=record.header.decision_date or record.header.letter_date,
+        ur_denial_date=record.header.ur_denial_date,
         clinical_summary=summary,
         requests=requests,
         patient=patient,
