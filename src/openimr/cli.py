@@ -4,6 +4,7 @@ start-up (PDF, clinical NLP) stays out of commands that do not need it."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -60,11 +61,17 @@ def cli() -> None:
     """
 
 
+def _quiet_stdout() -> None:
+    """The reader of standard output went away: later writes (and the flush at exit) go
+    nowhere instead of raising again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)
-        if isinstance(code, int):
-            sys.exit(code)
+        sys.stdout.flush()
     except click.exceptions.Abort:
         click.echo("openimr: aborted", err=True)
         sys.exit(130)
@@ -76,10 +83,18 @@ def main() -> None:
         sys.exit(2)
     except BrokenPipeError:
         # `openimr parse ... | head`: the reader went away; that is not an error.
-        sys.stderr.close()
+        _quiet_stdout()
         sys.exit(0)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:
+        if exc.filename is None:  # standard output could not be written (full disk, /dev/full)
+            _quiet_stdout()
+            click.echo(f"openimr: error: cannot write the output ({exc.strerror})", err=True)
+        else:
+            click.echo(f"openimr: error: {exc.filename}: {exc.strerror}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,11 @@ class Case(Model):
     requests: list[Request]
     patient: Patient = Field(default_factory=Patient)
     reviewer: Reviewer | None = None
+    input_sha256: str | None = None
+    """SHA-256 of the input as supplied: the file's bytes, or one JSON Lines line's."""
+    text_origin: Literal["input", "extracted"] = "input"
+    """``input``: the texts are the input's own, and evidence offsets index them;
+    ``extracted``: read out of a PDF or a letter, so the determination carries them."""
 
 
 class CriterionStatus(StrEnum):
@@ -214,3 +219,6 @@ class Determination(Model):
     reviewer: Reviewer | None = None
     signed: bool = False
     """A draft until a physician reviewer signs: nothing adverse leaves unsigned."""
+    source_texts: dict[str, str] | None = None
+    """The texts evidence offsets index, by source name, when they are not the input's own
+    (extracted from a PDF or a letter)."""

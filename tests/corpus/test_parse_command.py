@@ -24,7 +24,7 @@ def test_table_has_one_row_per_item():
 
 def test_json_is_a_list_of_records():
     result = _run(str(SEEDS), "--format", "json")
-    records = json.loads(result.output)
+    records = json.loads(result.stdout)
     assert [len(r["items"]) for r in records] == [2, 1, 3, 2, 2]
     assert records[2]["truncated"] is True
     assert records[0]["patient"] == {"age": 37, "sex": "female", "date_of_injury": "2010-08-10"}
@@ -54,7 +54,7 @@ def test_folders_are_searched_recursively_for_txt_and_pdf(tmp_path):
     (nested / "notes.md").write_text("ignored")
     result = _run(str(tmp_path), "--format", "jsonl")
     assert result.exit_code == 0
-    sources = [json.loads(line)["source"] for line in result.output.splitlines()]
+    sources = [json.loads(line)["source"] for line in result.stdout.splitlines()]
     # In path order, so that the same folder always gives the same output.
     assert sources == [str(nested / "two.pdf"), str(tmp_path / "a" / "one.txt")]
 

@@ -37,7 +37,7 @@ def test_eval_command_json():
     result = CliRunner().invoke(
         cli, ["eval", str(seed_paths()[0].parent), "--format", "json"], catch_exceptions=False
     )
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["overall"]["items"] == 10
     assert set(document["overall"]["confusion"]) == {"Upheld", "Overturned"}
     assert "acupuncture" in document["services"]

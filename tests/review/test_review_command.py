@@ -59,7 +59,7 @@ def test_several_cases_give_json_lines_in_input_order(tmp_path):
     batch = tmp_path / "cases.jsonl"
     batch.write_text("\n".join(lines) + "\n")
     result = _run(str(batch), "--format", "json")
-    assert [json.loads(line)["case_id"] for line in result.output.splitlines()] == [
+    assert [json.loads(line)["case_id"] for line in result.stdout.splitlines()] == [
         "c0",
         "c1",
         "c2",

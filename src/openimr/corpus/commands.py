@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -13,16 +12,7 @@ import click
 
 from openimr.errors import UserError
 from openimr.intake.documents import DOCUMENT_SUFFIXES, MAX_BYTES
-
-
-@contextmanager
-def output_stream(out: Path | None) -> Iterator[TextIO]:
-    """Where a command writes: the --out file, else standard output (left open)."""
-    if out is None:
-        yield sys.stdout
-        return
-    with out.open("w", encoding="utf-8") as stream:
-        yield stream
+from openimr.outputs import Discard, Tally, check_out, error, output, warn
 
 
 def collect_documents(paths: tuple[Path, ...]) -> Iterator[Path]:
@@ -61,11 +51,11 @@ def _table(records: list, out: TextIO) -> None:
     Console(file=out, width=width).print(table)
 
 
-def _progress(enabled: bool, total: int):
+def _progress(enabled: bool, total: int, what: str = "parsing letters"):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     return Progress(
-        TextColumn("parsing letters"),
+        TextColumn(what),
         BarColumn(),
         MofNCompleteColumn(),
         console=None,
@@ -87,8 +77,9 @@ def _progress(enabled: bool, total: int):
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    help="Write the output to FILE instead of standard output.",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the output to FILE instead of standard output, only once everything is done "
+    "(a link at FILE is replaced, its target left alone). FILE may not be an input.",
 )
 @click.option(
     "--max-bytes",
@@ -108,7 +99,7 @@ def parse(
     out: Path | None,
     max_bytes: int,
     progress: bool | None,
-) -> int:
+) -> None:
     """Read published IMR Final Determination Letters into structured records.
 
     PATHS are letters (.txt or .pdf) or folders, searched recursively for them.
@@ -130,42 +121,40 @@ def parse(
     """
     from openimr.corpus.letters import parse_letter_file
 
-    documents = list(collect_documents(paths))
-    if not documents:
-        raise UserError("no .txt or .pdf letters found in " + ", ".join(map(str, paths)))
+    documents = _documents(paths, out)
     show = progress if progress is not None else sys.stderr.isatty()
     records = []
-    failures = 0
-    with output_stream(out) as stream:
-        with _progress(show, len(documents)) as bar:
-            task = bar.add_task("parse", total=len(documents))
-            for document in documents:
-                try:
-                    record = parse_letter_file(document, max_bytes=max_bytes)
-                except UserError as exc:
-                    failures += 1
-                    click.echo(f"openimr: error: {exc}", err=True)
-                except Exception as exc:  # a parser bug must not stop the batch
-                    failures += 1
-                    click.echo(
-                        f"openimr: error: {document}: internal error "
-                        f"({type(exc).__name__}); please report it with the file",
-                        err=True,
-                    )
-                else:
-                    if output_format == "jsonl":
-                        stream.write(record.model_dump_json() + "\n")
-                    else:
-                        records.append(record)
-                bar.advance(task)
+    tally = Tally()
+    with output(out) as stream, _progress(show, len(documents)) as bar:
+        task = bar.add_task("parse", total=len(documents))
+        for document in documents:
+            record = tally.attempt(
+                document, lambda d=document: parse_letter_file(d, max_bytes=max_bytes)
+            )
+            bar.advance(task)
+            if record is None:
+                continue
+            if output_format == "jsonl":
+                stream.write(record.model_dump_json() + "\n")
+            else:
+                records.append(record)
+        if tally.failed == tally.read:
+            raise Discard  # nothing was read: an existing --out file is left as it was
         if output_format == "json":
             dumped = [record.model_dump(mode="json") for record in records]
             stream.write(json.dumps(dumped, indent=2, ensure_ascii=False) + "\n")
         elif output_format == "table":
             _table(records, stream)
-    if failures:
-        click.get_current_context().exit(1)
-    return 0
+    tally.finish()
+
+
+def _documents(paths: tuple[Path, ...], out: Path | None) -> list[Path]:
+    """The letters to read; ``--out`` checked against them before any work starts."""
+    documents = list(collect_documents(paths))
+    if not documents:
+        raise UserError("no .txt or .pdf letters found in " + ", ".join(map(str, paths)))
+    check_out(out, documents)
+    return documents
 
 
 def _percent(value: float | None) -> str:
@@ -184,7 +173,8 @@ def _report_text(report, out: TextIO) -> None:
     overall = report.overall
     console.print(
         f"Replayed {report.letters} letter(s), {overall.items} item(s); "
-        f"{len(report.failed)} letter(s) could not be read."
+        f"{len(report.failed)} letter(s) could not be read; {len(report.skipped)} openimr "
+        "draft(s) skipped."
     )
     console.print(
         f"Decided by rule: {overall.decided_by_rule} of {overall.items}; "
@@ -250,8 +240,19 @@ def _report_text(report, out: TextIO) -> None:
     show_default=True,
     help="text: a report to read; json: every figure and every item's outcome.",
 )
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
-def evaluate(paths: tuple[Path, ...], output_format: str, out: Path | None) -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE, only once everything is done. FILE may not be an input.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on standard error (default: when it is a terminal).",
+)
+def evaluate(
+    paths: tuple[Path, ...], output_format: str, out: Path | None, progress: bool | None
+) -> None:
     """Replay published letters against openimr and report agreement.
 
     Each letter's case is rebuilt from its clinical case summary and item titles
@@ -269,17 +270,22 @@ def evaluate(paths: tuple[Path, ...], output_format: str, out: Path | None) -> N
     """
     from openimr.corpus.replay import replay
 
-    documents = list(collect_documents(paths))
-    if not documents:
-        raise UserError("no .txt or .pdf letters found in " + ", ".join(map(str, paths)))
-    report = replay(
-        documents, on_error=lambda message: click.echo(f"openimr: error: {message}", err=True)
-    )
-    with output_stream(out) as stream:
+    documents = _documents(paths, out)
+    show = progress if progress is not None else sys.stderr.isatty()
+    with _progress(show, len(documents), "replaying letters") as bar:
+        task = bar.add_task("replay", total=len(documents))
+        report = replay(documents, on_error=error, on_skip=warn, advance=lambda: bar.advance(task))
+    with output(out) as stream:
         if output_format == "json":
             document = report.model_dump(mode="json")
             stream.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         else:
             _report_text(report, stream)
+    overall = report.overall
+    click.echo(
+        f"{len(documents)} read, {len(report.failed)} failed, {len(report.skipped)} skipped; "
+        f"{overall.agreed} of {overall.items} items agree",
+        err=True,
+    )
     if report.failed:
         click.get_current_context().exit(1)

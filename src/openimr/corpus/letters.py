@@ -49,6 +49,7 @@ class _Statement:
 class _Spec:
     layouts: list[tuple[str, list[re.Pattern[str]]]]
     fallback: str
+    draft_markers: list[re.Pattern[str]]
     sections: re.Pattern[str]
     section_names: dict[str, str]
     section_with_rest: re.Pattern[str]
@@ -127,6 +128,7 @@ def _spec() -> _Spec:
             for layout in raw["layouts"]
         ],
         fallback=raw["fallback"],
+        draft_markers=[re.compile(p) for p in raw["draft_markers"]],
         sections=sections,
         section_names=section_names,
         section_with_rest=section_with_rest,
@@ -546,6 +548,15 @@ def detect_layout(text: str) -> str:
         if all(pattern.search(upper) for pattern in required):
             return name
     return spec.fallback
+
+
+def is_openimr_draft(text: str) -> bool:
+    """openimr's own draft letters, which are not published letters."""
+    return all(pattern.search(text) for pattern in _spec().draft_markers)
+
+
+def is_known_layout(layout: str) -> bool:
+    return layout != _spec().fallback
 
 
 def parse_letter_text(text: str, source: str = "<text>") -> LetterRecord:

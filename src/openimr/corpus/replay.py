@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from openimr.corpus.letters import parse_letter_text
+from openimr.corpus.letters import is_openimr_draft, parse_letter_text
 from openimr.corpus.metrics import Agreement, Outcome, agreement, by_service
 from openimr.corpus.record import LetterRecord
 from openimr.errors import UserError
@@ -30,6 +30,8 @@ from openimr.review.resolve import Predicates
 class ReplayReport(Model):
     letters: int
     failed: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    """openimr's own drafts found among the letters."""
     overall: Agreement
     services: dict[str, Agreement]
     outcomes: list[Outcome]
@@ -125,25 +127,45 @@ def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
 
 
 def replay(
-    paths: Iterable[Path], *, on_error: Callable[[str], None] = lambda message: None
+    paths: Iterable[Path],
+    *,
+    on_error: Callable[[str], None] = lambda message: None,
+    on_skip: Callable[[str], None] = lambda message: None,
+    advance: Callable[[], None] = lambda: None,
 ) -> ReplayReport:
+    """Replay each letter on its own: one that cannot be read is reported and the rest go on;
+    openimr's own drafts are not published letters and are skipped with a note."""
     outcomes: list[Outcome] = []
     failed: list[str] = []
+    skipped: list[str] = []
     letters = 0
     for path in paths:
         try:
             text = read_document(path)
+            if is_openimr_draft(text):
+                skipped.append(str(path))
+                on_skip(f"{path}: an openimr draft, not a published letter; skipped")
+                continue
             record = parse_letter_text(text, str(path))
             case = case_from_letter(text, str(path), case_id=path.stem)
+            found = replay_letter(record, case)
         except UserError as exc:
             failed.append(str(exc))
             on_error(str(exc))
             continue
+        except Exception as exc:  # a bug must not lose the rest of the batch
+            message = f"{path}: internal error ({type(exc).__name__}); please report it"
+            failed.append(message)
+            on_error(message)
+            continue
+        finally:
+            advance()
         letters += 1
-        outcomes += replay_letter(record, case)
+        outcomes += found
     return ReplayReport(
         letters=letters,
         failed=failed,
+        skipped=skipped,
         overall=agreement(outcomes),
         services=by_service(outcomes),
         outcomes=outcomes,

@@ -30,6 +30,7 @@ from openimr.guidelines.schema import (
     Rule,
     RuleFile,
 )
+from openimr.yamlload import load_yaml
 
 DEFAULT_PACK = "mtus"
 PACK_FILE = "pack.yaml"
@@ -63,20 +64,6 @@ class Pack:
         raise UserError(f"no rule {rule_id!r} in pack {self.info.name}{hint}")
 
 
-# libyaml's parser when PyYAML was built with it: the pack is read on every review.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _PackYamlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Keeps dates as text, so that a malformed date is reported with its rule."""
-
-
-_PackYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _explain(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
@@ -98,7 +85,7 @@ def _walk(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, Traversa
 
 def _read(name: str, entry: Traversable, problems: list[str]) -> Any:
     try:
-        return yaml.load(entry.read_text(encoding="utf-8"), Loader=_PackYamlLoader)
+        return load_yaml(entry.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         problems.append(f"{name}: not valid YAML: {' '.join(str(exc).split())}")
         return None

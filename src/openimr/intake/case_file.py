@@ -19,11 +19,14 @@ Bad input raises ``UserError`` naming the file and the field.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -31,9 +34,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from openimr.errors import UserError
 from openimr.intake.dates import parse_date
 from openimr.intake.demographics import extract_patient
-from openimr.intake.documents import check_file, read_document, repair_text
+from openimr.intake.documents import check_file, read_raw_document, repair_mapped, repair_text
+from openimr.intake.limits import (
+    MAX_CASE_CHARACTERS,
+    MAX_JSONL_BYTES,
+    MAX_JSONL_LINE_BYTES,
+    MAX_NESTING,
+    MAX_REQUESTS,
+)
 from openimr.intake.requests import parse_request
-from openimr.model import Case, Fact, Record
+from openimr.model import Case, Evidence, Fact, Record
+from openimr.yamlload import load_yaml
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
 TEXT_SUFFIXES = (".txt", ".text", ".pdf")
@@ -120,6 +131,10 @@ class CaseFileInput(_Input):
     def _some_requests(cls, value: Any) -> Any:
         if isinstance(value, list) and not value:
             raise ValueError("a case file needs at least one request (the disputed items)")
+        if isinstance(value, list) and len(value) > MAX_REQUESTS:
+            raise ValueError(
+                f"{len(value):,} requests, over the limit of {MAX_REQUESTS} items in one case"
+            )
         return value
 
 
@@ -150,29 +165,71 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def case_from_data(data: Any, source: str = "<data>") -> Case:
-    """A Case from the parsed JSON/YAML of a case file."""
+def _check_shape(data: Any, source: str) -> None:
+    """Refuse, naming the field, what no case file holds: text that is not Unicode (a lone
+    surrogate from a JSON escape) and nesting deeper than any schema needs."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise UserError(f"nested more than {MAX_NESTING} levels deep", source=source)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                field = where or "(top level)"
+                raise UserError(
+                    f"{field}: holds a character that is not valid Unicode (a lone surrogate)",
+                    source=source,
+                ) from None
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, where, depth + 1))
+                stack.append((item, f"{where}.{key}" if where else str(key), depth + 1))
+        elif isinstance(value, list):
+            stack += [(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
+
+
+def _check_length(case: Case, source: str) -> Case:
+    characters = len(case.clinical_summary) + sum(len(r.text) for r in case.records)
+    if characters > MAX_CASE_CHARACTERS:
+        raise UserError(
+            f"the case holds {characters:,} characters of text, over the limit of "
+            f"{MAX_CASE_CHARACTERS:,}",
+            source=source,
+        )
+    return case
+
+
+def case_from_data(data: Any, source: str = "<data>", *, sha256: str | None = None) -> Case:
+    """A Case from the parsed JSON/YAML of a case file. Texts are kept as supplied, so that
+    evidence offsets point into them; intake repairs a copy for reading."""
     if not isinstance(data, dict):
         raise UserError("a case file must be a JSON/YAML object (mapping)", source=source)
+    _check_shape(data, source)
     try:
         parsed = CaseFileInput.model_validate(data)
     except ValidationError as exc:
         raise UserError(_validation_message(exc), source=source) from None
-    summary = repair_text(parsed.clinical_summary)
-    patient, _ = extract_patient(summary)
+    patient, _ = extract_patient(repair_text(parsed.clinical_summary))
     if parsed.date_of_injury is not None:
         patient = patient.model_copy(update={"date_of_injury": parsed.date_of_injury})
-    return Case(
+    case = Case(
         case_id=parsed.case_id,
         decision_date=parsed.decision_date,
         ur_denial_date=parsed.ur_denial_date,
-        clinical_summary=summary,
-        records=[
-            Record(date=r.date, kind=r.kind, text=repair_text(r.text)) for r in parsed.records
-        ],
-        requests=[parse_request(r.text, r.claims_administrator_guideline) for r in parsed.requests],
+        clinical_summary=parsed.clinical_summary,
+        records=[Record(date=r.date, kind=r.kind, text=r.text) for r in parsed.records],
+        requests=[],
         patient=patient,
+        input_sha256=sha256,
     )
+    _check_length(case, source)
+    requests = [
+        parse_request(repair_text(r.text), r.claims_administrator_guideline)
+        for r in parsed.requests
+    ]
+    return case.model_copy(update={"requests": requests})
 
 
 _REQUEST_LINE = re.compile(
@@ -189,12 +246,32 @@ _LETTER_MARKERS = re.compile(
 )
 
 
-def case_from_text(text: str, source: str = "<text>", case_id: str | None = None) -> Case:
-    """A Case from a plain-text case file (or a published letter's text)."""
-    if _LETTER_MARKERS.search(text):
-        return case_from_letter(text, source, case_id)
-    text = repair_text(text)
-    requests = [m["text"] for m in _REQUEST_LINE.finditer(text)]
+def _is_letter(text: str) -> bool:
+    """A published letter is told by its layout's markers, not by a phrase a note may use."""
+    from openimr.corpus.letters import detect_layout, is_known_layout
+
+    return is_known_layout(detect_layout(text))
+
+
+def case_from_text(
+    text: str,
+    source: str = "<text>",
+    case_id: str | None = None,
+    *,
+    sha256: str | None = None,
+    extracted: bool = False,
+) -> Case:
+    """A Case from a plain-text case file (or a published letter's text), as decoded.
+
+    ``extracted``: the text was extracted from a PDF, so offsets into it cannot be checked
+    against the file itself."""
+    requests = list(_REQUEST_LINE.finditer(text))
+    if _is_letter(text):
+        try:
+            return case_from_letter(repair_text(text), source, case_id, sha256=sha256)
+        except UserError:
+            if not requests:
+                raise
     if not requests:
         raise UserError(
             "no requests found: a text case file lists each disputed item on a line "
@@ -204,28 +281,44 @@ def case_from_text(text: str, source: str = "<text>", case_id: str | None = None
     decision_date = None
     if m := _DATE_LINE.search(text):
         try:
-            decision_date = _date(m["v"])
+            decision_date = _date(repair_text(m["v"]))
         except ValueError as exc:
             raise UserError(f"Decision date: {exc}", source=source) from None
     if m := _CASE_ID_LINE.search(text):
-        case_id = m["v"]
-    # The summary is everything but the structured lines (blanked, not removed, so that the
-    # summary stays readable; the lines are not clinical content).
+        case_id = repair_text(m["v"]).strip()
+    # The summary is the text with the structured lines blanked out by spaces of the same
+    # length: they are not clinical content, and offsets into the summary stay offsets into
+    # the file.
     summary = text
     for rx in (_REQUEST_LINE, _CASE_ID_LINE, _DATE_LINE):
-        summary = rx.sub("", summary)
-    summary = re.sub(r"\n{3,}", "\n\n", summary).strip()
-    patient, _ = extract_patient(summary)
-    return Case(
+        summary = rx.sub(_blank, summary)
+    patient, _ = extract_patient(repair_text(summary))
+    case = Case(
         case_id=case_id or "case",
         decision_date=decision_date,
         clinical_summary=summary,
-        requests=[parse_request(r) for r in requests],
+        requests=[],
         patient=patient,
+        input_sha256=sha256,
+        text_origin="extracted" if extracted else "input",
     )
+    _check_length(case, source)
+    if len(requests) > MAX_REQUESTS:
+        raise UserError(
+            f"{len(requests):,} requests, over the limit of {MAX_REQUESTS} items in one case",
+            source=source,
+        )
+    parsed = [parse_request(repair_text(m["text"])) for m in requests]
+    return case.model_copy(update={"requests": parsed})
 
 
-def case_from_letter(text: str, source: str = "<letter>", case_id: str | None = None) -> Case:
+def _blank(match: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", match.group())
+
+
+def case_from_letter(
+    text: str, source: str = "<letter>", case_id: str | None = None, *, sha256: str | None = None
+) -> Case:
     """A Case from a published Final Determination Letter: summary and item titles only."""
     try:
         from openimr.corpus.letters import parse_letter_text
@@ -253,6 +346,9 @@ def case_from_letter(text: str, source: str = "<letter>", case_id: str | None = 
         clinical_summary=summary,
         requests=requests,
         patient=patient,
+        input_sha256=sha256,
+        # The summary is the letter's section as the letter reader assembled it.
+        text_origin="extracted",
         # Not the published letter's reviewer: openimr's draft is for whoever reviews it now.
     )
 
@@ -262,42 +358,139 @@ def load_case(path: Path | str) -> Case:
     path = Path(path)
     source = str(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise UserError("is a folder; give the case files in it (for example DIR/*.json)",
+                        source=source)  # fmt: skip
     if suffix in DATA_SUFFIXES:
-        return case_from_data(_read_data(path), source)
+        raw = _read_bytes(path)
+        return case_from_data(_parse_data(raw, path), source, sha256=_sha256(raw))
     if suffix in TEXT_SUFFIXES:
-        return case_from_text(read_document(path), source, case_id=path.stem)
+        text = read_raw_document(path)
+        return case_from_text(
+            text,
+            source,
+            case_id=path.stem,
+            sha256=_sha256(path.read_bytes()),
+            extracted=suffix == ".pdf",
+        )
     raise UserError(
         f"unsupported kind of case file {suffix or '(no extension)'!r}; expected "
-        ".json, .yaml, .yml, .txt or .pdf",
+        ".json, .yaml, .yml, .jsonl, .txt or .pdf",
         source=source,
     )
 
 
-def _read_data(path: Path) -> Any:
-    source = str(path)
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
     check_file(path)
-    raw = path.read_bytes()
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
+
+
+def _parse_data(raw: bytes, path: Path) -> Any:
+    source = str(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError("not UTF-8 text", source=source) from None
     if not text.strip():
         raise UserError("the file is empty", source=source)
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserError(
-                f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=source
-            ) from None
     try:
-        return yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            return _json(text, source)
+        return _yaml(text, source)
+    except RecursionError:
+        raise UserError(f"nested more than {MAX_NESTING} levels deep", source=source) from None
+
+
+def _json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=source
+        ) from None
+
+
+def _yaml(text: str, source: str) -> Any:
+    try:
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         where = ""
         if mark := getattr(exc, "problem_mark", None):
             where = f" (line {mark.line + 1}, column {mark.column + 1})"
         problem = getattr(exc, "problem", None) or "cannot parse"
         raise UserError(f"invalid YAML: {problem}{where}", source=source) from None
+
+
+CaseSource = tuple[str, Callable[[], Case]]
+"""Where a case comes from (``file`` or ``file:line``) and how to read it."""
+
+
+def case_sources(path: Path) -> Iterator[CaseSource]:
+    """The cases of one file, each to be read on its own, so one bad case does not stop the
+    others: a JSON Lines file holds one case per line (split on newlines only: U+2028 and
+    U+0085 are legal inside JSON strings)."""
+    if path.suffix.lower() != ".jsonl" or path.is_dir():
+        yield str(path), partial(load_case, path)
+        return
+    try:
+        size = check_file(path, max_bytes=MAX_JSONL_BYTES)
+        stream = path.open("rb")
+    except UserError as exc:
+        yield str(path), partial(_raise, exc)
+        return
+    except OSError as exc:
+        yield (
+            str(path),
+            partial(_raise, UserError(f"cannot read ({exc.strerror})", source=str(path))),
+        )
+        return
+    del size
+    with stream:
+        for number, raw in enumerate(_jsonl_lines(stream), start=1):
+            where = f"{path}:{number}"
+            if raw is None:
+                error = UserError(
+                    f"the line is over the limit of {MAX_JSONL_LINE_BYTES:,} bytes", source=where
+                )
+                yield where, partial(_raise, error)
+            elif raw.strip():
+                yield where, partial(_case_from_line, raw, where, number == 1)
+
+
+def _jsonl_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """Lines without their ending; None for a line over the limit (skipped unread)."""
+    while line := stream.readline(MAX_JSONL_LINE_BYTES + 1):
+        if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield line.rstrip(b"\n").removesuffix(b"\r")
+
+
+def _case_from_line(raw: bytes, where: str, first: bool) -> Case:
+    try:
+        text = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError:
+        raise UserError("not UTF-8 text", source=where) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", source=where) from None
+    except RecursionError:
+        raise UserError(f"nested more than {MAX_NESTING} levels deep", source=where) from None
+    return case_from_data(data, where, sha256=_sha256(raw))
+
+
+def _raise(error: UserError) -> Case:
+    raise error
 
 
 # --- the full intake: case, facts, regions filled ----------------------------------------
@@ -312,15 +505,29 @@ class Intake:
 
 
 def case_facts(case: Case) -> list[Fact]:
-    """Facts of the summary and of every record, each pointing into its own source."""
+    """Facts of the summary and of every record, each pointing into its own source as
+    supplied: facts are read from a repaired copy, and their offsets mapped back."""
     from openimr.intake.facts import case_level_facts, extract_facts
 
-    facts = extract_facts(case.clinical_summary, "clinical_summary")
+    facts = _facts_of(extract_facts, case.clinical_summary, "clinical_summary")
     for index, record in enumerate(case.records):
-        facts += extract_facts(record.text, f"records[{index}]")
+        facts += _facts_of(extract_facts, record.text, f"records[{index}]")
     # Time since injury is counted to the decision date, else to the latest record.
     as_of = case.decision_date or max((r.date for r in case.records if r.date), default=None)
     return facts + case_level_facts(facts, as_of)
+
+
+def _facts_of(extract: Callable[[str, str], list[Fact]], text: str, source: str) -> list[Fact]:
+    repaired = repair_mapped(text)
+    facts = extract(repaired.text, source)
+    if not repaired.steps:
+        return facts
+
+    def back(evidence: Evidence) -> Evidence:
+        start, end = repaired.span(evidence.start, evidence.end)
+        return evidence.model_copy(update={"start": start, "end": end, "text": text[start:end]})
+
+    return [f.model_copy(update={"evidence": [back(e) for e in f.evidence]}) for f in facts]
 
 
 def fill_regions(case: Case, facts: list[Fact]) -> Case:
@@ -343,6 +550,9 @@ def fill_regions(case: Case, facts: list[Fact]) -> Case:
 
 def intake(path: Path | str) -> Intake:
     """Read a case file, extract its facts, and fill request regions from the summary."""
-    case = load_case(path)
+    return intake_case(load_case(path))
+
+
+def intake_case(case: Case) -> Intake:
     facts = case_facts(case)
     return Intake(case=fill_regions(case, facts), facts=facts)

@@ -8,36 +8,49 @@ from pathlib import Path
 import click
 
 from openimr.model import Fact, Request
+from openimr.outputs import Tally
 
 
 @click.command()
-@click.argument("case_file", type=click.Path(path_type=Path))
+@click.argument("case_files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text for reading; json for programs.",
+    help="text for reading; json for programs: one JSON document for one case file, JSON "
+    "Lines (one line per case) for a .jsonl input or several files.",
 )
-def facts(case_file: Path, fmt: str) -> None:
-    """Print the requests and clinical facts of CASE_FILE, with their evidence.
+def facts(case_files: tuple[Path, ...], fmt: str) -> None:
+    """Print the requests and clinical facts of each case in CASE_FILES, with their evidence.
 
-    CASE_FILE is a case file (.json, .yaml; see `openimr schema case`), a text or PDF
-    case file with one 'Request:' line per disputed item, or a published Final
-    Determination Letter (its summary and item titles only; never its rationales).
+    A case file is JSON or YAML (see `openimr schema case`), JSON Lines (one case per
+    line), a text or PDF case file with one 'Request:' line per disputed item, or a
+    published Final Determination Letter (its summary and item titles only; never its
+    rationales). Evidence offsets are character offsets into the texts as supplied.
     """
-    from openimr.intake.case_file import intake
+    from openimr.intake.case_file import case_sources, intake_case
 
-    result = intake(case_file)
-    if fmt == "json":
-        payload = {
-            "case": result.case.model_dump(mode="json"),
-            "facts": [f.model_dump(mode="json") for f in result.facts],
-        }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-        return
-    click.echo(render_text(result.case.case_id, result.case.requests, result.facts))
+    one_file = len(case_files) == 1 and case_files[0].suffix.lower() != ".jsonl"
+    tally = Tally(single=one_file)
+
+    def show(read) -> None:
+        result = intake_case(read())
+        if fmt == "json":
+            payload = {
+                "case": result.case.model_dump(mode="json"),
+                "facts": [f.model_dump(mode="json") for f in result.facts],
+            }
+            indent = 2 if one_file else None
+            click.echo(json.dumps(payload, indent=indent, ensure_ascii=False))
+        else:
+            click.echo(render_text(result.case.case_id, result.case.requests, result.facts))
+
+    for path in case_files:
+        for where, read in case_sources(path):
+            tally.attempt(where, lambda r=read: show(r))
+    tally.finish()
 
 
 def _value_text(value: object) -> str:

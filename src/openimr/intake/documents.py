@@ -7,12 +7,14 @@ unsupported kind of file) raises ``UserError`` naming the file and the problem.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 from openimr.errors import UserError
+from openimr.intake.limits import MAX_FILE_BYTES
 
-MAX_BYTES = 10 * 1024 * 1024
-"""Larger files are refused: no letter or case file is near this, and a mistake may be."""
+MAX_BYTES = MAX_FILE_BYTES
 
 TEXT_SUFFIXES = (".txt", ".text")
 PDF_SUFFIXES = (".pdf",)
@@ -44,7 +46,18 @@ def check_file(path: Path, *, max_bytes: int = MAX_BYTES) -> int:
 
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     """Return the repaired text of a .txt or .pdf file."""
+    text = repair_text(read_raw_document(path, max_bytes=max_bytes))
+    if not text.strip():
+        raise UserError("the file holds no text", source=str(path))
+    return text
+
+
+def read_raw_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
+    """The text of a .txt file as decoded, or of a PDF as extracted: nothing repaired, so that
+    evidence offsets can point into exactly this text."""
     source = str(path)
+    if path.is_dir():
+        raise UserError("is a folder, not a file", source=source)
     check_file(path, max_bytes=max_bytes)
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
@@ -56,7 +69,6 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
             f"unsupported kind of file {suffix or '(no extension)'!r}; expected .txt or .pdf",
             source=source,
         )
-    text = repair_text(text)
     if not text.strip():
         raise UserError("the file holds no text", source=source)
     return text
@@ -72,36 +84,142 @@ def decode_text(data: bytes) -> str:
 
 def repair_text(text: str) -> str:
     """Fix mojibake (``Â§Â§`` -> ``§§``), odd line ends and run-on sentences."""
-    if not text.isascii():
-        # ftfy is the slow part of reading (and of start-up): ASCII lines need nothing of it.
-        import ftfy
+    return repair_mapped(text).text
 
-        text = "\n".join(
-            line if line.isascii() else ftfy.fix_text(line, normalization="NFC")
-            for line in text.split("\n")
-        )
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    return _RUN_ON_SENTENCE.sub(". ", text)
+
+class _Step:
+    """One repair pass: its changed regions, as (new start, new end, old start, old end)."""
+
+    def __init__(self, changes: list[tuple[int, int, int, int]]) -> None:
+        self.changes = changes
+        self.new_ends = [change[1] for change in changes]
+
+    def to_old(self, position: int, *, end: bool) -> int:
+        # The first change not wholly before the position (a span's end may touch it).
+        index = (bisect_left if end else bisect_right)(self.new_ends, position)
+        shift = 0
+        if index:
+            _, new_end, _, old_end = self.changes[index - 1]
+            shift = old_end - new_end
+        if index < len(self.changes):
+            new_start, new_end, old_start, old_end = self.changes[index]
+            if end and new_start < position <= new_end:
+                return old_end
+            if not end and new_start <= position < new_end:
+                return old_start
+        return position + shift
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A repaired text and the way back to the positions of the text it was made from."""
+
+    text: str
+    original: str
+    steps: tuple[_Step, ...] = ()
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The (start, end) in the original text of ``text[start:end]``."""
+        for step in reversed(self.steps):
+            start, end = step.to_old(start, end=False), step.to_old(end, end=True)
+        return start, max(start, end)
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, _Step | None]:
+    """Apply sorted, non-overlapping (start, end, replacement) edits, keeping the way back."""
+    if not edits:
+        return text, None
+    pieces, changes, last, new_length = [], [], 0, 0
+    for start, end, replacement in edits:
+        pieces.append(text[last:start])
+        new_length += start - last
+        changes.append((new_length, new_length + len(replacement), start, end))
+        pieces.append(replacement)
+        new_length += len(replacement)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), _Step(changes)
+
+
+def _mojibake_edits(text: str) -> list[tuple[int, int, str]]:
+    if text.isascii():
+        return []
+    # ftfy is the slow part of reading (and of start-up): ASCII lines need nothing of it.
+    import difflib
+
+    import ftfy
+
+    edits, offset = [], 0
+    for line in text.split("\n"):
+        if not line.isascii():
+            fixed = ftfy.fix_text(line, normalization="NFC")
+            if fixed != line:
+                matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
+                for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+                    if tag != "equal":
+                        edits.append((offset + a0, offset + a1, fixed[b0:b1]))
+        offset += len(line) + 1
+    return edits
+
+
+_LINE_ENDS = re.compile(r"\r\n?|\f")
+
+
+def repair_mapped(text: str) -> Repaired:
+    """The repaired text, with the map back to ``text``'s positions."""
+    steps = []
+    current = text
+    for edits in (
+        _mojibake_edits,
+        lambda t: [(m.start(), m.end(), "\n") for m in _LINE_ENDS.finditer(t)],
+        lambda t: [(m.start(), m.end(), ". ") for m in _RUN_ON_SENTENCE.finditer(t)],
+    ):
+        current, step = _apply(current, edits(current))
+        if step is not None:
+            steps.append(step)
+    return Repaired(current, text, tuple(steps))
 
 
 def _pdf_text(path: Path) -> str:
     # Imported here: reading text files should not pay for the PDF library.
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+    import logging
+    import warnings
 
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+    # pypdf reports damage it can work around as log lines and warnings; they are not the
+    # user's business unless the text cannot be read, which is reported below in one line.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     source = str(path)
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UserError("the PDF is encrypted and needs a password", source=source)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(path)
+            # The DWC publishes letters encrypted with an empty password: that opens them.
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise UserError("the PDF is encrypted and needs a password", source=source)
+            pages = [page.extract_text() or "" for page in reader.pages]
     except UserError:
         raise
     except FileNotDecryptedError:
         raise UserError("the PDF is encrypted and needs a password", source=source) from None
-    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, OSError) as exc:
+    except DependencyError as exc:
+        raise UserError(
+            f"the PDF needs a decoder that is not installed ({exc})", source=source
+        ) from None
+    except RecursionError:
+        raise UserError("not a readable PDF (its objects nest too deeply)", source=source) from None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            ZeroDivisionError, OverflowError, AssertionError, LookupError, OSError,
+            NotImplementedError, UnicodeError) as exc:  # fmt: skip
+        # A damaged or unusual PDF makes pypdf fail in many ways; all mean the same to a user.
         raise UserError(f"not a readable PDF ({type(exc).__name__})", source=source) from None
     if not pages:
         raise UserError("the PDF has no pages", source=source)
+    if not any(page.strip() for page in pages):
+        raise UserError(
+            "the PDF has no text layer (a scanned image?); run OCR on it first", source=source
+        )
     # A page break is not a paragraph break: a sentence often runs on to the next page.
     return "\n".join(page.strip("\n") for page in pages)

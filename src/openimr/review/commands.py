@@ -3,54 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from openimr.errors import UserError
-from openimr.model import Case
+from openimr.outputs import Discard, Tally, check_out, output
 
-FORMATS = ("text", "json", "html", "pdf")
-
-
-def iter_cases(path: Path) -> Iterator[Case]:
-    """The cases of one file: a JSON Lines file holds one case per line."""
-    from openimr.intake.case_file import case_from_data, load_case
-
-    if path.suffix.lower() != ".jsonl":
-        yield load_case(path)
-        return
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise UserError("no such file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read the file ({exc})", source=str(path)) from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", source=where) from None
-        yield case_from_data(data, where)
-
-
-def _write(out: Path | None, content: str | bytes) -> None:
-    if out is not None:
-        mode = "wb" if isinstance(content, bytes) else "w"
-        with out.open(mode, **({} if isinstance(content, bytes) else {"encoding": "utf-8"})) as f:
-            f.write(content)
-        return
-    if isinstance(content, bytes):
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
-    else:
-        sys.stdout.write(content)
+FORMATS = ("text", "json", "jsonl", "html", "pdf")
 
 
 @click.command(name="review")
@@ -61,10 +22,16 @@ def _write(out: Path | None, content: str | bytes) -> None:
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text: the draft letter for the terminal; json: the determination (JSON Lines when "
-    "there are several cases); html or pdf: the draft letter (one case).",
+    help="text: the draft letter for the terminal; json: the determination, one JSON "
+    "document for one case file, JSON Lines (one line per case) for a .jsonl input or "
+    "several files; jsonl: always JSON Lines; html or pdf: the draft letter (one case).",
 )
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE, only once everything is done (a link at FILE is replaced, its "
+    "target left alone). FILE may not be one of the CASES.",
+)
 @click.option(
     "--date",
     "on",
@@ -105,47 +72,48 @@ def review(
       openimr review cases.jsonl --format json --out determinations.jsonl
       openimr review letter.txt --format pdf --out draft.pdf
     """
+    from openimr.intake.case_file import case_sources
     from openimr.letters.render import render_letter
     from openimr.review.contract import determination_json, dumps
     from openimr.review.engine import review_case
 
-    loaded: list[Case] = []
-    failures = 0
-    for path in cases:
-        try:
-            loaded.extend(iter_cases(path))
-        except UserError as exc:
-            failures += 1
-            click.echo(f"openimr: error: {exc}", err=True)
-    if not loaded:
-        raise UserError("no case could be read")
-    if output_format in ("html", "pdf") and len(loaded) > 1:
-        raise UserError(f"--format {output_format} takes one case; use --format json for batches")
+    check_out(out, cases)
+    one_file = len(cases) == 1 and cases[0].suffix.lower() != ".jsonl"
+    if output_format in ("html", "pdf") and not one_file:
+        raise UserError(f"--format {output_format} takes one case file; use --format json")
     if output_format == "pdf" and out is None and sys.stdout.isatty():
         raise UserError("a PDF is binary: give --out FILE, or pipe the output")
-
-    show = progress if progress is not None else sys.stderr.isatty()
+    lines = output_format == "jsonl" or (output_format == "json" and not one_file)
     given = on.date() if on else None
-    batch = len(loaded) > 1
-    pieces: list[str | bytes] = []
+    tally = Tally(single=one_file)
+    show = progress if progress is not None else sys.stderr.isatty()
     from rich.progress import Progress
 
-    with Progress(transient=True, disable=not show or not batch) as bar:
-        task = bar.add_task("reviewing cases", total=len(loaded))
-        for case in loaded:
+    with (
+        output(out, binary=output_format == "pdf") as stream,
+        Progress(transient=True, disable=not show or one_file) as bar,
+    ):
+        task = bar.add_task("reviewing cases", total=None)
+
+        def draft(where: str, read) -> str | bytes:
+            case = read()
             result = review_case(case, on=given)
-            if output_format == "json":
+            if output_format in ("json", "jsonl"):
                 document = determination_json(result.determination, date_basis=result.date.basis)
-                pieces.append(dumps(document, pretty=not batch) + "\n")
-            else:
-                pieces.append(
-                    render_letter(result.determination, case, case.clinical_summary, output_format)
-                )
-            bar.advance(task)
-    if isinstance(pieces[0], bytes):
-        _write(out, pieces[0])
-    else:
-        separator = "\n" + "=" * 88 + "\n\n" if output_format == "text" and batch else ""
-        _write(out, separator.join(str(piece) for piece in pieces))
-    if failures:
-        click.get_current_context().exit(1)
+                return dumps(document, pretty=not lines) + "\n"
+            return render_letter(result.determination, case, case.clinical_summary, output_format)
+
+        written = 0
+        for path in cases:
+            for where, read in case_sources(path):
+                piece = tally.attempt(where, lambda w=where, r=read: draft(w, r))
+                bar.advance(task)
+                if piece is None:
+                    continue
+                if output_format == "text" and written:
+                    stream.write("\n" + "=" * 88 + "\n\n")
+                stream.write(piece)
+                written += 1
+        if not written:
+            raise Discard
+    tally.finish()

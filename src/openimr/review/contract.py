@@ -63,7 +63,7 @@ def _item(item: ItemDecision) -> dict[str, Any]:
 
 
 def determination_json(determination: Determination, *, date_basis: str) -> dict[str, Any]:
-    return {
+    document = {
         "case_id": determination.case_id,
         "decision_date": determination.decision_date.isoformat()
         if determination.decision_date
@@ -75,6 +75,10 @@ def determination_json(determination: Determination, *, date_basis: str) -> dict
         "signed": determination.signed,
         "contract_version": CONTRACT_VERSION,
     }
+    if determination.source_texts is not None:
+        # Texts read out of a PDF or a letter: the evidence offsets index these.
+        document["source_texts"] = dict(determination.source_texts)
+    return document
 
 
 def dumps(document: dict[str, Any], *, pretty: bool = False) -> str:

@@ -44,8 +44,19 @@ def pack_version(pack: Pack) -> str:
 
 
 def input_sha256(case: Case) -> str:
-    """The fingerprint of what was decided: the case as openimr read it."""
+    """The fingerprint of what was decided: the input's bytes as supplied, when the case was
+    read from a file; else the case as built in code."""
+    if case.input_sha256 is not None:
+        return case.input_sha256
     return hashlib.sha256(case.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def source_texts(case: Case) -> dict[str, str] | None:
+    if case.text_origin == "input":
+        return None
+    texts = {"clinical_summary": case.clinical_summary}
+    texts |= {f"records[{i}]": record.text for i, record in enumerate(case.records)}
+    return texts
 
 
 @dataclass
@@ -185,5 +196,6 @@ def review_case(
         input_sha256=input_sha256(case),
         items=[item.decision for item in items],
         reviewer=case.reviewer,
+        source_texts=source_texts(case),
     )
     return CaseReview(determination, case, facts, date, items)

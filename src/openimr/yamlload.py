@@ -1,0 +1,26 @@
+"""YAML read safely and the same way everywhere: libyaml when present, no implicit dates.
+
+PyYAML turns ``2014-02-30`` into a date and fails with a bare ValueError on an impossible
+one; keeping dates as text lets each reader validate them and name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DatelessLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader without the timestamp resolver."""
+
+
+DatelessLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=DatelessLoader)
