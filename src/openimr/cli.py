@@ -32,7 +32,33 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _quiet_stdout() -> None:
+    """The reader of standard output went away: later writes (and the flush at exit) go
+    nowhere instead of raising again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+class _UserFacingError(click.ClickException):
+    """A ``UserError`` as the command line shows it: one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"openimr: error: {self.message}", err=True)
+
+
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise _UserFacingError(str(exc)) from None
+        except BrokenPipeError:
+            # `openimr parse ... | head`: the reader went away; that is not an error.
+            _quiet_stdout()
+            ctx.exit(0)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUBCOMMANDS)
 
@@ -61,13 +87,6 @@ def cli() -> None:
     """
 
 
-def _quiet_stdout() -> None:
-    """The reader of standard output went away: later writes (and the flush at exit) go
-    nowhere instead of raising again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)
@@ -78,11 +97,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except UserError as exc:
-        click.echo(f"openimr: error: {exc}", err=True)
-        sys.exit(2)
     except BrokenPipeError:
-        # `openimr parse ... | head`: the reader went away; that is not an error.
         _quiet_stdout()
         sys.exit(0)
     except KeyboardInterrupt:

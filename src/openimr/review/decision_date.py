@@ -11,6 +11,7 @@ import datetime as dt
 
 from pydantic import Field
 
+from openimr.errors import UserError
 from openimr.intake.dates import find_dates
 from openimr.model import Case, Fact, Model
 
@@ -43,3 +44,19 @@ def decision_date(
         latest, why = max(events, key=lambda event: event[0])
         return DecisionDate(date=latest, basis=f"the latest dated event in the case: {why}")
     return DecisionDate(date=today, basis="today: the case mentions no date")
+
+
+def check_in_range(date: DecisionDate, *, earliest: dt.date, today: dt.date) -> DecisionDate:
+    """A decision date that cannot be real is refused, naming where it came from, rather
+    than silently picking an edition."""
+    if date.date > today:
+        raise UserError(
+            f"{date.basis}: {date.date.isoformat()} is in the future (today is "
+            f"{today.isoformat()}); a determination is decided on or before today"
+        )
+    if date.date < earliest:
+        raise UserError(
+            f"{date.basis}: {date.date.isoformat()} is before the earliest guideline edition "
+            f"in the pack ({earliest.isoformat()})"
+        )
+    return date

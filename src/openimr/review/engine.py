@@ -29,7 +29,7 @@ from openimr.model import (
     ItemDecision,
     Request,
 )
-from openimr.review.decision_date import DecisionDate, decision_date
+from openimr.review.decision_date import DecisionDate, check_in_range, decision_date
 from openimr.review.rationale import explain, write_rationale
 from openimr.review.resolve import Predicates
 
@@ -37,6 +37,10 @@ from openimr.review.resolve import Predicates
 @cache
 def default_pack() -> Pack:
     return load_pack(with_cases=False)
+
+
+def earliest_edition(pack: Pack) -> dt.date:
+    return min(rule.effective.from_ for rule in pack.rules)
 
 
 def pack_version(pack: Pack) -> str:
@@ -185,7 +189,10 @@ def review_case(
 
     pack = pack or default_pack()
     facts = case_facts(case)
-    date = decision_date(case, facts, on, today or dt.date.today())
+    today = today or dt.date.today()
+    date = check_in_range(
+        decision_date(case, facts, on, today), earliest=earliest_edition(pack), today=today
+    )
     # A title that names no region concerns the region the records are about.
     requests = fill_regions(case, facts).requests
     items = [review_request(pack, request, facts, date.date) for request in requests]
