@@ -120,9 +120,11 @@ class Repaired:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The (start, end) in the original text of ``text[start:end]``."""
+        empty = start == end
         for step in reversed(self.steps):
             start, end = step.to_old(start, end=False), step.to_old(end, end=True)
-        return start, max(start, end)
+            end = start if empty else max(start, end)
+        return start, end
 
 
 def _apply(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, _Step | None]:
