@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -462,6 +462,24 @@ def case_sources(path: Path) -> Iterator[CaseSource]:
                 yield where, partial(_raise, error)
             elif raw.strip():
                 yield where, partial(_case_from_line, raw, where, number == 1)
+
+
+def count_cases(paths: Iterable[Path]) -> int:
+    """About how many cases the files hold (a JSON Lines file: its lines, counted in chunks
+    so that a huge line costs no memory), for a progress bar."""
+    total = 0
+    for path in paths:
+        if path.suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        try:
+            with path.open("rb") as stream:
+                total += sum(
+                    chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b"")
+                )
+        except OSError:
+            total += 1
+    return total
 
 
 def _jsonl_lines(stream: IO[bytes]) -> Iterator[bytes | None]:

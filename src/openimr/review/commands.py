@@ -72,7 +72,7 @@ def review(
       openimr review cases.jsonl --format json --out determinations.jsonl
       openimr review letter.txt --format pdf --out draft.pdf
     """
-    from openimr.intake.case_file import case_sources
+    from openimr.intake.case_file import case_sources, count_cases
     from openimr.letters.render import render_letter
     from openimr.review.contract import determination_json, dumps
     from openimr.review.engine import review_case
@@ -93,7 +93,7 @@ def review(
         output(out, binary=output_format == "pdf") as stream,
         Progress(transient=True, disable=not show or one_file) as bar,
     ):
-        task = bar.add_task("reviewing cases", total=None)
+        task = bar.add_task("reviewing cases", total=count_cases(cases) if show else None)
 
         def draft(where: str, read) -> str | bytes:
             case = read()
