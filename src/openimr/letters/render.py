@@ -2,14 +2,22 @@
 
 Templates (``templates/``) hold the wording and the fixed sections; this module only builds
 their context and picks the output. The engine drafts; until a physician reviewer signs,
-every rendering says plainly that it is a draft.
+every rendering says plainly that it is a draft. The same case gives byte-identical text,
+HTML and PDF.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
+import os
+import sys
 import textwrap
+import threading
+from collections.abc import Iterator
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -94,7 +102,72 @@ def render_letter(
     html = _environment().get_template("letter.html.j2").render(context)
     if output == "html":
         return html
-    # Imported here: only PDF output pays for the layout engine.
-    from weasyprint import HTML
+    return _pdf(html, _pdf_identifier(determination))
 
-    return HTML(string=html).write_pdf()
+
+# PDF -------------------------------------------------------------------------------------
+
+
+def _pdf_identifier(determination: Determination) -> bytes:
+    """The PDF's permanent /ID: from what was decided, not random, so the same case gives
+    the same bytes."""
+    key = "\n".join((determination.case_id, determination.pack_version, determination.input_sha256))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+@cache
+def _weasyprint_html() -> Any:
+    """WeasyPrint's HTML class, imported once per process.
+
+    On import WeasyPrint opens GObject, Pango, HarfBuzz and fontconfig, trying several
+    names for each; cffi hands every name that is not a file name to
+    ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld for each (26, 21
+    and 21 programs, a quarter of a second). WeasyPrint's lists also hold each library's
+    file name (libpango-1.0.so.0, .dylib, .dll), which the dynamic loader finds by
+    itself. So while importing, find_library answers "not found" at once and cffi goes
+    on to those names. Should that load nothing, the import is retried as WeasyPrint
+    meant it.
+    """
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        # WeasyPrint prints its installation advice on stdout before failing: not into a
+        # PDF written to standard output.
+        with contextlib.redirect_stdout(io.StringIO()):
+            from weasyprint import HTML
+    except OSError:
+        ctypes.util.find_library = real
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        from weasyprint import HTML
+    finally:
+        ctypes.util.find_library = real
+    return HTML
+
+
+_SOURCE_DATE = threading.Lock()
+
+
+@contextlib.contextmanager
+def _fixed_font_dates() -> Iterator[None]:
+    """fontTools stamps each embedded font subset with the time it was made, unless
+    SOURCE_DATE_EPOCH (reproducible builds) gives one: a fixed one for the render, or the
+    caller's own."""
+    with _SOURCE_DATE:
+        before = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = before or "0"
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def _pdf(html: str, identifier: bytes) -> bytes:
+    html_class = _weasyprint_html()
+    # No creation or modification date is written (the HTML carries no dcterms dates):
+    # a clock in the file would make every render differ.
+    with _fixed_font_dates():
+        return html_class(string=html).write_pdf(pdf_identifier=identifier)
