@@ -1,5 +1,5 @@
-"""The PDF letter: the same bytes for the same case, and no compiler or linker started to
-find WeasyPrint's libraries."""
+"""The PDF letter: a draft mark on every page, the same bytes for the same case, and no
+compiler or linker started to find WeasyPrint's libraries."""
 
 from __future__ import annotations
 
@@ -17,9 +17,31 @@ from tests.conftest import SEEDS
 from tests.letters.test_render import CASE, SUMMARY, _determination
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+CAUSE_OF_DRAFT = "not signed by a physician reviewer"
 SEED = "001_8220bf60ca375ac6.txt"
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _long_summary() -> str:
+    sentence = "She reports neck pain with lifting, and her sleep is poor because of it. "
+    return "\n\n".join(sentence * 12 for _ in range(8))
+
+
+def test_every_page_of_an_unsigned_pdf_says_draft_and_no_page_of_a_signed_one_does():
+    summary = _long_summary()
+    pages = _pdf_pages(render_letter(_determination(), CASE, summary, "pdf"))
+    assert len(pages) >= 3, "the letter must run to several pages for this test"
+    for number, text in enumerate(pages, start=1):
+        assert "DRAFT" in text and CAUSE_OF_DRAFT in text, f"page {number} of {len(pages)}"
+    signed = _pdf_pages(render_letter(_determination(signed=True), CASE, summary, "pdf"))
+    assert all("DRAFT" not in text for text in signed)
 
 
 def test_the_same_case_gives_the_same_pdf_bytes_even_a_second_later(monkeypatch):
