@@ -1,6 +1,7 @@
 """The decision rationale, written as a reviewer writes one: the guideline's recommendation
-(in our words, with its citation), what the records show (quoting the evidence), and the
-conclusion. The sentence frame is a template (templates/rationale.txt.j2)."""
+(in our words, with its citation), what decides the item, what the records show (quoting
+the evidence), and the conclusion. The sentence frame is a template
+(templates/rationale.txt.j2)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from openimr.guidelines.evaluate import RuleResult, request_measure
-from openimr.guidelines.schema import Node, Rule
+from openimr.guidelines.schema import Limit, Node, Rule
 from openimr.model import Citation, Criterion, CriterionStatus, Request
 
 QUOTE_LIMIT = 90
@@ -55,8 +56,37 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["capitalize_first"] = lambda s: s[:1].upper() + s[1:]
     return env
+
+
+def unit_for(number: float, unit: str) -> str:
+    """A unit agreeing with its number: "1 time a week", "1 visit", "6 visits".
+
+    A pack's units are plural ("visits", "times a week", "prior tests in 12 months"); the
+    noun is the first word that ends in s."""
+    if number != 1:
+        return unit
+    words = unit.split(" ")
+    for index, word in enumerate(words):
+        noun, slash, rest = word.partition("/")  # "hours/week"
+        if len(noun) > 2 and noun.endswith("s") and not noun.endswith("ss"):
+            words[index] = noun[:-1] + slash + rest
+            break
+    return " ".join(words)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+def _with(clause: str, measure: str) -> str:
+    """A limit's clause with what was measured, in one pair of brackets: "... (prior
+    massage counts toward them; 3 visits with those already given)"."""
+    if not measure:
+        return clause
+    if clause.endswith(")"):
+        return f"{clause[:-1]}; {measure})"
+    return f"{clause} ({measure})"
 
 
 def _measured(rule: Rule, limit_id: str, request: Request, facts: Mapping[str, Any]) -> str:
@@ -64,9 +94,29 @@ def _measured(rule: Rule, limit_id: str, request: Request, facts: Mapping[str, A
     value = request_measure(limit, request, facts)
     if value is None:
         return ""
-    number = int(value) if float(value).is_integer() else round(value, 1)
+    number = _number(value)
     what = "with those already given" if limit.of == "total_with_prior" else "requested"
-    return f" ({number} {limit.unit} {what})"
+    return f"{number} {unit_for(number, limit.unit)} {what}"
+
+
+def exceeded_by_request_alone(limit: Limit, request: Request) -> bool:
+    """A total (given before plus requested) whose requested part alone is over the maximum:
+    not met whatever the records say was given before, so the unknown history cannot
+    matter. Limits that apply only under a condition are left to the evaluator."""
+    return (
+        limit.of == "total_with_prior"
+        and limit.when is None
+        and limit.max is not None
+        and request.quantity is not None
+        and request.quantity > limit.max
+    )
+
+
+def _alone(limit: Limit, request: Request) -> str:
+    quantity = _number(float(request.quantity or 0))
+    most = _number(limit.max or 0)
+    requested = f"{quantity} {unit_for(quantity, limit.unit)} requested"
+    return f"{requested}, more than the {most} allowed in all"
 
 
 _BUCKET = {
@@ -84,6 +134,10 @@ class Explanation:
     not_met: list[str] = field(default_factory=list)
     not_documented: list[str] = field(default_factory=list)
     within_limits: list[str] = field(default_factory=list)
+    over_alone: list[str] = field(default_factory=list)
+    """Limits the request by itself exceeds, whatever was given before."""
+    over_alone_unless: bool = False
+    """An exception not yet documented could still lift one of ``over_alone``."""
     over_limits: list[str] = field(default_factory=list)
     limit_gaps: list[str] = field(default_factory=list)
     exceptions_met: list[str] = field(default_factory=list)
@@ -91,7 +145,9 @@ class Explanation:
     gaps: list[str] = field(default_factory=list)
     """What the records would have to show, in reading order, once each."""
     deciding: list[str] = field(default_factory=list)
-    """Ids of the criteria that are not met or not documented and so decide an Upheld."""
+    """Ids of the criteria that are not met or not documented and so decide an Upheld,
+    the strongest first: the guideline's own recommendation, then limits the request
+    exceeds, then limits the records leave open, then the other criteria."""
 
     def add(self, bucket: str, clause: str, criterion: Criterion) -> None:
         getattr(self, bucket).append(clause)
@@ -128,6 +184,12 @@ def _walk(node: Node, by_id: dict[str, Criterion], out: Explanation) -> None:
             out.gaps.append(criterion.gap)
 
 
+def _lifting(rule: Rule, result: RuleResult, limit_id: str) -> list[Criterion]:
+    """The exceptions that could still set a limit aside: those not shown to fail."""
+    ids = {e.id for e in rule.exceptions if limit_id in e.lifts}
+    return [e for e in result.exceptions if e.id in ids and e.status is not CriterionStatus.NOT_MET]
+
+
 def explain(
     rule: Rule, result: RuleResult, request: Request, facts: Mapping[str, Any]
 ) -> Explanation:
@@ -136,26 +198,41 @@ def explain(
     recommendation = by_id.get("recommendation")
     if recommendation is not None and recommendation.status is CriterionStatus.NOT_MET:
         out.not_recommended = True
-        out.deciding.append("recommendation")
+    # Deciding criteria by strength (see Explanation.deciding), each tier in rule order.
+    alone: list[str] = []
+    over: list[str] = []
     for limit in rule.limits:
         criterion = by_id.get(limit.id)
         if criterion is None:
             continue
-        clause = _sentence_part(limit.text) + _measured(rule, limit.id, request, facts)
+        text = _sentence_part(limit.text)
+        clause = _with(text, _measured(rule, limit.id, request, facts))
+        measured = request_measure(limit, request, facts)
         if criterion.status is CriterionStatus.MET:
             out.within_limits.append(clause)
         elif criterion.status is CriterionStatus.NOT_MET:
-            out.add("over_limits", clause, criterion)
+            out.over_limits.append(clause)
+            over.append(limit.id)
+        elif measured is None and exceeded_by_request_alone(limit, request):
+            # 16 visits against a cap of 6: over whatever was given before, so the count
+            # already given is no gap; only an exception still to be documented is.
+            out.over_alone.append(_with(text, _alone(limit, request)))
+            alone.append(limit.id)
+            for exception in _lifting(rule, result, limit.id):
+                out.over_alone_unless = True
+                if exception.gap:
+                    out.limit_gaps.append(exception.gap)
+                    out.gaps.append(exception.gap)
         else:
             gap = criterion.gap or limit.gap
-            measured = request_measure(limit, request, facts)
-            over = measured is not None and (
+            exceeds = measured is not None and (
                 (limit.max is not None and measured > limit.max)
                 or (limit.min is not None and measured < limit.min)
             )
-            if over:
+            if exceeds:
                 # Over the limit unless an exception is documented: say both.
                 out.over_limits.append(clause)
+                over.append(limit.id)
             out.add("limit_gaps", gap, criterion)
             out.gaps.append(gap)
     if rule.criteria is not None:
@@ -165,6 +242,8 @@ def explain(
         for e in result.exceptions
         if e.status is CriterionStatus.MET
     ]
+    first = (["recommendation"] if out.not_recommended else []) + alone + over
+    out.deciding = list(dict.fromkeys(first + out.deciding))
     out.limit_gaps = list(dict.fromkeys(out.limit_gaps))
     out.gaps = list(dict.fromkeys(out.gaps))
     return out
@@ -185,6 +264,8 @@ def write_rationale(
         "request": request.text,
         "necessary": bool(necessary),
         "citation_text": citation_text(rule.citation.as_citation()) if rule else "",
+        # The statement follows "According to <guideline>,": it continues that sentence.
+        "statement": _sentence_part(rule.statement) + "." if rule else "",
         "x": explanation or Explanation(),
     }
     text = _environment().get_template("rationale.txt.j2").render(context)
