@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from bench._one_core import pin_to_one_core  # noqa: E402
 from tests.conftest import seed_paths, text_to_pdf  # noqa: E402
 
-from openimr.corpus.letters import parse_letter_file  # noqa: E402
+from openimr.intake.published.reader import parse_letter_file  # noqa: E402
 
 
 def _rate(paths: list[Path], rounds: int) -> tuple[float, float]:

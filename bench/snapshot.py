@@ -63,7 +63,9 @@ def _golden() -> list[str]:
 GROUPS = {
     "written": _written,
     "seeds": lambda out: _files(sorted((SHARED / "corpus" / "seeds").glob("*.txt"))),
-    "fixtures": lambda out: _files(sorted((ROOT / "tests" / "corpus" / "fixtures").glob("*.txt"))),
+    "fixtures": lambda out: _files(
+        sorted((ROOT / "tests" / "intake" / "published" / "fixtures").glob("*.txt"))
+    ),
     "golden": lambda out: _golden(),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from openimr.model import Assertion, Evidence, Fact, Request
-from openimr.review.resolve import Predicates
+from openimr.pack.answers import Predicates
 
 DAY = dt.date(2014, 6, 1)
 

@@ -14,17 +14,17 @@ from pathlib import Path
 
 from pydantic import Field
 
-from openimr.corpus.letters import is_openimr_draft, parse_letter_text
 from openimr.corpus.metrics import Agreement, Outcome, agreement, by_service
-from openimr.corpus.record import LetterRecord
 from openimr.errors import UserError
-from openimr.guidelines.evaluate import PRIOR_SESSIONS
-from openimr.guidelines.schema import Node, Rule
 from openimr.intake.case_file import case_from_letter
 from openimr.intake.documents import read_document
+from openimr.intake.published.reader import is_openimr_draft, parse_letter_text
+from openimr.intake.published.record import LetterRecord
 from openimr.model import Case, CriterionStatus, Model
+from openimr.pack.answers import Predicates
+from openimr.pack.schema import Node, Rule
 from openimr.review.engine import CaseReview, ItemReview, review_case
-from openimr.review.resolve import Predicates
+from openimr.review.evaluate import PRIOR_SESSIONS
 
 
 class ReplayReport(Model):

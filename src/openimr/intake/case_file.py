@@ -248,7 +248,7 @@ _LETTER_MARKERS = re.compile(
 
 def _is_letter(text: str) -> bool:
     """A published letter is told by its layout's markers, not by a phrase a note may use."""
-    from openimr.corpus.letters import detect_layout, is_known_layout
+    from openimr.intake.published.reader import detect_layout, is_known_layout
 
     return is_known_layout(detect_layout(text))
 
@@ -320,10 +320,8 @@ def case_from_letter(
     text: str, source: str = "<letter>", case_id: str | None = None, *, sha256: str | None = None
 ) -> Case:
     """A Case from a published Final Determination Letter: summary and item titles only."""
-    try:
-        from openimr.corpus.letters import parse_letter_text
-    except ImportError:  # pragma: no cover - the corpus package ships with openimr
-        raise UserError("reading published letters needs openimr.corpus", source=source) from None
+    from openimr.intake.published.reader import parse_letter_text
+
     record = parse_letter_text(text, source)
     if not record.items:
         raise UserError("the letter has no disputed items", source=source)

@@ -37,7 +37,7 @@ from openimr.model import (
 )
 
 if TYPE_CHECKING:
-    from openimr.guidelines.schema import Limit, Node, Rule
+    from openimr.pack.schema import Limit, Node, Rule
 
 LetterFormat = Literal["text", "html", "pdf"]
 
@@ -218,7 +218,7 @@ def _rule(item: ItemDecision, pack_version: str) -> Rule | None:
 
 @cache
 def _request_predicates() -> frozenset[str]:
-    from openimr.review.resolve import sources
+    from openimr.pack.answers import sources
 
     # The request title answers these (review/rules/predicate_sources.yaml), or its numbers.
     return frozenset(sources().get("request_words", {})) | {"home_health_hours_per_week"}

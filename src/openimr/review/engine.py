@@ -13,11 +13,6 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 
-from openimr.guidelines.editions import candidates, select_rule
-from openimr.guidelines.evaluate import RuleResult, evaluate
-from openimr.guidelines.hierarchy import rank
-from openimr.guidelines.loader import Pack, load_pack
-from openimr.guidelines.schema import Rule
 from openimr.model import (
     OVERTURNED,
     UPHELD,
@@ -29,18 +24,20 @@ from openimr.model import (
     ItemDecision,
     Request,
 )
+from openimr.pack.answers import Predicates
+from openimr.pack.editions import earliest_edition
+from openimr.pack.hierarchy import rank
+from openimr.pack.loader import Pack, load_pack
+from openimr.pack.schema import Rule
 from openimr.review.decision_date import DecisionDate, check_in_range, decision_date
+from openimr.review.evaluate import RuleResult, evaluate
 from openimr.review.rationale import explain, write_rationale
-from openimr.review.resolve import Predicates
+from openimr.review.select import candidates, select_rule
 
 
 @cache
 def default_pack() -> Pack:
     return load_pack(with_cases=False)
-
-
-def earliest_edition(pack: Pack) -> dt.date:
-    return min(rule.effective.from_ for rule in pack.rules)
 
 
 def pack_version(pack: Pack) -> str:
@@ -191,7 +188,7 @@ def review_case(
     facts = case_facts(case)
     today = today or dt.date.today()
     date = check_in_range(
-        decision_date(case, facts, on, today), earliest=earliest_edition(pack), today=today
+        decision_date(case, facts, on, today), earliest=earliest_edition(pack.rules), today=today
     )
     # A title that names no region concerns the region the records are about.
     requests = fill_regions(case, facts).requests

@@ -12,9 +12,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from openimr.guidelines.evaluate import RuleResult, request_measure
-from openimr.guidelines.schema import Limit, Node, Rule
 from openimr.model import Citation, Criterion, CriterionStatus, Request
+from openimr.pack.schema import Limit, Node, Rule
+from openimr.review.evaluate import RuleResult, request_measure
 
 QUOTE_LIMIT = 90
 

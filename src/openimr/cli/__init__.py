@@ -14,19 +14,19 @@ from openimr.errors import UserError
 
 # name -> "module:attribute" of a click command; each part of the package adds its own line.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "parse": ("openimr.corpus.commands:parse", "Read published Final Determination Letters."),
+    "parse": ("openimr.cli.published:parse", "Read published Final Determination Letters."),
     "facts": (
-        "openimr.intake.commands:facts",
+        "openimr.cli.facts:facts",
         "Print the requests and clinical facts of a case file, with evidence.",
     ),
-    "schema": ("openimr.intake.commands:schema", "Print the JSON Schema of a case file."),
+    "schema": ("openimr.cli.facts:schema", "Print the JSON Schema of a case file."),
     "guidelines": (
-        "openimr.guidelines.commands:guidelines",
+        "openimr.cli.guidelines:guidelines",
         "List, show and check the guideline pack.",
     ),
-    "review": ("openimr.review.commands:review", "Draft the determination and letter of a case."),
+    "review": ("openimr.cli.review:review", "Draft the determination and letter of a case."),
     "eval": (
-        "openimr.corpus.commands:evaluate",
+        "openimr.cli.published:evaluate",
         "Replay published letters and report agreement with their decisions.",
     ),
 }
@@ -110,7 +110,3 @@ def main() -> None:
             click.echo(f"openimr: error: {exc.filename}: {exc.strerror}", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":
-    main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import UserError
-from openimr.guidelines.loader import PackError, load_pack
+from openimr.pack.loader import PackError, load_pack
 
 from .conftest import TinyPack
 

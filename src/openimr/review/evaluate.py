@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from openimr.guidelines.schema import Limit, Node, Rule
 from openimr.model import Assertion, Criterion, CriterionStatus, Evidence, Fact, Model, Request
+from openimr.pack.schema import Limit, Node, Rule
 
 MET = CriterionStatus.MET
 NOT_MET = CriterionStatus.NOT_MET

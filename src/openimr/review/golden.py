@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from openimr.guidelines.editions import select_rule
-from openimr.guidelines.evaluate import RuleResult, evaluate
-from openimr.guidelines.loader import Pack
-from openimr.guidelines.schema import GoldenCase
+from openimr.pack.loader import Pack
+from openimr.pack.schema import GoldenCase
+from openimr.review.evaluate import RuleResult, evaluate
+from openimr.review.select import select_rule
 
 
 def run_case(pack: Pack, case: GoldenCase) -> tuple[RuleResult | None, list[str]]:

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from openimr.errors import UserError
-from openimr.guidelines.schema import (
+from openimr.pack.schema import (
     CasesFile,
     GoldenCase,
     Node,
@@ -35,6 +35,8 @@ from openimr.yamlload import load_yaml
 DEFAULT_PACK = "mtus"
 PACK_FILE = "pack.yaml"
 PREDICATES_FILE = "predicates.yaml"
+ANSWERS_FILE = "answers.yaml"
+"""How each predicate is answered from the facts (read by ``openimr.pack.answers``)."""
 CASES_SUFFIX = ".cases.yaml"
 DIAGNOSES = "diagnoses"
 
@@ -133,7 +135,7 @@ def load_pack(root: Traversable | Path | str | None = None, *, with_cases: bool 
     rules: list[Rule] = []
     cases: list[GoldenCase] = []
     for name, entry in files.items():
-        if name in (PACK_FILE, PREDICATES_FILE):
+        if name in (PACK_FILE, PREDICATES_FILE, ANSWERS_FILE):
             continue
         if name.endswith(CASES_SUFFIX):
             if with_cases:

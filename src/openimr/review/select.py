@@ -1,4 +1,4 @@
-"""Edition by date and rule selection: which rule governs a request on a given day.
+"""Rule selection: which of the rules in force governs a request on a given day.
 
 A request is matched on service, then body region and phase; among the rules in force
 the highest level of the search sequence wins, then the most specific rule. When no
@@ -11,14 +11,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from openimr.guidelines.hierarchy import rank
-from openimr.guidelines.schema import Rule
 from openimr.model import Request
-
-
-def in_force(rules: list[Rule], day: dt.date) -> list[Rule]:
-    return sorted((r for r in rules if r.effective.covers(day)), key=lambda r: r.id)
-
+from openimr.pack.editions import in_force
+from openimr.pack.hierarchy import rank
+from openimr.pack.schema import Rule
 
 DIAGNOSES = "diagnoses"
 SPECIAL_PHASES = {"post_surgical", "maintenance", "acute_flare"}

@@ -10,9 +10,9 @@ from typing import TextIO
 
 import click
 
+from openimr.cli.outputs import Discard, Tally, check_out, error, output, warn
 from openimr.errors import UserError
 from openimr.intake.documents import DOCUMENT_SUFFIXES, MAX_BYTES
-from openimr.outputs import Discard, Tally, check_out, error, output, warn
 
 
 def collect_documents(paths: tuple[Path, ...]) -> Iterator[Path]:
@@ -119,7 +119,7 @@ def parse(
       openimr parse letters/ --format jsonl --out letters.jsonl
       openimr parse letter.pdf --format json | jq '.[0].items[].decision'
     """
-    from openimr.corpus.letters import parse_letter_file
+    from openimr.intake.published.reader import parse_letter_file
 
     documents = _documents(paths, out)
     show = progress if progress is not None else sys.stderr.isatty()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from openimr.guidelines.golden import run_case
-from openimr.guidelines.loader import load_pack
+from openimr.pack.loader import load_pack
+from openimr.review.golden import run_case
 
 PACK = load_pack()
 

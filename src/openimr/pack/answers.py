@@ -4,7 +4,7 @@ The guideline evaluator asks for predicates by id; ``Predicates`` looks each one
 first time it is asked (the way docassemble computes a fact when a question needs it) and
 answers with a ``Fact`` whose evidence points at the words that support it, or with
 nothing, which the evaluator reads as "not documented". Which fact answers which predicate
-is data (``rules/predicate_sources.yaml``); the computations that need dates or counts are
+is data (``packs/mtus/answers.yaml``); the computations that need dates or counts are
 the small functions below, one per predicate.
 """
 
@@ -27,7 +27,7 @@ _DAYS_PER_MONTH = 365.25 / 12
 
 @cache
 def sources() -> dict[str, Any]:
-    text = resources.files("openimr.review").joinpath("rules/predicate_sources.yaml")
+    text = resources.files("openimr.packs.mtus").joinpath("answers.yaml")
     return yaml.safe_load(text.read_text(encoding="utf-8"))
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from openimr.cli.outputs import Tally
 from openimr.model import Fact, Request
-from openimr.outputs import Tally
 
 
 @click.command()

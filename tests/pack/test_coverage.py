@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from openimr.guidelines.editions import select_rule
-from openimr.guidelines.loader import load_pack
 from openimr.model import Request
+from openimr.pack.loader import load_pack
+from openimr.review.select import select_rule
 
 PACK = load_pack()
 DAY = dt.date(2014, 6, 1)

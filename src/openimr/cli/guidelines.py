@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from openimr.guidelines.editions import in_force
-from openimr.guidelines.golden import run_all
-from openimr.guidelines.hierarchy import DESCRIPTIONS
-from openimr.guidelines.loader import Pack, PackError, load_pack
-from openimr.guidelines.schema import Limit, Node, Rule
 from openimr.model import Verification
+from openimr.pack.editions import in_force
+from openimr.pack.hierarchy import DESCRIPTIONS
+from openimr.pack.loader import Pack, PackError, load_pack
+from openimr.pack.schema import Limit, Node, Rule
+from openimr.review.golden import run_all
 
 VERIFICATION_WORDS = {
     Verification.VERIFIED: "checked against the cited source",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from openimr.corpus.letters import parse_letter_file
+from openimr.intake.published.reader import parse_letter_file
 from tests.conftest import seed_paths, text_to_pdf
 
 

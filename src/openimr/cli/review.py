@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from openimr.cli.outputs import Discard, Tally, check_out, output
 from openimr.errors import UserError
-from openimr.outputs import Discard, Tally, check_out, output
 
 FORMATS = ("text", "json", "jsonl", "html", "pdf")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from openimr.guidelines.editions import select_rule
-from openimr.guidelines.evaluate import combine_all, combine_at_least, evaluate
-from openimr.guidelines.loader import load_pack
 from openimr.model import Assertion, CriterionStatus, Evidence, Fact, Request
+from openimr.pack.loader import load_pack
+from openimr.review.evaluate import combine_all, combine_at_least, evaluate
+from openimr.review.select import select_rule
 
 MET, NOT_MET, GAP = CriterionStatus.MET, CriterionStatus.NOT_MET, CriterionStatus.NOT_DOCUMENTED
 PACK = load_pack()

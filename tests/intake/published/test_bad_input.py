@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from openimr.corpus.letters import parse_letter_file, parse_letter_text
 from openimr.errors import UserError
+from openimr.intake.published.reader import parse_letter_file, parse_letter_text
 from tests.conftest import SEEDS, text_to_pdf
 
 

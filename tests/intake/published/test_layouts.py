@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from openimr.corpus.letters import detect_layout, parse_letter_file, parse_letter_text
+from openimr.intake.published.reader import detect_layout, parse_letter_file, parse_letter_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -18,15 +18,15 @@ from typing import Any
 import yaml
 from dateutil import parser as date_parser
 
-from openimr.corpus.record import (
+from openimr.errors import UserError
+from openimr.intake.documents import MAX_BYTES, read_document
+from openimr.intake.published.record import (
     GuidelineCitation,
     GuidelineLine,
     LetterHeader,
     LetterItem,
     LetterRecord,
 )
-from openimr.errors import UserError
-from openimr.intake.documents import MAX_BYTES, read_document
 from openimr.model import Decision, Patient, Reviewer
 
 _FLAGS = re.IGNORECASE
@@ -100,7 +100,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
 @cache
 def _spec() -> _Spec:
     raw = yaml.safe_load(
-        resources.files("openimr.corpus").joinpath("layouts.yaml").read_text(encoding="utf-8")
+        resources.files("openimr.intake.published")
+        .joinpath("layouts.yaml")
+        .read_text(encoding="utf-8")
     )
     sections, section_names = _alternation(raw["sections"], r"^(?:{})\s*:?$")
     section_with_rest, _ = _alternation(raw["sections"], r"^(?:{})\s*:\s+(?P<rest>\S.*)$")

@@ -7,10 +7,10 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openimr.guidelines.editions import candidates, select_rule
-from openimr.guidelines.evaluate import combine_all, combine_at_least
-from openimr.guidelines.loader import load_pack
 from openimr.model import CriterionStatus, Request
+from openimr.pack.loader import load_pack
+from openimr.review.evaluate import combine_all, combine_at_least
+from openimr.review.select import candidates, select_rule
 
 PACK = load_pack()
 STATUSES = st.lists(st.sampled_from(list(CriterionStatus)), min_size=1, max_size=6)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openimr.corpus.letters import parse_letter_text
 from openimr.errors import UserError
+from openimr.intake.published.reader import parse_letter_text
 from tests.conftest import seed_paths
 
 SEED_LINES = [path.read_text(encoding="utf-8").split("\n") for path in seed_paths()]

@@ -1,1 +1,0 @@
-"""The engine side of the guideline pack: schema, loader, editions, hierarchy."""
