@@ -23,6 +23,7 @@ from openimr.review.contract import determination_json, dumps  # noqa: E402
 from openimr.review.engine import review_case  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "intake" / "published" / "fixtures"
 TODAY = dt.date(2026, 12, 1)
 
 
