@@ -40,9 +40,10 @@ def _counting(self, args, *rest, **kwargs):
 subprocess.Popen.__init__ = _counting
 from openimr.intake.case_file import load_case
 from openimr.letters.render import render_letter
+from openimr.intake.case_file import intake_case
 from openimr.review.engine import review_case
 case = load_case(Path(sys.argv[1]))
-result = review_case(case)
+result = review_case(intake_case(case))
 start = time.perf_counter()
 render_letter(result.determination, case, case.clinical_summary, "pdf")
 print(json.dumps({"first_render": time.perf_counter() - start, "started": started}))
@@ -61,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     pin_to_one_core()
     sys.path.insert(0, str(ROOT / "src"))
-    from openimr.intake.case_file import load_case
+    from openimr.intake.case_file import intake_case, load_case
     from openimr.letters.render import render_letter
     from openimr.review.engine import review_case
 
@@ -81,7 +82,7 @@ def main() -> None:
     print(f"  programs started by that process: {started or 'none'}")
 
     case = load_case(seed)
-    result = review_case(case)
+    result = review_case(intake_case(case))
     render_letter(result.determination, case, case.clinical_summary, "pdf")  # warm-up
     timings = []
     for _ in range(args.rounds):

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from openimr.errors import UserError  # noqa: E402
-from openimr.intake.case_file import case_sources, load_case  # noqa: E402
+from openimr.intake.case_file import case_sources, intake_case, load_case  # noqa: E402
 from openimr.review.contract import determination_json, dumps  # noqa: E402
 from openimr.review.engine import review_case  # noqa: E402
 
@@ -28,7 +28,7 @@ TODAY = dt.date(2026, 12, 1)
 
 
 def _line(case) -> str:
-    review = review_case(case, today=TODAY)
+    review = review_case(intake_case(case), today=TODAY)
     return dumps(determination_json(review.determination, date_basis=review.date.basis))
 
 

@@ -119,6 +119,8 @@ class Frequency(Model):
 
 class Drug(Model):
     name: str
+    generic: str | None = None
+    """The generic name of the drug as the request names it (brand or generic)."""
     strength: str | None = None
     form: str | None = None
     count: int | None = None
@@ -171,6 +173,24 @@ class Case(Model):
     text_origin: Literal["input", "extracted"] = "input"
     """``input``: the texts are the input's own, and evidence offsets index them;
     ``extracted``: read out of a PDF or a letter, so the determination carries them."""
+
+
+class DatedEvent(Model):
+    """A dated event the case mentions: what may fix the decision date. Never the date of
+    injury or of birth, which date the patient, not the dispute."""
+
+    date: dt.date
+    what: str
+    """In words, for the decision-date basis: "the utilization review", "record 2 (MRI)"..."""
+
+
+class Intake(Model):
+    """What intake hands the review: the case (request regions filled), its clinical facts
+    with evidence, and its dated events. Review reads nothing else."""
+
+    case: Case
+    facts: list[Fact] = Field(default_factory=list)
+    events: list[DatedEvent] = Field(default_factory=list)
 
 
 class CriterionStatus(StrEnum):

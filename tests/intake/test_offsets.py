@@ -38,7 +38,7 @@ def test_every_span_of_every_written_case_indexes_the_input():
         data["requests"] = [{"text": r["text"]} for r in data["requests"]]
         texts = _texts(data)
         case = case_from_data(data, "written")
-        review = review_case(case)
+        review = review_case(intake_case(case))
         for evidence in _spans(review, intake_case(case).facts):
             assert texts[evidence.source][evidence.start : evidence.end] == evidence.text
             checked += 1
@@ -48,7 +48,7 @@ def test_every_span_of_every_written_case_indexes_the_input():
 def test_seed_letters_carry_the_texts_their_offsets_index():
     for path in seed_paths():
         case = load_case(path)
-        review = review_case(case)
+        review = review_case(intake_case(case))
         texts = review.determination.source_texts
         assert texts is not None and texts["clinical_summary"] == case.clinical_summary
         spans = list(_spans(review, review.facts))
@@ -68,7 +68,7 @@ def test_repairs_do_not_move_offsets_in_a_text_case_file(tmp_path):
     path = tmp_path / "case.txt"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     case = load_case(path)
-    review = review_case(case)
+    review = review_case(intake_case(case))
     spans = list(_spans(review, review.facts))
     assert spans
     for evidence in spans:
@@ -82,7 +82,7 @@ def test_input_sha256_is_the_hash_of_the_bytes_supplied(tmp_path):
     raw = json.dumps(data).encode("utf-8")
     path = tmp_path / "c.json"
     path.write_bytes(raw)
-    assert review_case(load_case(path)).determination.input_sha256 == (
+    assert review_case(intake_case(load_case(path))).determination.input_sha256 == (
         hashlib.sha256(raw).hexdigest()
     )
     batch = tmp_path / "b.jsonl"

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from openimr.intake.case_file import intake_case
 from openimr.intake.requests import parse_request
 from openimr.letters.render import render_letter
 from openimr.model import Case, Record
@@ -32,7 +33,7 @@ def _review(titles: list[str], summary: str, **fields):
         requests=[parse_request(title) for title in titles],
         **fields,
     )
-    return case, review_case(case, today=TODAY)
+    return case, review_case(intake_case(case), today=TODAY)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -40,7 +41,7 @@ def test_each_guideline_statement_appears_once_per_item_in_every_format():
     from openimr.intake.case_file import load_case
 
     case = load_case(SEEDS / "002_1892e1ca490f3cac.txt")
-    result = review_case(case, today=TODAY)
+    result = review_case(intake_case(case), today=TODAY)
     determination = result.determination
     from pypdf import PdfReader
 
@@ -95,8 +96,10 @@ def test_a_case_with_only_records_gets_a_summary_assembled_from_them():
         records=RECORDS,
         requests=[parse_request("Cervical ESI C6-7 interlaminar under fluoroscopy")],
     )
-    result = review_case(case, today=TODAY)
-    text = render_letter(result.determination, case, case.clinical_summary, "text")
+    result = review_case(intake_case(case), today=TODAY)
+    text = render_letter(
+        result.determination, case, case.clinical_summary, "text", facts=result.facts
+    )
     summary = _flat(
         text[text.index("CLINICAL CASE SUMMARY") : text.index("IMR ISSUES, DECISIONS AND")]
     )

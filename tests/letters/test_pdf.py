@@ -76,11 +76,11 @@ def _counting(self, args, *rest, **kwargs):
     _init(self, args, *rest, **kwargs)
 subprocess.Popen.__init__ = _counting
 real = ctypes.util.find_library
-from openimr.intake.case_file import load_case
+from openimr.intake.case_file import intake_case, load_case
 from openimr.letters.render import render_letter
 from openimr.review.engine import review_case
-case = load_case(Path(sys.argv[1]))
-pdf = render_letter(review_case(case).determination, case, case.clinical_summary, "pdf")
+review = review_case(intake_case(load_case(Path(sys.argv[1]))))
+pdf = render_letter(review.determination, review.case, review.case.clinical_summary, "pdf")
 print(json.dumps({"started": started, "pdf": pdf[:5].decode(),
                   "find_library_restored": ctypes.util.find_library is real}))
 """

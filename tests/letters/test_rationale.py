@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from openimr.intake.case_file import intake_case
 from openimr.intake.requests import parse_request
 from openimr.model import Case
 from openimr.review.engine import default_pack, review_case
@@ -23,7 +24,7 @@ def _review(titles: list[str], summary: str):
         clinical_summary=summary,
         requests=[parse_request(title) for title in titles],
     )
-    return review_case(case, today=TODAY)
+    return review_case(intake_case(case), today=TODAY)
 
 
 MASSAGE = "Myofascial Release 1 x week x 4 months (16 visits) for the Lumbar Spine"

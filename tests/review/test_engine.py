@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from openimr.intake.case_file import intake_case
 from openimr.model import Case, Record
 from openimr.review.contract import determination_json, dumps
 from openimr.review.engine import review_case
@@ -31,7 +32,7 @@ def _review(titles, summary=SUMMARY, **case_fields):
         requests=[parse_request(title) for title in titles],
         **case_fields,
     )
-    return case, review_case(case, today=TODAY)
+    return case, review_case(intake_case(case), today=TODAY)
 
 
 def test_decision_date_comes_from_the_case_then_from_its_latest_event():
@@ -43,6 +44,27 @@ def test_decision_date_comes_from_the_case_then_from_its_latest_event():
     assert "latest dated event" in result.date.basis
     _, result = _review(["6 massage visits lumbar"], summary="Low back pain.")
     assert result.date.date == TODAY and result.date.basis.startswith("today")
+
+
+def test_the_date_of_injury_never_becomes_the_decision_date():
+    summary = "Date of injury: 03/03/2013. Low back pain with spasm; no other history given."
+    _, result = _review(["6 massage visits lumbar"], summary=summary)
+    assert result.date.date == TODAY and result.date.basis.startswith("today")
+    later = summary + " Seen again on 04/05/2014."
+    _, result = _review(["6 massage visits lumbar"], summary=later)
+    assert result.date.date == dt.date(2014, 4, 5)
+
+
+def test_a_date_of_injury_given_by_the_case_file_is_a_fact():
+    case = Case(
+        case_id="doi",
+        clinical_summary="Low back pain.",
+        requests=[],
+        patient={"date_of_injury": dt.date(2012, 1, 5)},
+    )
+    facts = intake_case(case).facts
+    (doi,) = [f for f in facts if f.kind == "date_of_injury"]
+    assert doi.value == dt.date(2012, 1, 5) and doi.evidence == []
 
 
 def test_every_item_is_decided_or_sent_to_physician_judgement():
@@ -94,7 +116,7 @@ def test_records_are_read_and_evidence_points_into_them():
 
 def test_same_case_same_pack_byte_identical_json():
     case, first = _review(["8 acupuncture sessions lumbar"])
-    second = review_case(case, today=TODAY)
+    second = review_case(intake_case(case), today=TODAY)
     one = dumps(determination_json(first.determination, date_basis=first.date.basis))
     two = dumps(determination_json(second.determination, date_basis=second.date.basis))
     assert one == two

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from openimr.intake.case_file import intake_case
 from openimr.intake.requests import parse_request
 from openimr.model import Case, Patient, Record
 from openimr.review.engine import CaseReview, review_case
@@ -86,7 +87,7 @@ def _case(case_id: str) -> Case:
 
 @cache
 def _review(case_id: str) -> CaseReview:
-    return review_case(_case(case_id), today=TODAY)
+    return review_case(intake_case(_case(case_id)), today=TODAY)
 
 
 def _params() -> list[Any]:

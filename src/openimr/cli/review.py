@@ -72,7 +72,7 @@ def review(
       openimr review cases.jsonl --format json --out determinations.jsonl
       openimr review letter.txt --format pdf --out draft.pdf
     """
-    from openimr.intake.case_file import case_sources, count_cases
+    from openimr.intake.case_file import case_sources, count_cases, intake_case
     from openimr.letters.render import render_letter
     from openimr.review.contract import determination_json, dumps
     from openimr.review.engine import review_case
@@ -96,12 +96,17 @@ def review(
         task = bar.add_task("reviewing cases", total=count_cases(cases) if show else None)
 
         def draft(where: str, read) -> str | bytes:
-            case = read()
-            result = review_case(case, on=given)
+            result = review_case(intake_case(read()), on=given)
             if output_format in ("json", "jsonl"):
                 document = determination_json(result.determination, date_basis=result.date.basis)
                 return dumps(document, pretty=not lines) + "\n"
-            return render_letter(result.determination, case, case.clinical_summary, output_format)
+            return render_letter(
+                result.determination,
+                result.case,
+                result.case.clinical_summary,
+                output_format,
+                facts=result.facts,
+            )
 
         written = 0
         for path in cases:

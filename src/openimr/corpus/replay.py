@@ -16,11 +16,12 @@ from pydantic import Field
 
 from openimr.corpus.metrics import Agreement, Outcome, agreement, by_service
 from openimr.errors import UserError
-from openimr.intake.case_file import case_from_letter
+from openimr.intake.case_file import case_from_record, intake_case
 from openimr.intake.documents import read_document
+from openimr.intake.facts.extract import extract_facts
 from openimr.intake.published.reader import is_openimr_draft, parse_letter_text
 from openimr.intake.published.record import LetterRecord
-from openimr.model import Case, CriterionStatus, Model
+from openimr.model import Case, CriterionStatus, Model, Request
 from openimr.pack.answers import Predicates
 from openimr.pack.schema import Node, Rule
 from openimr.review.engine import CaseReview, ItemReview, review_case
@@ -65,16 +66,12 @@ def _predicates_of(rule: Rule, criterion_id: str) -> list[str]:
 
 
 def _missing_from_summary(
-    review: CaseReview, item: ItemReview, rationale: str, day: dt.date
+    review: CaseReview, item: ItemReview, request: Request, rationale: str, day: dt.date
 ) -> list[str]:
     """Facts the published rationale states, that the deciding criteria need, and that the
     clinical summary does not document."""
     if item.rule is None or not rationale:
         return []
-    from openimr.intake.facts.extract import extract_facts
-    from openimr.intake.requests import parse_request
-
-    request = parse_request(item.decision.request)
     in_summary = Predicates(review.facts, request, day)
     in_rationale = Predicates(extract_facts(rationale, "published_rationale"), request, day)
     criteria = item.deciding or item.decision.criteria
@@ -93,10 +90,12 @@ def _missing_from_summary(
 
 def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
     """Outcomes of one letter; ``case`` is built from its summary and titles only."""
-    review = review_case(case, today=dt.date.today())
+    review = review_case(intake_case(case), today=dt.date.today())
     day = review.date.date
     outcomes = []
-    for published, item in zip(record.items, review.items, strict=True):
+    for published, item, request in zip(
+        record.items, review.items, review.case.requests, strict=True
+    ):
         if published.decision is None:
             continue
         ours = item.decision
@@ -117,7 +116,7 @@ def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
                 or None,
                 reason=ours.rationale if ours.decision is None else None,
                 facts_missing_from_summary=_missing_from_summary(
-                    review, item, published.rationale, day
+                    review, item, request, published.rationale, day
                 )
                 if disagree
                 else [],
@@ -147,7 +146,7 @@ def replay(
                 on_skip(f"{path}: an openimr draft, not a published letter; skipped")
                 continue
             record = parse_letter_text(text, str(path))
-            case = case_from_letter(text, str(path), case_id=path.stem)
+            case = case_from_record(record, case_id=path.stem)
             found = replay_letter(record, case)
         except UserError as exc:
             failed.append(str(exc))

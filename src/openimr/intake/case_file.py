@@ -23,7 +23,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -32,8 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from openimr.errors import UserError
-from openimr.intake.dates import parse_date
-from openimr.intake.demographics import extract_patient
+from openimr.intake.dates import find_dates, parse_date
 from openimr.intake.documents import check_file, read_raw_document, repair_mapped, repair_text
 from openimr.intake.limits import (
     MAX_CASE_CHARACTERS,
@@ -42,8 +40,10 @@ from openimr.intake.limits import (
     MAX_NESTING,
     MAX_REQUESTS,
 )
+from openimr.intake.published.reader import detect_layout, is_known_layout, parse_letter_text
+from openimr.intake.published.record import LetterRecord
 from openimr.intake.requests import parse_request
-from openimr.model import Case, Evidence, Fact, Record
+from openimr.model import Case, DatedEvent, Evidence, Fact, Intake, Patient, Record
 from openimr.yamlload import load_yaml
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -211,9 +211,6 @@ def case_from_data(data: Any, source: str = "<data>", *, sha256: str | None = No
         parsed = CaseFileInput.model_validate(data)
     except ValidationError as exc:
         raise UserError(_validation_message(exc), source=source) from None
-    patient, _ = extract_patient(repair_text(parsed.clinical_summary))
-    if parsed.date_of_injury is not None:
-        patient = patient.model_copy(update={"date_of_injury": parsed.date_of_injury})
     case = Case(
         case_id=parsed.case_id,
         decision_date=parsed.decision_date,
@@ -221,7 +218,7 @@ def case_from_data(data: Any, source: str = "<data>", *, sha256: str | None = No
         clinical_summary=parsed.clinical_summary,
         records=[Record(date=r.date, kind=r.kind, text=r.text) for r in parsed.records],
         requests=[],
-        patient=patient,
+        patient=Patient(date_of_injury=parsed.date_of_injury),
         input_sha256=sha256,
     )
     _check_length(case, source)
@@ -248,8 +245,6 @@ _LETTER_MARKERS = re.compile(
 
 def _is_letter(text: str) -> bool:
     """A published letter is told by its layout's markers, not by a phrase a note may use."""
-    from openimr.intake.published.reader import detect_layout, is_known_layout
-
     return is_known_layout(detect_layout(text))
 
 
@@ -292,13 +287,11 @@ def case_from_text(
     summary = text
     for rx in (_REQUEST_LINE, _CASE_ID_LINE, _DATE_LINE):
         summary = rx.sub(_blank, summary)
-    patient, _ = extract_patient(repair_text(summary))
     case = Case(
         case_id=case_id or "case",
         decision_date=decision_date,
         clinical_summary=summary,
         requests=[],
-        patient=patient,
         input_sha256=sha256,
         text_origin="extracted" if extracted else "input",
     )
@@ -320,11 +313,15 @@ def case_from_letter(
     text: str, source: str = "<letter>", case_id: str | None = None, *, sha256: str | None = None
 ) -> Case:
     """A Case from a published Final Determination Letter: summary and item titles only."""
-    from openimr.intake.published.reader import parse_letter_text
+    return case_from_record(parse_letter_text(text, source), case_id, sha256=sha256)
 
-    record = parse_letter_text(text, source)
-    if not record.items:
-        raise UserError("the letter has no disputed items", source=source)
+
+def case_from_record(
+    record: LetterRecord, case_id: str | None = None, *, sha256: str | None = None
+) -> Case:
+    """A Case from a letter already read: its clinical summary and item titles, never its
+    rationales."""
+    source = record.source
     requests = []
     for item in record.items:
         if not item.request.strip():
@@ -333,17 +330,13 @@ def case_from_letter(
         requests.append(parse_request(item.request, guideline.text if guideline else None))
     if not requests:
         raise UserError("the letter's items have no titles", source=source)
-    summary = record.clinical_summary
-    patient, _ = extract_patient(summary)
-    if patient.date_of_injury is None and record.header.date_of_injury is not None:
-        patient = patient.model_copy(update={"date_of_injury": record.header.date_of_injury})
     return Case(
         case_id=record.header.case_number or case_id or "letter",
         decision_date=record.header.decision_date or record.header.letter_date,
         ur_denial_date=record.header.ur_denial_date,
-        clinical_summary=summary,
+        clinical_summary=record.clinical_summary,
         requests=requests,
-        patient=patient,
+        patient=Patient(date_of_injury=record.header.date_of_injury),
         input_sha256=sha256,
         # The summary is the letter's section as the letter reader assembled it.
         text_origin="extracted",
@@ -509,15 +502,7 @@ def _raise(error: UserError) -> Case:
     raise error
 
 
-# --- the full intake: case, facts, regions filled ----------------------------------------
-
-
-@dataclass
-class Intake:
-    """A case as read, with its clinical facts (summary first, then each record)."""
-
-    case: Case
-    facts: list[Fact]
+# --- the full intake: case, facts, dated events, regions filled ----------------------------
 
 
 def case_facts(case: Case) -> list[Fact]:
@@ -570,5 +555,67 @@ def intake(path: Path | str) -> Intake:
 
 
 def intake_case(case: Case) -> Intake:
+    """Everything the review needs, read once: facts, the patient, dated events, regions."""
     facts = case_facts(case)
-    return Intake(case=fill_regions(case, facts), facts=facts)
+    patient = _patient(case.patient, facts)
+    if case.patient.date_of_injury and not any(f.kind == DATE_OF_INJURY for f in facts):
+        # Given by the case file (or a letter's header), not read from a text: no evidence.
+        facts.append(Fact(kind=DATE_OF_INJURY, value=case.patient.date_of_injury))
+    # The fingerprint of a case built in code (not read from bytes) is of the case as given.
+    sha256 = case.input_sha256 or _sha256(case.model_dump_json().encode("utf-8"))
+    case = fill_regions(case.model_copy(update={"patient": patient, "input_sha256": sha256}), facts)
+    return Intake(case=case, facts=facts, events=dated_events(case, facts))
+
+
+DATE_OF_INJURY = "date_of_injury"
+_PATIENT_FIELDS = {"age": "age", "sex": "sex", "date_of_injury": DATE_OF_INJURY}
+
+
+def _patient(given: Patient, facts: list[Fact]) -> Patient:
+    """What the case file says of the patient, else what its clinical summary states."""
+    found = {}
+    for field, kind in _PATIENT_FIELDS.items():
+        if getattr(given, field) is not None:
+            continue
+        stated = next((f for f in facts if f.kind == kind and _source(f) == SUMMARY), None)
+        if stated is not None:
+            found[field] = stated.value
+    return given.model_copy(update=found)
+
+
+SUMMARY = "clinical_summary"
+
+
+def _source(fact: Fact) -> str | None:
+    return fact.evidence[0].source if fact.evidence else None
+
+
+def dated_events(case: Case, facts: list[Fact]) -> list[DatedEvent]:
+    """The dated events of the case, in a stable order: the utilization review, each record
+    (its date, then the dates in it), then the dates in the clinical summary. Dates that are
+    the date of injury are not events of the dispute."""
+    injury = {
+        (e.source, e.start, e.end) for f in facts if f.kind == DATE_OF_INJURY for e in f.evidence
+    }
+
+    def mentioned(text: str, source: str, what: str) -> list[DatedEvent]:
+        spans = [(s, e) for src, s, e in injury if src == source]
+        return [
+            DatedEvent(date=day, what=what)
+            for start, end, day in find_dates(text)
+            if not any(start < e and s < end for s, e in spans)
+        ]
+
+    events = [
+        DatedEvent(date=dt.date.fromisoformat(f.value["date"]), what="the utilization review")
+        for f in facts
+        if f.kind == "ur_history" and isinstance(f.value, dict) and f.value.get("date")
+    ]
+    for index, record in enumerate(case.records):
+        if record.date is not None:
+            events.append(
+                DatedEvent(date=record.date, what=f"record {index + 1} ({record.kind or 'record'})")
+            )
+        events += mentioned(record.text, f"records[{index}]", f"a date in record {index + 1}")
+    events += mentioned(case.clinical_summary, SUMMARY, "a date in the clinical summary")
+    return events

@@ -197,7 +197,10 @@ def _drug(reader: _Reader, name: Hit) -> Drug:
         dosing = " ".join(after[s:e] for s, e in parts)
         for s, e in parts:
             reader.cover(name.end + s, name.end + e)
-    return Drug(name=name.text, strength=strength, form=form, count=count, dosing=dosing)
+    generic = lx.drug_info(name.value).generic
+    return Drug(
+        name=name.text, generic=generic, strength=strength, form=form, count=count, dosing=dosing
+    )
 
 
 def parse_request(text: str, claims_administrator_guideline: str | None = None) -> Request:

@@ -353,10 +353,7 @@ def assembled_summary(case: Case, facts: list[Fact] | None = None) -> str:
     """A clinical case summary put together from the records, for a case file that has
     none: who the worker is, then each record in date order with the facts it states.
     Our own words (the template's), never the records' sentences."""
-    if facts is None:
-        from openimr.intake.case_file import case_facts
-
-        facts = case_facts(case)
+    facts = facts or []
     records = [
         {
             "kind": case.records[i].kind,

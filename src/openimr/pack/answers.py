@@ -456,14 +456,10 @@ def _weeks_on_medication(p: Predicates, predicate: str) -> Fact | None:
     drug = p.request.drug
     if drug is None:
         return None
-    from openimr.intake.lexicon import lexicon
-
-    names = {drug.name.lower()}
-    found = lexicon().find_drugs(drug.name)
-    generics = {lexicon().drug_info(hit.value).generic for hit in found}
+    name = drug.name.lower()
     for fact in p.documented("medication"):
-        same = (
-            str(_field(fact, "name") or "").lower() in names or _field(fact, "generic") in generics
+        same = str(_field(fact, "name") or "").lower() == name or (
+            drug.generic is not None and _field(fact, "generic") == drug.generic
         )
         if not same:
             continue

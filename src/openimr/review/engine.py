@@ -9,7 +9,6 @@ contradict themselves, go to physician judgement with the reason said.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -21,6 +20,7 @@ from openimr.model import (
     CriterionStatus,
     Determination,
     Fact,
+    Intake,
     ItemDecision,
     Request,
 )
@@ -42,14 +42,6 @@ def default_pack() -> Pack:
 
 def pack_version(pack: Pack) -> str:
     return f"{pack.info.name} {pack.info.version}"
-
-
-def input_sha256(case: Case) -> str:
-    """The fingerprint of what was decided: the input's bytes as supplied, when the case was
-    read from a file; else the case as built in code."""
-    if case.input_sha256 is not None:
-        return case.input_sha256
-    return hashlib.sha256(case.model_dump_json().encode("utf-8")).hexdigest()
 
 
 def source_texts(case: Case) -> dict[str, str] | None:
@@ -176,28 +168,27 @@ def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date
 
 
 def review_case(
-    case: Case,
+    intake: Intake,
     *,
     pack: Pack | None = None,
     on: dt.date | None = None,
     today: dt.date | None = None,
 ) -> CaseReview:
-    from openimr.intake.case_file import case_facts, fill_regions
-
+    """Review what intake read: each request against the rule in force on the decision date."""
     pack = pack or default_pack()
-    facts = case_facts(case)
+    case, facts = intake.case, intake.facts
     today = today or dt.date.today()
     date = check_in_range(
-        decision_date(case, facts, on, today), earliest=earliest_edition(pack.rules), today=today
+        decision_date(case, intake.events, on, today),
+        earliest=earliest_edition(pack.rules),
+        today=today,
     )
-    # A title that names no region concerns the region the records are about.
-    requests = fill_regions(case, facts).requests
-    items = [review_request(pack, request, facts, date.date) for request in requests]
+    items = [review_request(pack, request, facts, date.date) for request in case.requests]
     determination = Determination(
         case_id=case.case_id,
         decision_date=date.date,
         pack_version=pack_version(pack),
-        input_sha256=input_sha256(case),
+        input_sha256=case.input_sha256 or "",
         items=[item.decision for item in items],
         reviewer=case.reviewer,
         source_texts=source_texts(case),

@@ -19,6 +19,7 @@ import yaml
 from dateutil import parser as date_parser
 
 from openimr.errors import UserError
+from openimr.intake.demographics import extract_patient
 from openimr.intake.documents import MAX_BYTES, read_document
 from openimr.intake.published.record import (
     GuidelineCitation,
@@ -528,12 +529,7 @@ def _reviewer(text: str) -> Reviewer | None:
 
 
 def _patient(summary: str, header: LetterHeader) -> Patient:
-    try:
-        from openimr.intake.demographics import extract_patient
-    except ImportError:  # intake not installed in this build: fall back to the header
-        patient = Patient()
-    else:
-        patient, _facts = extract_patient(summary)
+    patient, _facts = extract_patient(summary)
     if patient.date_of_injury is None and header.date_of_injury is not None:
         patient = patient.model_copy(update={"date_of_injury": header.date_of_injury})
     return patient
