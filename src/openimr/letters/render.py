@@ -20,10 +20,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from openimr.errors import UserError
 from openimr.model import (
     Assertion,
     Case,
@@ -35,9 +36,11 @@ from openimr.model import (
     ItemDecision,
     Request,
 )
-
-if TYPE_CHECKING:
-    from openimr.pack.schema import Limit, Node, Rule
+from openimr.pack.answers import sources
+from openimr.pack.schema import Limit, Node, Rule
+from openimr.review.engine import default_pack
+from openimr.review.engine import pack_version as version_of
+from openimr.review.rationale import exceeded_by_request_alone
 
 LetterFormat = Literal["text", "html", "pdf"]
 
@@ -203,10 +206,6 @@ def _rule(item: ItemDecision, pack_version: str) -> Rule | None:
     """The rule behind an item, when the pack that decided it is the one installed."""
     if not item.rule_id:
         return None
-    from openimr.errors import UserError
-    from openimr.review.engine import default_pack
-    from openimr.review.engine import pack_version as version_of
-
     pack = default_pack()
     if version_of(pack) != pack_version:
         return None
@@ -218,8 +217,6 @@ def _rule(item: ItemDecision, pack_version: str) -> Rule | None:
 
 @cache
 def _request_predicates() -> frozenset[str]:
-    from openimr.pack.answers import sources
-
     # The request title answers these (review/rules/predicate_sources.yaml), or its numbers.
     return frozenset(sources().get("request_words", {})) | {"home_health_hours_per_week"}
 
@@ -232,8 +229,6 @@ def _basis(
     request: Request | None = None,
     unless: tuple[str, ...] = (),
 ) -> Row:
-    from openimr.review.rationale import exceeded_by_request_alone
-
     criterion = row.criterion
     if (
         limit is not None
