@@ -15,14 +15,11 @@ import io
 import itertools
 import os
 import sys
-import textwrap
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from openimr.errors import UserError
 from openimr.model import (
@@ -41,6 +38,7 @@ from openimr.pack.schema import Limit, Node, Rule
 from openimr.review.engine import default_pack
 from openimr.review.engine import pack_version as version_of
 from openimr.review.rationale import exceeded_by_request_alone
+from openimr.templates import environment
 
 LetterFormat = Literal["text", "html", "pdf"]
 
@@ -66,38 +64,6 @@ _FROM_ABSENCE = frozenset(
         "prior_imaging_same_region",
     }
 )
-
-
-def _wrap(text: str, width: int = 88) -> str:
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    return "\n\n".join(textwrap.fill(" ".join(p.split()), width) for p in paragraphs)
-
-
-def long_date(day: dt.date | str | None) -> str:
-    """ "March 11, 2014", as the letters write dates (facts hold ISO strings); empty when
-    unknown."""
-    if isinstance(day, str):
-        try:
-            day = dt.date.fromisoformat(day)
-        except ValueError:
-            return day
-    return f"{day:%B} {day.day}, {day.year}" if day else ""
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("openimr.letters", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html.j2", "html"), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["wrap"] = _wrap
-    env.filters["long_date"] = long_date
-    env.filters["capitalize_first"] = lambda s: s[:1].upper() + s[1:]
-    return env
 
 
 def _decision_line(item: ItemDecision) -> str:
@@ -364,7 +330,7 @@ def assembled_summary(case: Case, facts: list[Fact] | None = None) -> str:
         "records": records,
         "requests": [r.text for r in case.requests],
     }
-    text = _environment().get_template("summary_from_records.txt.j2").render(context)
+    text = environment().get_template("summary_from_records.txt.j2").render(context)
     return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
@@ -417,8 +383,8 @@ def render_letter(
     them) spare re-reading the records for a case that has no clinical summary."""
     context = letter_context(determination, case, summary, facts)
     if output == "text":
-        return _environment().get_template("letter.txt.j2").render(context)
-    html = _environment().get_template("letter.html.j2").render(context)
+        return environment().get_template("letter.txt.j2").render(context)
+    html = environment().get_template("letter.html.j2").render(context)
     if output == "html":
         return html
     return _pdf(html, _pdf_identifier(determination))

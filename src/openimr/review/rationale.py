@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from openimr.model import Citation, Criterion, CriterionStatus, Request
 from openimr.pack.schema import Limit, Node, Rule
 from openimr.review.evaluate import RuleResult, request_measure
+from openimr.templates import environment
 
 QUOTE_LIMIT = 90
 
@@ -46,17 +44,6 @@ def citation_text(citation: Citation) -> str:
         else f"the {citation.guideline}"
     )
     return f"{name} ({'; '.join(where)})" if where else name
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("openimr.review", "templates"),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
 
 
 def unit_for(number: float, unit: str) -> str:
@@ -268,5 +255,5 @@ def write_rationale(
         "statement": _sentence_part(rule.statement) + "." if rule else "",
         "x": explanation or Explanation(),
     }
-    text = _environment().get_template("rationale.txt.j2").render(context)
+    text = environment().get_template("rationale.txt.j2").render(context)
     return " ".join(text.split())
