@@ -20,11 +20,28 @@ class ServiceKindInfo(BaseModel):
     description: str
 
 
+class Calendar(BaseModel):
+    days_per_week: float
+    days_per_year: float
+    months_per_year: float
+
+    @property
+    def days_per_month(self) -> float:
+        return self.days_per_year / self.months_per_year
+
+    @property
+    def weeks_per_month(self) -> float:
+        return self.days_per_month / self.days_per_week
+
+
 class Vocabulary(BaseModel):
     service_families: dict[str, str]
     service_kinds: dict[str, ServiceKindInfo]
     body_regions: dict[str, str]
     phases: dict[str, str]
+    phases_named_only: list[str]
+    search_sequence: dict[str, str]
+    calendar: Calendar
     sides: dict[str, str]
 
     def family_of(self, service: str) -> str:
@@ -38,6 +55,8 @@ def vocabulary() -> Vocabulary:
     for name, info in vocab.service_kinds.items():
         if info.family not in vocab.service_families:
             raise ValueError(f"vocabulary.yaml: service kind {name!r} has unknown family")
+    if unknown := set(vocab.phases_named_only) - set(vocab.phases):
+        raise ValueError(f"vocabulary.yaml: phases_named_only names unknown phases {unknown}")
     return vocab
 
 

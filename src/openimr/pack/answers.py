@@ -20,9 +20,10 @@ from typing import Any
 import yaml
 
 from openimr.model import Assertion, Evidence, Fact, Request
+from openimr.vocabulary import vocabulary
 
 _DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
-_DAYS_PER_MONTH = 365.25 / 12
+_CALENDAR = vocabulary().calendar
 
 
 @cache
@@ -251,7 +252,7 @@ def _months_since_injury(p: Predicates, predicate: str) -> Fact | None:
     if found is None:
         return None
     injured, facts = found
-    months = round((p.on - injured).days / _DAYS_PER_MONTH, 1)
+    months = round((p.on - injured).days / _CALENDAR.days_per_month, 1)
     return _answer(predicate, months, facts)
 
 
@@ -260,7 +261,7 @@ def _weeks_since_injury(p: Predicates, predicate: str) -> Fact | None:
     if found is None:
         return None
     injured, facts = found
-    return _answer(predicate, round((p.on - injured).days / 7, 1), facts)
+    return _answer(predicate, round((p.on - injured).days / _CALENDAR.days_per_week, 1), facts)
 
 
 def _request_day(p: Predicates, after: dt.date) -> tuple[dt.date, list[Fact]]:
@@ -468,7 +469,8 @@ def _weeks_on_medication(p: Predicates, predicate: str) -> Fact | None:
         if since := _field(fact, "since"):
             start = dt.date.fromisoformat(since)
             if start <= p.on:
-                return _answer(predicate, round((p.on - start).days / 7, 1), [fact])
+                weeks = (p.on - start).days / _CALENDAR.days_per_week
+                return _answer(predicate, round(weeks, 1), [fact])
     return None
 
 

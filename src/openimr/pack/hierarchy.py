@@ -1,21 +1,16 @@
-"""The Medical Evidence Search Sequence (8 CCR 9792.21.1): which source is consulted first."""
+"""The Medical Evidence Search Sequence (8 CCR 9792.21.1): which source is consulted first.
+The order and the descriptions are data (``vocabulary.yaml``: search_sequence)."""
 
 from __future__ import annotations
 
 from openimr.model import HierarchyLevel
+from openimr.vocabulary import vocabulary
 
-SEARCH_SEQUENCE: tuple[HierarchyLevel, ...] = (
-    HierarchyLevel.MTUS,
-    HierarchyLevel.ACOEM_ODG,
-    HierarchyLevel.OTHER_GUIDELINE,
-    HierarchyLevel.PEER_REVIEWED,
+SEARCH_SEQUENCE: tuple[HierarchyLevel, ...] = tuple(
+    HierarchyLevel(level) for level in vocabulary().search_sequence
 )
-
 DESCRIPTIONS: dict[HierarchyLevel, str] = {
-    HierarchyLevel.MTUS: "MTUS (presumptively correct on the extent and scope it addresses)",
-    HierarchyLevel.ACOEM_ODG: "ACOEM or ODG, where the MTUS is silent or its presumption rebutted",
-    HierarchyLevel.OTHER_GUIDELINE: "another nationally recognised evidence-based guideline",
-    HierarchyLevel.PEER_REVIEWED: "peer-reviewed studies in nationally recognised journals",
+    HierarchyLevel(level): text for level, text in vocabulary().search_sequence.items()
 }
 
 

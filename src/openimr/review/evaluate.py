@@ -15,6 +15,7 @@ from pydantic import Field
 
 from openimr.model import Assertion, Criterion, CriterionStatus, Evidence, Fact, Model, Request
 from openimr.pack.schema import Limit, Node, Rule
+from openimr.vocabulary import vocabulary
 
 MET = CriterionStatus.MET
 NOT_MET = CriterionStatus.NOT_MET
@@ -22,7 +23,8 @@ NOT_DOCUMENTED = CriterionStatus.NOT_DOCUMENTED
 
 # The fact a `total_with_prior` limit adds to the requested quantity.
 PRIOR_SESSIONS = "prior_sessions_same_modality"
-WEEKS_PER = {"day": 1 / 7, "week": 1.0, "month": 52 / 12}
+_CALENDAR = vocabulary().calendar
+WEEKS_PER = {"day": 1 / _CALENDAR.days_per_week, "week": 1.0, "month": _CALENDAR.weeks_per_month}
 
 
 class RuleResult(Model):

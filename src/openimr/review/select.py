@@ -15,9 +15,10 @@ from openimr.model import Request
 from openimr.pack.editions import in_force
 from openimr.pack.hierarchy import rank
 from openimr.pack.schema import Rule
+from openimr.vocabulary import vocabulary
 
 DIAGNOSES = "diagnoses"
-SPECIAL_PHASES = {"post_surgical", "maintenance", "acute_flare"}
+NAMED_ONLY = frozenset(vocabulary().phases_named_only)
 
 
 def _names_one_of(words: list[str], request: Request) -> bool:
@@ -49,7 +50,7 @@ def matches(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None
     if scope.phases and not request.phase:
         # A request that names no phase is ordinary treatment: it is not post-surgical,
         # maintenance or a flare-up unless it says so.
-        return not set(scope.phases) <= SPECIAL_PHASES
+        return not set(scope.phases) <= NAMED_ONLY
     return not (scope.phases and request.phase not in scope.phases)
 
 
