@@ -203,3 +203,59 @@ def test_first_problem_is_the_message(tiny: TinyPack) -> None:
 def test_drug_names_must_be_lower_case(tiny: TinyPack) -> None:
     tiny.rule["applies_to"]["drugs"] = ["Soma"]
     assert "matched in lower case: 'Soma'" in rejection(tiny)
+
+
+# --- answered_by: how a predicate is answered is pack data, validated on load ------------
+
+
+def _answer(tiny: TinyPack, answered_by: object) -> None:
+    tiny.predicates["predicates"][1]["answered_by"] = answered_by
+
+
+def test_a_well_formed_answer_loads(tiny: TinyPack) -> None:
+    _answer(tiny, {"summary_status": {"status_fact": "functional_improvement_status",
+            "mention_fact": "functional_improvement", "present_when": ["present"],
+            "absent_when": ["absent"]}})  # fmt: skip
+    pack = load_pack(tiny.write())
+    answer = pack.predicates["functional_improvement_documented"].answered_by
+    assert answer is not None and answer.operator == "summary_status"
+
+
+def test_an_unknown_fact_kind_in_an_answer_is_refused(tiny: TinyPack) -> None:
+    _answer(tiny, {"presence": {"fact": "home_excercise"}})
+    message = rejection(tiny)
+    assert "predicates.yaml: predicate 'functional_improvement_documented'" in message
+    assert "unknown fact kind 'home_excercise'" in message
+
+
+def test_an_unknown_field_in_an_answer_is_refused(tiny: TinyPack) -> None:
+    _answer(tiny, {"any_of": [{"fact": "medication", "field": "colour", "values": ["red"]}]})
+    assert "fact kind 'medication' has no field 'colour'" in rejection(tiny)
+
+
+def test_an_unknown_predicate_in_an_answer_is_refused(tiny: TinyPack) -> None:
+    _answer(tiny, {"zero_of": "no_such_predicate"})
+    assert "unknown predicate 'no_such_predicate'" in rejection(tiny)
+
+
+def test_an_unknown_operator_is_refused_naming_the_entry(tiny: TinyPack) -> None:
+    _answer(tiny, {"guess": {"fact": "medication"}})
+    message = rejection(tiny)
+    assert "functional_improvement_documented" in message or "predicates[1]" in message
+    assert "guess" in message
+
+
+def test_two_operators_in_one_answer_are_refused(tiny: TinyPack) -> None:
+    _answer(tiny, {"presence": {"fact": "spasm"}, "mentioned": {"fact": "spasm"}})
+    assert "exactly one operator" in rejection(tiny)
+
+
+def test_an_unknown_term_list_is_refused(tiny: TinyPack) -> None:
+    _answer(tiny, {"findings": {"terms": "no_such_terms"}})
+    assert "no term list 'no_such_terms'" in rejection(tiny)
+
+
+def test_every_predicate_of_the_bundled_pack_that_has_an_answer_validates() -> None:
+    pack = load_pack(with_cases=False)
+    answered = [p for p in pack.predicates.values() if p.answered_by is not None]
+    assert len(answered) >= 52

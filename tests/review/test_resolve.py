@@ -6,6 +6,7 @@ import datetime as dt
 
 from openimr.model import Assertion, Evidence, Fact, Request
 from openimr.pack.answers import Predicates
+from openimr.review.engine import default_pack
 
 DAY = dt.date(2014, 6, 1)
 
@@ -16,7 +17,7 @@ def fact(kind, value=None, assertion=Assertion.PRESENT, text="words", start=0):
 
 
 def predicates(facts, service="acupuncture", **request):
-    return Predicates(facts, Request(text="x", service=service, **request), DAY)
+    return Predicates(default_pack(), facts, Request(text="x", service=service, **request), DAY)
 
 
 def test_presence_yes_no_and_silence():
@@ -126,7 +127,7 @@ def test_home_health_hours_a_week_from_the_request():
     from openimr.intake.requests import parse_request
 
     request = parse_request("Home health aide 6 hrs/day x 7 days/week")
-    found = Predicates([], request, DAY)
+    found = Predicates(default_pack(), [], request, DAY)
     assert found["home_health_hours_per_week"].value == 42
 
 

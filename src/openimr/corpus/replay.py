@@ -72,8 +72,9 @@ def _missing_from_summary(
     clinical summary does not document."""
     if item.rule is None or not rationale:
         return []
-    in_summary = Predicates(review.facts, request, day)
-    in_rationale = Predicates(extract_facts(rationale, "published_rationale"), request, day)
+    in_summary = Predicates(review.pack, review.facts, request, day)
+    rationale_facts = extract_facts(rationale, "published_rationale")
+    in_rationale = Predicates(review.pack, rationale_facts, request, day)
     criteria = item.deciding or item.decision.criteria
     missing: list[str] = []
     for criterion in criteria:

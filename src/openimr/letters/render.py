@@ -33,7 +33,7 @@ from openimr.model import (
     ItemDecision,
     Request,
 )
-from openimr.pack.answers import sources
+from openimr.pack.answers import absence_answered, request_answered
 from openimr.pack.schema import Limit, Node, Rule
 from openimr.review.engine import default_pack
 from openimr.review.engine import pack_version as version_of
@@ -54,16 +54,6 @@ statement, which the rationale already gives. It is not a row of the criteria ta
 
 QUOTE_LIMIT = 120
 QUOTES_PER_ROW = 4
-
-# Predicates answered by what the records do not mention (review/resolve.py: no prior
-# sessions, injections or imaging on record), so their verdicts quote nothing.
-_FROM_ABSENCE = frozenset(
-    {
-        "prior_sessions_same_modality",
-        "injections_same_region_past_12_months",
-        "prior_imaging_same_region",
-    }
-)
 
 
 def _decision_line(item: ItemDecision) -> str:
@@ -181,12 +171,6 @@ def _rule(item: ItemDecision, pack_version: str) -> Rule | None:
         return None
 
 
-@cache
-def _request_predicates() -> frozenset[str]:
-    # The request title answers these (review/rules/predicate_sources.yaml), or its numbers.
-    return frozenset(sources().get("request_words", {})) | {"home_health_hours_per_week"}
-
-
 def _basis(
     row: Row,
     case: Case,
@@ -216,9 +200,9 @@ def _basis(
         row.basis = {None: "computed", "total_with_prior": "request_and_prior"}.get(
             limit.of, "request"
         )
-    elif node is not None and node.predicate in _request_predicates():
+    elif node is not None and node.predicate in request_answered(default_pack()):
         row.basis = "request"
-    elif node is not None and node.predicate in _FROM_ABSENCE:
+    elif node is not None and node.predicate in absence_answered(default_pack()):
         row.basis = "absent"
     if node is not None and node.predicate is None:
         row.combine = (

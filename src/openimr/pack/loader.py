@@ -20,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from openimr.errors import UserError
+from openimr.fact_kinds import fact_kinds
+from openimr.pack.answer_schema import TermsFile
 from openimr.pack.schema import (
     CasesFile,
     GoldenCase,
@@ -35,8 +37,8 @@ from openimr.yamlload import load_yaml
 DEFAULT_PACK = "mtus"
 PACK_FILE = "pack.yaml"
 PREDICATES_FILE = "predicates.yaml"
-ANSWERS_FILE = "answers.yaml"
-"""How each predicate is answered from the facts (read by ``openimr.pack.answers``)."""
+TERMS_FILE = "terms.yaml"
+"""Named word lists that predicate answers share."""
 CASES_SUFFIX = ".cases.yaml"
 DIAGNOSES = "diagnoses"
 
@@ -56,6 +58,7 @@ class Pack:
     predicates: dict[str, PredicateDef]
     rules: list[Rule]
     cases: list[GoldenCase] = field(default_factory=list)
+    terms: dict[str, list[str]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -132,10 +135,17 @@ def load_pack(root: Traversable | Path | str | None = None, *, with_cases: bool 
     else:
         problems.append(f"{PREDICATES_FILE}: missing from the pack folder {folder}")
 
+    terms: dict[str, list[str]] = {}
+    if TERMS_FILE in files:
+        parsed_terms = _validate(TermsFile, _read(TERMS_FILE, files[TERMS_FILE], problems),
+                                 TERMS_FILE, problems)  # fmt: skip
+        terms = parsed_terms.terms if parsed_terms else {}
+    _check_answers(predicates, terms, problems)
+
     rules: list[Rule] = []
     cases: list[GoldenCase] = []
     for name, entry in files.items():
-        if name in (PACK_FILE, PREDICATES_FILE, ANSWERS_FILE):
+        if name in (PACK_FILE, PREDICATES_FILE, TERMS_FILE):
             continue
         if name.endswith(CASES_SUFFIX):
             if with_cases:
@@ -150,7 +160,31 @@ def load_pack(root: Traversable | Path | str | None = None, *, with_cases: bool 
     if problems:
         raise PackError(problems)
     assert info is not None
-    return Pack(info=info, predicates=predicates, rules=rules, cases=cases)
+    return Pack(info=info, predicates=predicates, rules=rules, cases=cases, terms=terms)
+
+
+def _check_answers(
+    predicates: dict[str, PredicateDef], terms: dict[str, list[str]], problems: list[str]
+) -> None:
+    """Every answer reads fact kinds and fields that exist, builds on predicates that exist,
+    and names term lists that exist."""
+    kinds = fact_kinds()
+    for predicate in predicates.values():
+        answer = predicate.answered_by
+        if answer is None:
+            continue
+        where = f"{PREDICATES_FILE}: predicate {predicate.id!r}: answered_by {answer.operator}"
+        for kind, field_name in answer.facts():
+            if kind not in kinds.kinds:
+                problems.append(f"{where}: unknown fact kind {kind!r} (see fact_kinds.yaml)")
+            elif field_name is not None and not kinds.has_field(kind, field_name):
+                problems.append(f"{where}: fact kind {kind!r} has no field {field_name!r}")
+        for other in answer.predicates():
+            if other not in predicates:
+                problems.append(f"{where}: unknown predicate {other!r}")
+        for name in answer.term_lists():
+            if name not in terms:
+                problems.append(f"{where}: no term list {name!r} in {TERMS_FILE}")
 
 
 def _load_rules(name: str, entry: Traversable, problems: list[str]) -> list[Rule]:

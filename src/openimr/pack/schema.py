@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from openimr.model import Citation, CriterionStatus, HierarchyLevel, Model, Request, Verification
+from openimr.pack.answer_schema import AnsweredBy
 from openimr.vocabulary import BodyRegion, Phase, ServiceKind, vocabulary
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.]*$"
@@ -63,6 +64,9 @@ class PredicateDef(Model):
     unit: str | None = None
     values: list[str] = Field(default_factory=list)
     """The allowed values of a ``choice`` or ``set`` predicate."""
+    answered_by: AnsweredBy | None = None
+    """How the engine answers it from the clinical facts (``pack/answer_schema.py``); none:
+    extraction cannot answer it yet, so its criterion is not documented."""
 
     @model_validator(mode="after")
     def _values_fit_type(self) -> PredicateDef:

@@ -72,6 +72,7 @@ class CaseReview:
     facts: list[Fact]
     date: DecisionDate
     items: list[ItemReview]
+    pack: Pack
 
 
 def _passed_over(pack: Pack, rule: Rule | None, request: Request, day: dt.date) -> list[str]:
@@ -105,7 +106,7 @@ def _as_post_surgical(pack: Pack, request: Request, facts: list[Fact], day: dt.d
     if request.phase is not None:
         return request
     surgical = request.model_copy(update={"phase": POST_SURGICAL})
-    predicates = Predicates(facts, surgical, day)
+    predicates = Predicates(pack, facts, surgical, day)
     if predicates.get(SURGERY_DAY) is None:
         return request
     rule = select_rule(pack.rules, surgical, day, predicates)
@@ -119,7 +120,7 @@ def _as_post_surgical(pack: Pack, request: Request, facts: list[Fact], day: dt.d
 
 def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
     request = _as_post_surgical(pack, request, facts, day)
-    predicates = Predicates(facts, request, day)
+    predicates = Predicates(pack, facts, request, day)
     rule = select_rule(pack.rules, request, day, predicates)
     passed_over = _passed_over(pack, rule, request, day)
     result = evaluate(rule, request, predicates) if rule is not None else None
@@ -193,4 +194,4 @@ def review_case(
         reviewer=case.reviewer,
         source_texts=source_texts(case),
     )
-    return CaseReview(determination, case, facts, date, items)
+    return CaseReview(determination, case, facts, date, items, pack)

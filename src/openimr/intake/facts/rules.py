@@ -1,4 +1,5 @@
-"""The fact rule files: fact_kinds.yaml, facts.yaml, context.yaml (validated on load)."""
+"""The fact rule files: facts.yaml and context.yaml (validated on load). The kinds of fact
+they make are the shared vocabulary's (``openimr/fact_kinds.yaml``)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from openimr.fact_kinds import fact_kinds
 from openimr.intake.ruleset import RuleModel, load_rules
 from openimr.model import Assertion
-
-
-class FactKind(RuleModel):
-    description: str
-    past_by_nature: bool = False
-
-
-class FactKinds(RuleModel):
-    kinds: dict[str, FactKind]
-
-
-@cache
-def fact_kinds() -> FactKinds:
-    return load_rules("fact_kinds.yaml", FactKinds)
 
 
 class SimpleFamily(RuleModel):

@@ -1,0 +1,72 @@
+"""The kinds of clinical fact: what intake makes and the review reads (``fact_kinds.yaml``).
+
+Each kind declares its value: one scalar (``value``) or a record of typed ``fields``. The
+typed model of a kind (``value_model``) checks a value where it is made and parses ISO date
+text into dates; the pack's answers are validated against the declared fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from openimr.yamlload import load_yaml
+
+TypeName = Literal["str", "int", "float", "bool", "date", "list[str]"]
+_TYPES: dict[str, Any] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "date": dt.date,
+    "list[str]": list[str],
+}
+
+
+class FactKind(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    value: TypeName | None = None
+    fields: dict[str, TypeName] | None = None
+    past_by_nature: bool = False
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> FactKind:
+        if (self.value is None) == (self.fields is None):
+            raise ValueError("a fact kind declares either `value` or `fields`")
+        return self
+
+
+class FactKinds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: dict[str, FactKind]
+
+    def has_field(self, kind: str, field: str) -> bool:
+        declared = self.kinds[kind].fields
+        return declared is not None and field in declared
+
+
+@cache
+def fact_kinds() -> FactKinds:
+    text = resources.files("openimr").joinpath("fact_kinds.yaml").read_text(encoding="utf-8")
+    return FactKinds.model_validate(load_yaml(text))
+
+
+@cache
+def value_model(kind: str) -> type[BaseModel]:
+    """The typed model of a record-valued kind: every field optional, none other allowed."""
+    declared = fact_kinds().kinds[kind].fields or {}
+    fields: dict[str, Any] = {
+        name: (_TYPES[type_name] | None, Field(default=None))
+        for name, type_name in declared.items()
+    }
+    return create_model(
+        f"{kind.title().replace('_', '')}Value",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
