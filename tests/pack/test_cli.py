@@ -110,3 +110,16 @@ def test_bad_pack_is_one_line_on_the_real_command(tiny: TinyPack) -> None:
     assert lines[0].startswith(
         "openimr: error: topics/massage.yaml: rule massage.test: effective.from"
     )
+
+
+def test_show_says_how_each_criterion_is_answered() -> None:
+    result = run("show", "acupuncture.amtg_2009")
+    assert result.exit_code == 0
+    assert "answered by: the case's functional improvement status" in result.output
+    assert "answered by: sessions of the same modality the records count" in result.output
+
+
+def test_check_lists_the_predicates_nothing_answers() -> None:
+    result = run("check")
+    note = next(line for line in result.output.splitlines() if line.startswith("note:"))
+    assert "have no answered_by" in note and "trigger_points_twitch_referred" in note

@@ -14,6 +14,7 @@ from openimr.pack.editions import in_force
 from openimr.pack.hierarchy import DESCRIPTIONS
 from openimr.pack.loader import Pack, PackError, load_pack
 from openimr.pack.schema import Limit, Node, Rule
+from openimr.review.evaluate import PRIOR_SESSIONS
 from openimr.review.golden import run_all
 
 VERIFICATION_WORDS = {
@@ -66,7 +67,7 @@ def list_rules(pack_path: Path | None, on: dt.datetime | None) -> None:
 def show(pack_path: Path | None, rule_id: str) -> None:
     """One rule: its citation, dates, limits, criteria and exceptions in plain language."""
     pack = load_pack(pack_path)
-    click.echo("\n".join(describe(pack.rule(rule_id))))
+    click.echo("\n".join(describe(pack.rule(rule_id), pack)))
 
 
 @guidelines.command("check")
@@ -83,10 +84,31 @@ def check(pack_path: Path | None) -> None:
     for failure in failures:
         click.echo(f"FAIL {failure}")
     summary = _summary(pack)
+    unanswered = unanswered_predicates(pack)
+    note = (
+        f"note: {len(unanswered)} predicate(s) used by rules have no answered_by, so their "
+        "criteria are never documented: " + ", ".join(unanswered)
+    )
     if failures:
         click.echo(f"{summary}: {len(failures)} golden-case failure(s)")
         raise SystemExit(1)
     click.echo(f"ok: {summary}")
+    if unanswered:
+        click.echo(note)
+
+
+def unanswered_predicates(pack: Pack) -> list[str]:
+    """Predicates the rules ask about that nothing can answer from the records."""
+    used: set[str] = set()
+    for rule in pack.rules:
+        nodes = [rule.criteria, *(e.when for e in rule.exceptions)]
+        nodes += [limit.when for limit in rule.limits]
+        used |= {
+            leaf.predicate for node in nodes if node for leaf in node.leaves() if leaf.predicate
+        }
+        used |= {limit.predicate for limit in rule.limits if limit.predicate}
+    definitions = pack.predicates
+    return sorted(p for p in used if p in definitions and definitions[p].answered_by is None)
 
 
 def _summary(pack: Pack) -> str:
@@ -98,7 +120,7 @@ def _summary(pack: Pack) -> str:
     )
 
 
-def describe(rule: Rule) -> list[str]:
+def describe(rule: Rule, pack: Pack) -> list[str]:
     c = rule.citation
     regions = ", ".join(rule.applies_to.body_regions) or "any"
     phases = ", ".join(rule.applies_to.phases) or "any"
@@ -131,15 +153,15 @@ def describe(rule: Rule) -> list[str]:
     if rule.limits:
         lines.append("Limits:")
         for limit in rule.limits:
-            lines += _limit_lines(limit)
+            lines += _limit_lines(limit, pack)
     if rule.criteria:
         lines.append("Criteria:")
-        lines += _node_lines(rule.criteria, "  ")
+        lines += _node_lines(rule.criteria, "  ", pack)
     if rule.exceptions:
         lines.append("Exceptions:")
         for exception in rule.exceptions:
             lines.append(f"  - {exception.text} (sets aside: {', '.join(exception.lifts)})")
-            lines += _node_lines(exception.when, "      ")
+            lines += _node_lines(exception.when, "      ", pack)
     if rule.not_modelled:
         lines.append("Not modelled (left to the physician reviewer):")
         lines += [line for item in rule.not_modelled for line in _bullet(item)]
@@ -164,23 +186,38 @@ def _bounds(low: float | None, high: float | None, unit: str) -> str:
     return f"at least {num(low or 0)} {unit}"
 
 
-def _limit_lines(limit: Limit) -> list[str]:
+def _answered(predicate: str | None, pack: Pack, indent: str) -> list[str]:
+    """How the engine answers a predicate from the records (answered_by), or that it cannot."""
+    if predicate is None:
+        return []
+    definition = pack.predicates.get(predicate)
+    answer = definition.answered_by if definition else None
+    how = answer.describe() if answer else "not read from the records yet: not documented"
+    return textwrap.wrap(
+        f"answered by: {how}", width=96, initial_indent=indent, subsequent_indent=indent + "  "
+    )
+
+
+def _limit_lines(limit: Limit, pack: Pack) -> list[str]:
     measured = MEASURE_WORDS[limit.of] if limit.of else f"fact {limit.predicate}"
     lines = [f"  - [{limit.id}] {limit.text}"]
     lines.append(f"      {_bounds(limit.min, limit.max, limit.unit)} ({measured})")
+    prior = PRIOR_SESSIONS if limit.of == "total_with_prior" else None
+    lines += _answered(limit.predicate or prior, pack, "      ")
     if limit.unstated == "skip":
         lines.append("      (not checked when the request does not state it)")
     if limit.when is not None:
         lines.append("      applies when:")
-        lines += _node_lines(limit.when, "        ")
+        lines += _node_lines(limit.when, "        ", pack)
     lines.append(f"      if not documented: {limit.gap}")
     return lines
 
 
-def _node_lines(node: Node, indent: str) -> list[str]:
+def _node_lines(node: Node, indent: str, pack: Pack) -> list[str]:
     if node.predicate is not None:
         return [
             f"{indent}- [{node.id}] {node.text}",
+            *_answered(node.predicate, pack, indent + "    "),
             f"{indent}    if not documented: {node.gap}",
         ]
     if node.all is not None:
@@ -192,5 +229,5 @@ def _node_lines(node: Node, indent: str) -> list[str]:
     label = f"[{node.id}] {node.text} — " if node.id else ""
     lines = [f"{indent}{label}{head}"]
     for child in node.children:
-        lines += _node_lines(child, indent + "  ")
+        lines += _node_lines(child, indent + "  ", pack)
     return lines

@@ -227,6 +227,69 @@ class AnsweredBy(Model):
             return [self.zero_of]
         return []
 
+    def describe(self) -> str:
+        """How the answer is found, in plain words (for `openimr guidelines show`)."""
+        value = self.arguments
+        name = self.operator
+
+        def listed(selectors: list[Selector]) -> str:
+            return "; ".join(s.describe() for s in selectors)
+
+        if name == "presence":
+            return f"yes if the records state {value.describe()}, no if they deny it"
+        if name == "mentioned":
+            return f"yes if the records say anything of {value.describe()} (present or denied)"
+        if name == "any_of":
+            return f"yes if the records state any of: {listed(value)}; no if they deny all"
+        if name == "documented_any":
+            return f"yes if the records state any of: {listed(value)}"
+        if name == "yes_no":
+            return (
+                f"yes if the records state {listed(value.yes)}; no if they deny {listed(value.no)}"
+            )
+        if name == "status":
+            return (
+                f"the {value.field} of the first {value.fact.replace('_', ' ')}: yes if "
+                f"{', '.join(value.yes)}; no if {', '.join(value.no)}"
+            )
+        if name in ("value_of", "largest"):
+            field = f"{value.field} of " if value.field else ""
+            pick = "the first" if name == "value_of" else "the largest"
+            return f"{pick} {field}{value.fact.replace('_', ' ')} the records state"
+        if name == "summary_status":
+            return f"the case's {value.status_fact.replace('_', ' ')} (from each mention)"
+        if name == "request_words":
+            return "what the request title says: " + "; ".join(
+                f"{choice} ({', '.join(words[:3])}…)" for choice, words in value.items()
+            )
+        if name == "time_since_injury":
+            return f"{value.unit} from the date of injury to the decision date"
+        if name == "days_since_surgery":
+            return "days from the latest operation on the region to the request"
+        if name == "prior_count":
+            return (
+                "sessions of the same modality the records count; none on record is 0 "
+                "unless the request asks for more"
+            )
+        if name == "zero_of":
+            return f"0 when {value.replace('_', ' ')} is 0; otherwise the records must date them"
+        if name == "in_request_region":
+            return f"{value.fact.replace('_', ' ')} of the requested region on record"
+        if name == "findings":
+            return (
+                f"imaging or electrodiagnostic findings among the {value.terms.replace('_', ' ')}"
+            )
+        if name == "corroborated_exam":
+            exam, terms = value.exam.replace("_", " "), value.terms.replace("_", " ")
+            return f"{exam} corroborated by {terms}"
+        if name == "terms_in":
+            return "the diagnoses and operations on record, read into the pack's diagnosis names"
+        if name == "daily_morphine_equivalent":
+            return "the daily morphine equivalents of every opioid on record, each counted once"
+        if name == "weeks_on_requested_drug":
+            return "how long the records say the requested drug has been taken"
+        return "the hours a week the request asks for"
+
     def term_lists(self) -> list[str]:
         value = self.arguments
         return [value.terms] if isinstance(value, Findings | CorroboratedExam) else []
