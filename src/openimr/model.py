@@ -199,6 +199,21 @@ class CriterionStatus(StrEnum):
     NOT_DOCUMENTED = "not_documented"
 
 
+class Measurement(Model):
+    """What a limit (or a numeric criterion) compared: the number found, its bounds, its unit,
+    so that an explanation never measures again."""
+
+    value: float | None
+    """None: the request or the records do not state it."""
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    of: str | None = None
+    """What a limit measures: quantity, per_week, weeks, total_with_prior, levels; or None
+    for a fact (``predicate``)."""
+    predicate: str | None = None
+
+
 class Criterion(Model):
     """One guideline criterion checked against the records."""
 
@@ -208,6 +223,8 @@ class Criterion(Model):
     evidence: list[Evidence] = Field(default_factory=list)
     gap: str | None = None
     """For ``not_documented``: what the requesting physician would have to document."""
+    measured: Measurement | None = None
+    """For a limit or a numeric criterion: what was compared."""
 
 
 class ItemDecision(Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from openimr.model import Citation, Criterion, Determination, Evidence, ItemDecision
+from openimr.model import Citation, Criterion, Determination, Evidence, ItemDecision, Measurement
 
 CONTRACT_VERSION = "1"
 
@@ -30,6 +30,20 @@ def _criterion(criterion: Criterion) -> dict[str, Any]:
         "status": criterion.status.value,
         "evidence": [_evidence(e) for e in criterion.evidence],
         "gap": criterion.gap,
+        "measured": _measured(criterion.measured),
+    }
+
+
+def _measured(measured: Measurement | None) -> dict[str, Any] | None:
+    if measured is None:
+        return None
+    return {
+        "value": measured.value,
+        "min": measured.min,
+        "max": measured.max,
+        "unit": measured.unit,
+        "of": measured.of,
+        "predicate": measured.predicate,
     }
 
 

@@ -145,7 +145,7 @@ def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date
         necessary = result.status is CriterionStatus.MET
         decision = OVERTURNED if necessary else UPHELD
     criteria = list(result.criteria) if result else []
-    explanation = explain(rule, result, request, predicates) if rule and result else None
+    explanation = explain(rule, result, request) if rule and result else None
     rationale = write_rationale(rule, explanation, request, necessary, judgement_reason)
     by_id = {criterion.id: criterion for criterion in criteria}
     deciding = (

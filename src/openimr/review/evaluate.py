@@ -13,7 +13,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from openimr.model import Assertion, Criterion, CriterionStatus, Evidence, Fact, Model, Request
+from openimr.model import (
+    Assertion,
+    Criterion,
+    CriterionStatus,
+    Evidence,
+    Fact,
+    Measurement,
+    Model,
+    Request,
+)
 from openimr.pack.schema import Limit, Node, Rule
 from openimr.vocabulary import vocabulary
 
@@ -95,9 +104,21 @@ def _evaluate_node(node: Node, facts: Mapping[str, Any], out: list[Criterion]) -
         value, evidence = _documented_value(facts, node.predicate)
         status = NOT_DOCUMENTED if value is None else _compare(node, value)
         gap = node.gap if status is NOT_DOCUMENTED else None
+        numeric = node.min is not None or node.max is not None
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        measurement = (
+            Measurement(value=number, min=node.min, max=node.max, predicate=node.predicate)
+            if numeric
+            else None
+        )
         out.append(
             Criterion(
-                id=node.id or "", text=node.text or "", status=status, evidence=evidence, gap=gap
+                id=node.id or "",
+                text=node.text or "",
+                status=status,
+                evidence=evidence,
+                gap=gap,
+                measured=measurement,
             )
         )
         return status
@@ -146,15 +167,26 @@ def _evaluate_limit(
     measured = request_measure(limit, request, facts)
     if measured is None and limit.unstated == "skip":
         return None
+    measurement = Measurement(
+        value=measured,
+        min=limit.min,
+        max=limit.max,
+        unit=limit.unit,
+        of=limit.of,
+        predicate=limit.predicate,
+    )
+    criterion = Criterion(
+        id=limit.id, text=limit.text, status=NOT_DOCUMENTED, gap=limit.gap, measured=measurement
+    )
     if limit.when is not None:
         applies = _evaluate_node(limit.when, facts, conditions)
         if applies is NOT_MET:
             return None
         if applies is NOT_DOCUMENTED:
-            return Criterion(id=limit.id, text=limit.text, status=NOT_DOCUMENTED, gap=limit.gap)
+            return criterion
     if measured is None:
-        return Criterion(id=limit.id, text=limit.text, status=NOT_DOCUMENTED, gap=limit.gap)
-    return Criterion(id=limit.id, text=limit.text, status=_compare(limit, measured))
+        return criterion
+    return criterion.model_copy(update={"status": _compare(limit, measured), "gap": None})
 
 
 def _recommendation(rule: Rule) -> Criterion:

@@ -5,13 +5,12 @@ the evidence), and the conclusion. The sentence frame is a template
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from openimr.model import Citation, Criterion, CriterionStatus, Request
 from openimr.pack.schema import Limit, Node, Rule
-from openimr.review.evaluate import RuleResult, request_measure
+from openimr.review.evaluate import RuleResult
 from openimr.templates import environment
 
 QUOTE_LIMIT = 90
@@ -76,14 +75,15 @@ def _with(clause: str, measure: str) -> str:
     return f"{clause} ({measure})"
 
 
-def _measured(rule: Rule, limit_id: str, request: Request, facts: Mapping[str, Any]) -> str:
-    limit = next(limit for limit in rule.limits if limit.id == limit_id)
-    value = request_measure(limit, request, facts)
-    if value is None:
+def _measured(criterion: Criterion) -> str:
+    """What the evaluator measured for a limit, in words ("9 visits with those already
+    given"); nothing when it measured nothing."""
+    measured = criterion.measured
+    if measured is None or measured.value is None:
         return ""
-    number = _number(value)
-    what = "with those already given" if limit.of == "total_with_prior" else "requested"
-    return f"{number} {unit_for(number, limit.unit)} {what}"
+    number = _number(measured.value)
+    what = "with those already given" if measured.of == "total_with_prior" else "requested"
+    return f"{number} {unit_for(number, measured.unit or '')} {what}"
 
 
 def exceeded_by_request_alone(limit: Limit, request: Request) -> bool:
@@ -177,9 +177,7 @@ def _lifting(rule: Rule, result: RuleResult, limit_id: str) -> list[Criterion]:
     return [e for e in result.exceptions if e.id in ids and e.status is not CriterionStatus.NOT_MET]
 
 
-def explain(
-    rule: Rule, result: RuleResult, request: Request, facts: Mapping[str, Any]
-) -> Explanation:
+def explain(rule: Rule, result: RuleResult, request: Request) -> Explanation:
     out = Explanation()
     by_id = {criterion.id: criterion for criterion in result.criteria}
     recommendation = by_id.get("recommendation")
@@ -193,8 +191,8 @@ def explain(
         if criterion is None:
             continue
         text = _sentence_part(limit.text)
-        clause = _with(text, _measured(rule, limit.id, request, facts))
-        measured = request_measure(limit, request, facts)
+        clause = _with(text, _measured(criterion))
+        measured = criterion.measured.value if criterion.measured else None
         if criterion.status is CriterionStatus.MET:
             out.within_limits.append(clause)
         elif criterion.status is CriterionStatus.NOT_MET:
