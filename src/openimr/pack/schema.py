@@ -46,11 +46,21 @@ total_with_prior: sessions already had of the same modality plus those requested
 levels: the number of spinal levels named."""
 
 
+class ImpliedPhase(Model):
+    """A phase a request that names none is read in, when a rule for that phase applies and
+    the records place the request within the rule's own ``period`` (a number predicate)."""
+
+    phase: Phase
+    period: str
+    basis: str
+
+
 class PackInfo(Model):
     name: str
     version: str
     title: str
     description: str
+    implied_phases: list[ImpliedPhase] = Field(default_factory=list)
 
 
 class PredicateDef(Model):

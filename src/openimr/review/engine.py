@@ -28,7 +28,7 @@ from openimr.pack.answers import Predicates
 from openimr.pack.editions import earliest_edition
 from openimr.pack.hierarchy import rank
 from openimr.pack.loader import Pack, load_pack
-from openimr.pack.schema import Rule
+from openimr.pack.schema import ImpliedPhase, Rule
 from openimr.review.decision_date import DecisionDate, check_in_range, decision_date
 from openimr.review.evaluate import RuleResult, evaluate
 from openimr.review.rationale import explain, write_rationale
@@ -95,51 +95,78 @@ def _passed_over(pack: Pack, rule: Rule | None, request: Request, day: dt.date) 
     ]
 
 
-POST_SURGICAL = "post_surgical"
-SURGERY_DAY = "post_operative_day"
+@dataclass
+class Selection:
+    """Step 1: the request as read, the predicates that answer it, the rule that governs it,
+    and that rule evaluated (once)."""
+
+    request: Request
+    predicates: Predicates
+    rule: Rule | None
+    result: RuleResult | None
 
 
-def _as_post_surgical(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> Request:
-    """Postsurgical rules govern aftercare whatever the title says (9792.24.3): a request
-    with no phase, within a postsurgical rule's own treatment period after a documented
-    operation, is read as post-surgical."""
-    if request.phase is not None:
-        return request
-    surgical = request.model_copy(update={"phase": POST_SURGICAL})
-    predicates = Predicates(pack, facts, surgical, day)
-    if predicates.get(SURGERY_DAY) is None:
-        return request
-    rule = select_rule(pack.rules, surgical, day, predicates)
-    if rule is None or POST_SURGICAL not in rule.applies_to.phases:
-        return request
-    periods = [limit.id for limit in rule.limits if limit.predicate == SURGERY_DAY]
-    statuses = {c.id: c.status for c in evaluate(rule, surgical, predicates).criteria}
-    within = all(statuses.get(limit) is CriterionStatus.MET for limit in periods)
-    return surgical if periods and within else request
-
-
-def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
-    request = _as_post_surgical(pack, request, facts, day)
+def select(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> Selection:
+    """The rule in force for the request, trying first the phases the pack implies for a
+    request that names none (care after an operation is post-surgical)."""
+    if request.phase is None:
+        for implied in pack.info.implied_phases:
+            if (selection := _implied(pack, request, facts, day, implied)) is not None:
+                return selection
     predicates = Predicates(pack, facts, request, day)
     rule = select_rule(pack.rules, request, day, predicates)
-    passed_over = _passed_over(pack, rule, request, day)
     result = evaluate(rule, request, predicates) if rule is not None else None
-    judgement_reason = ""
-    if rule is None or result is None:
-        judgement_reason = "No rule in the guideline pack covers this service."
-    elif result.decided_by == "physician_judgement_required":
-        judgement_reason = result.reason
-    elif predicates.contradictions:
-        judgement_reason = (
+    return Selection(request, predicates, rule, result)
+
+
+def _implied(
+    pack: Pack, request: Request, facts: list[Fact], day: dt.date, implied: ImpliedPhase
+) -> Selection | None:
+    """The request read in ``implied.phase``, if a rule for it applies and every limit of
+    that rule on the period is met."""
+    reading = request.model_copy(update={"phase": implied.phase})
+    predicates = Predicates(pack, facts, reading, day)
+    if predicates.get(implied.period) is None:
+        return None
+    rule = select_rule(pack.rules, reading, day, predicates)
+    if rule is None or implied.phase not in rule.applies_to.phases:
+        return None
+    periods = [limit.id for limit in rule.limits if limit.predicate == implied.period]
+    if not periods:
+        return None
+    result = evaluate(rule, reading, predicates)
+    statuses = result.status_of()
+    if all(statuses.get(limit) is CriterionStatus.MET for limit in periods):
+        return Selection(reading, predicates, rule, result)
+    return None
+
+
+def _judgement_reason(selection: Selection) -> str:
+    """Why the physician reviewer must decide, or "" when the rule decides."""
+    result = selection.result
+    if selection.rule is None or result is None:
+        return "No rule in the guideline pack covers this service."
+    if result.decided_by == "physician_judgement_required":
+        return result.reason
+    contradictions = selection.predicates.contradictions
+    if contradictions:
+        return (
             "The records contradict themselves: "
             + "; ".join(
-                f"{name.replace('_', ' ')}: {why}"
-                for name, why in sorted(predicates.contradictions.items())
+                f"{name.replace('_', ' ')}: {why}" for name, why in sorted(contradictions.items())
             )
             + "."
         )
+    return ""
 
-    if judgement_reason:
+
+def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
+    """select -> evaluate (in select) -> explain -> decide, each once."""
+    selection = select(pack, request, facts, day)
+    request, rule, result = selection.request, selection.rule, selection.result
+    passed_over = _passed_over(pack, rule, request, day)
+    judgement_reason = _judgement_reason(selection)
+    if judgement_reason or result is None:
         necessary, decision = None, None
     else:
         necessary = result.status is CriterionStatus.MET
