@@ -146,7 +146,7 @@ def replay(
                 skipped.append(str(path))
                 on_skip(f"{path}: an openimr draft, not a published letter; skipped")
                 continue
-            record = parse_letter_text(text, str(path))
+            record = parse_letter_text(text, str(path), demographics=False)
             case = case_from_record(record, case_id=path.stem)
             found = replay_letter(record, case)
         except UserError as exc:

@@ -313,7 +313,8 @@ def case_from_letter(
     text: str, source: str = "<letter>", case_id: str | None = None, *, sha256: str | None = None
 ) -> Case:
     """A Case from a published Final Determination Letter: summary and item titles only."""
-    return case_from_record(parse_letter_text(text, source), case_id, sha256=sha256)
+    record = parse_letter_text(text, source, demographics=False)
+    return case_from_record(record, case_id, sha256=sha256)
 
 
 def case_from_record(

@@ -25,7 +25,7 @@ from openimr.model import (
     Request,
 )
 from openimr.pack.answers import Predicates
-from openimr.pack.editions import earliest_edition
+from openimr.pack.editions import earliest_edition, in_force
 from openimr.pack.hierarchy import rank
 from openimr.pack.loader import Pack, load_pack
 from openimr.pack.schema import ImpliedPhase, Rule
@@ -124,6 +124,13 @@ def _implied(
 ) -> Selection | None:
     """The request read in ``implied.phase``, if a rule for it applies and every limit of
     that rule on the period is met."""
+    written_for = [
+        rule
+        for rule in in_force(pack.rules, day)
+        if implied.phase in rule.applies_to.phases and request.service in rule.applies_to.services
+    ]
+    if not written_for:
+        return None
     reading = request.model_copy(update={"phase": implied.phase})
     predicates = Predicates(pack, facts, reading, day)
     if predicates.get(implied.period) is None:

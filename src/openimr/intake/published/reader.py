@@ -557,8 +557,13 @@ def is_known_layout(layout: str) -> bool:
     return layout != _spec().fallback
 
 
-def parse_letter_text(text: str, source: str = "<text>") -> LetterRecord:
-    """Parse the text of one letter. Raises ``UserError`` when it is not a decided letter."""
+def parse_letter_text(
+    text: str, source: str = "<text>", *, demographics: bool = True
+) -> LetterRecord:
+    """Parse the text of one letter. Raises ``UserError`` when it is not a decided letter.
+
+    ``demographics=False`` leaves the patient as the header states it: a letter read as a
+    case has its demographics read by intake, with the rest of its facts."""
     layout = detect_layout(text)
     assembler = _Assembler()
     assembler.run(_lines(text))
@@ -603,7 +608,9 @@ def parse_letter_text(text: str, source: str = "<text>") -> LetterRecord:
         layout=layout,
         header=header,
         reviewer=_reviewer(assembler.lines_of("how_made", "qualifications")),
-        patient=_patient(summary, header),
+        patient=_patient(summary, header)
+        if demographics
+        else Patient(date_of_injury=header.date_of_injury),
         clinical_summary=summary,
         documents_reviewed=assembler.text_of("documents"),
         items=letter_items,
