@@ -3,7 +3,7 @@
 Regular expressions from rules/facts.yaml (and the lexicon's services, drugs, regions)
 find the mentions; medspaCy's ConText (rules/context.yaml) decides whether each mention
 is present, negated, uncertain, historical or hypothetical; the code here only turns
-mentions into facts. Kinds and their values: rules/fact_kinds.yaml.
+mentions into facts. Kinds and their values: openimr/fact_kinds.yaml.
 """
 
 from __future__ import annotations
