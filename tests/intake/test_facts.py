@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -877,3 +879,191 @@ def test_red_flags(text: str, flag: str, assertion: Assertion) -> None:
 def test_how_long_a_medication_has_been_taken(text: str, weeks, since) -> None:
     (medication,) = [f for f in extract_facts(text) if f.kind == "medication"]
     assert (medication.value["duration_weeks"], medication.value["since"]) == (weeks, since)
+
+
+# --- long texts (issue 8): the fast paths read what medspaCy's own components read ---------
+
+# Words ConText reads (rules/context.yaml), words our rules target, and what splits or joins
+# sentences; composed at random, they put modifiers, scopes, terminations and targets in
+# every arrangement, across sentence ends too.
+PIECES = [
+    "no", "not", "denies", "without", "negative", "normal", "history of", "possible",
+    "if", "but", "however", "absent", "unable to", "was normal", "status post", "prior",
+    "acupuncture", "12 visits", "physical therapy", "Norco 10/325 mg", "surgery", "L4-5",
+    "fusion", "SLR", "weakness", "MRI", "disc protrusion", "pain relief", "50% relief",
+    "7/10", "numbness", "home exercise program", "TENS", "x6", "sessions", "and", "the",
+    ".", ",", ";", ":", "\n", "\n\n", "Dr.", "Mr.", "(", ")", "1.", "-", "Patient",
+]  # fmt: skip
+
+
+@cache
+def _stock_pipeline():
+    """PyRuSH and ConText as medspaCy's pipeline components run them (issue 8's slow way)."""
+    import spacy
+
+    from openimr.intake.facts import nlp
+
+    nlp.pipeline()  # medspaCy's factories, registered
+    stock = spacy.blank("en")
+    stock.add_pipe("medspacy_pyrush")
+    config = {"rules": None, "input_span_type": "group", "span_group_name": "stock"}
+    stock.add_pipe("medspacy_context", config={**config, "span_attrs": None}).add(
+        nlp.context_rule_objects()
+    )
+    return stock
+
+
+def _stock_reading(text: str, targets: list) -> tuple[list, dict]:
+    """Sentences and each target's modifiers (category, token span) by the components."""
+    import warnings
+
+    from openimr.intake.facts.nlp import nlp_text
+
+    stock = _stock_pipeline()
+    doc = stock.get_pipe("medspacy_pyrush")(stock.make_doc(nlp_text(text)))
+    spans, index = [], {}
+    for t in targets:
+        span = doc.char_span(t.start, t.end, label=t.label, alignment_mode="expand")
+        if span is not None and len(span):
+            index[t] = len(spans)
+            spans.append(span)
+    doc.spans["stock"] = spans
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"\[W036\]")
+        stock.get_pipe("medspacy_context")(doc)
+    sentences = [(s.start_char, s.end_char) for s in doc.sents]
+    modifiers = {
+        t: [(m.category, *m.modifier_span) for m in spans[i]._.modifiers] for t, i in index.items()
+    }
+    return sentences, modifiers
+
+
+def _targets_of(text: str) -> list:
+    """The targets extract_facts gives ConText for a text."""
+    from unittest import mock
+
+    from openimr.intake.facts import extract
+
+    seen = []
+
+    class Recording(extract.Analysis):
+        def __init__(self, text, targets) -> None:
+            seen.append(list(targets))
+            super().__init__(text, targets)
+
+    with mock.patch.object(extract, "Analysis", Recording):
+        extract_facts(text)
+    return seen[0] if seen else []
+
+
+def _assert_reads_as_stock(text: str) -> None:
+    from openimr.intake.facts.nlp import Analysis
+
+    targets = _targets_of(text)
+    if not targets:
+        return
+    sentences, modifiers = _stock_reading(text, targets)
+    analysis = Analysis(text, targets)
+    assert analysis.sentences == sentences
+    for t in targets:
+        assert analysis.modifiers(t) == modifiers.get(t, []), (t, text[t.start : t.end])
+
+
+def test_sentences_and_assertions_are_the_components_own_on_the_seeds(seed_texts) -> None:
+    for text in seed_texts.values():
+        _assert_reads_as_stock(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=120).map(" ".join))
+def test_sentences_and_assertions_are_the_components_own_on_any_arrangement(text) -> None:
+    _assert_reads_as_stock(text)
+
+
+@cache
+def _plain_rush():
+    from PyRuSH.RuSH import RuSH
+
+    from openimr.intake.facts import nlp
+
+    component = nlp.pipeline().get_pipe("medspacy_pyrush")
+    return component, RuSH(rules=component.rules_path, max_repeat=component.rush.fastner.max_repeat)
+
+
+def _rush_matches(rush, text: str) -> dict:
+    found: dict = {"stbegin": [], "stend": []}
+    rush.fastner.process(text, 0, found)
+    return {k: [(s.begin, s.end, s.rule_id, s.score) for s in v] for k, v in found.items()}
+
+
+def test_the_sentence_prefilter_is_in_use() -> None:
+    """If this fails after an upgrade of PyFastNER, compare its walk again (the tests
+    below) and add the version to rush.VERIFIED: without it every character is walked."""
+    component, _ = _plain_rush()
+    assert component.rush.fastner.process.starts is not None
+
+
+RUSH_ALPHABET = [
+    *"abzAQZ09 .,;:!?()[]*+-/%'\"\n\r\t",
+    "\xa0", "é", "É", "²", "\u2028", "\x1c", "ß", "mg", "Dr.", "Mr. ", " Med\n", "\n\n", "  ",
+    "\\", "\\n", "e.g.", "1)", "A.", "i.e. ", "U.S.",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(RUSH_ALPHABET), max_size=200).map("".join))
+def test_sentence_rules_match_where_pyrush_matches_on_any_text(text) -> None:
+    component, plain = _plain_rush()
+    assert _rush_matches(component.rush, text) == _rush_matches(plain, text)
+
+
+def test_sentence_rules_match_where_pyrush_matches_on_the_seeds(seed_letters) -> None:
+    component, plain = _plain_rush()
+    for letter in seed_letters.values():
+        assert _rush_matches(component.rush, letter) == _rush_matches(plain, letter)
+        fast = [(s.begin, s.end) for s in component.rush.segToSentenceSpans(letter)]
+        assert fast == [(s.begin, s.end) for s in plain.segToSentenceSpans(letter)]
+
+
+def test_a_text_longer_than_spacys_max_length_is_read(monkeypatch) -> None:
+    """spaCy refuses texts over nlp.max_length (E088, 1,000,000 characters); we never run
+    its parser, the limit's reason, so a 1 MB case is read (here with the limit lowered)."""
+    from openimr.intake.facts import nlp
+
+    monkeypatch.setattr(nlp.pipeline(), "max_length", 100)
+    text = "She completed 12 sessions of physical therapy. She denies numbness. " * 5
+    assert len(text) > 100
+    counts = [f for f in facts_of(text, "prior_treatment") if f.value["count"] == 12]
+    assert counts
+
+
+def test_sentence_of_finds_the_sentence_of_an_offset() -> None:
+    from openimr.intake.facts.nlp import Analysis
+
+    text = "No pain today. She has had 6 visits of acupuncture.\n\nPlan: continue."
+    analysis = Analysis(text, [])
+    for start, end in analysis.sentences:
+        for offset in range(start, end):
+            assert analysis.sentence_of(offset) == (start, end)
+    assert analysis.sentence_of(len(text) + 5) == (0, len(text))
+
+
+def _services_one_by_one(text: str) -> list:
+    """Lexicon.find_services as it was: every match against every hit taken before."""
+    from openimr.intake.lexicon import Hit, lexicon
+
+    taken: list = []
+    for kind, regex in lexicon().services:
+        for m in regex.finditer(text):
+            if not any(m.start() < h.end and h.start < m.end() for h in taken):
+                taken.append(Hit(m.start(), m.end(), kind, m.group()))
+    return sorted(taken)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, "epidural steroid injection", "ESI", "PT"]),
+                max_size=40).map(" ".join))  # fmt: skip
+def test_services_found_as_before(text) -> None:
+    from openimr.intake.lexicon import lexicon
+
+    assert lexicon().find_services(text) == _services_one_by_one(text)

@@ -7,6 +7,7 @@ the loaders refuse the file otherwise. Pure regular expressions: no NLP import.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -134,11 +135,14 @@ class Lexicon:
     # -- services -------------------------------------------------------------------
     def find_services(self, text: str) -> list[Hit]:
         """Every service named in ``text``, earlier rules winning where spans overlap."""
-        taken: list[Hit] = []
+        taken: list[Hit] = []  # disjoint, in text order
         for kind, regex in self.services:
             for m in regex.finditer(text):
-                if not any(m.start() < h.end and h.start < m.end() for h in taken):
-                    taken.append(Hit(m.start(), m.end(), kind, m.group()))
+                # Of the hits taken that start before this match ends, the last ends
+                # latest: it is the only one that can overlap the match.
+                i = bisect.bisect_left(taken, (m.end(),), key=lambda h: (h.start,))
+                if i == 0 or taken[i - 1].end <= m.start():
+                    taken.insert(i, Hit(m.start(), m.end(), kind, m.group()))
         return sorted(taken)
 
     def first_service(self, text: str) -> Hit | None:

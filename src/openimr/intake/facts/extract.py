@@ -8,6 +8,7 @@ mentions into facts. Kinds and their values: openimr/fact_kinds.yaml.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections import Counter
@@ -205,6 +206,11 @@ def _prior_treatment(
     b: _Builder, services: list[Hit], counts: list[tuple[Target, dict]], c: _Compiled
 ) -> None:
     exclude = set(fact_rules().prior_treatment.exclude_kinds)
+    # The service mentions of each sentence, in text order (one pass, not one per count).
+    by_sentence: dict[tuple[int, int], list[int]] = {}
+    for i, hit in enumerate(services):
+        if hit.value not in exclude:
+            by_sentence.setdefault(b.analysis.sentence_of(hit.start), []).append(i)
     # Attach each count to the nearest service mention in its sentence.
     attached: dict[int, list[tuple[Target, dict]]] = {}
     for target, info in counts:
@@ -212,9 +218,8 @@ def _prior_treatment(
             continue
         sentence = b.analysis.sentence_of(target.start)
         best = None
-        for i, hit in enumerate(services):
-            if hit.value in exclude or b.analysis.sentence_of(hit.start) != sentence:
-                continue
+        for i in by_sentence.get(sentence, []):
+            hit = services[i]
             distance = hit.start - target.end if hit.start >= target.end else target.start - hit.end
             if best is None or distance < best[0]:
                 best = (distance, i)
@@ -259,9 +264,14 @@ def _prior_treatment(
 def _longest_first(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
     """Of overlapping matches keep the longest (it says the most), in text order."""
     kept: list[tuple[int, int, Any]] = []
+    spans: list[tuple[int, int]] = []  # the kept spans, disjoint, in text order
     for hit in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
-        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
+        # Of the kept spans that start before this one ends, the last ends latest: it is
+        # the only one that can overlap this one.
+        i = bisect.bisect_left(spans, (hit[1], -1))
+        if i == 0 or spans[i - 1][1] <= hit[0]:
             kept.append(hit)
+            spans.insert(i, (hit[0], hit[1]))
     return sorted(kept, key=lambda h: h[0])
 
 
@@ -318,13 +328,14 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
     lx = lexicon()
     c = _compiled()
     opioids: list[Fact] = []
+    starts = [d.start for d in drugs]  # in text order (one regex's matches)
     for hit in drugs:
         info = lx.drug_info(hit.value)
         target = Target(hit.start, hit.end, "MED")
         window_end = min(len(b.text), hit.end + 60)
-        nxt = [d.start for d in drugs if d.start > hit.start]
-        if nxt:
-            window_end = min(window_end, nxt[0])
+        nxt = bisect.bisect_right(starts, hit.start)  # the next drug named
+        if nxt < len(starts):
+            window_end = min(window_end, starts[nxt])
         after = b.text[hit.end : window_end]
         after = re.split(r"[.;]\s|,\s(?=[A-Za-z])", after, maxsplit=1)[0]
         spans = [(hit.start, hit.end)]
@@ -400,6 +411,8 @@ def _levels_near(b: _Builder, start: int, end: int, radius: int = 40) -> list[tu
 def _surgeries(b: _Builder, services: list[Hit]) -> None:
     window = fact_rules().surgery.date_window
     seen: dict[tuple, Fact] = {}
+    quoted_spans: dict[tuple, set[tuple[int, int]]] = {}
+    named_again: set[tuple] = set()
     for hit in services:
         if hit.value != "surgery":
             continue
@@ -432,12 +445,19 @@ def _surgeries(b: _Builder, services: list[Hit]) -> None:
         }
         key = (value["procedure"].lower(), value["date"], tuple(value["spinal_levels"]))
         if key in seen:
-            seen[key].evidence.extend(
-                b.ev(s, e) for s, e in spans if b.ev(s, e) not in seen[key].evidence
-            )
-            seen[key].evidence.sort(key=lambda e: e.start)
+            # The same surgery named again: its new evidence joins the first fact's.
+            quoted = quoted_spans[key]
+            for ev in (b.ev(s, e) for s, e in spans):
+                if (ev.start, ev.end) not in quoted:
+                    quoted.add((ev.start, ev.end))
+                    seen[key].evidence.append(ev)
+            named_again.add(key)
             continue
         seen[key] = b.add("surgery", value, spans, b.analysis.assertion(target))
+        quoted_spans[key] = {(ev.start, ev.end) for ev in seen[key].evidence}
+    for key in named_again:
+        # Sorted once, not on every mention: a stable sort gives the same order.
+        seen[key].evidence.sort(key=lambda e: e.start)
 
 
 def _imaging_targets(text: str, c: _Compiled) -> list[tuple[Target, str]]:

@@ -1,16 +1,24 @@
 """Sentences and ConText assertions, with medspaCy (imported lazily: it takes ~1.5 s).
 
 We use a blank spaCy English pipeline (no model download), medspaCy's rule-based clinical
-sentence splitter (PyRuSH) and its ConText component loaded with OUR rules
-(rules/context.yaml) instead of its defaults. PyRuSH is most of the time of extraction
-(~35 ms a summary), but spaCy's punctuation sentencizer makes longer sentences in clinical
-lists, and ConText scopes then run too far (tried: seed 001 loses its acupuncture count).
+sentence splitter (PyRuSH) and its ConText algorithm with OUR rules (rules/context.yaml)
+instead of its defaults. PyRuSH is most of the time of extraction (~15 ms a KB of text),
+but spaCy's punctuation sentencizer makes longer sentences in clinical lists, and ConText
+scopes then run too far (tried: seed 001 loses its acupuncture count).
 Targets are the spans our regular expressions found; ConText tells whether each is
 negated, uncertain, historical or hypothetical.
+
+ConText is medspaCy's, run by ``_context`` below rather than by its pipeline component:
+the component compares every modifier with every other and with every target, and finds
+each modifier's sentence by a scan of the document, which made a 300 KB case take minutes
+(issue 8). The driver gives the same modifiers to the same targets (the library's own
+``limit_scope`` and ``modifies`` decide, in the same order), but only for the pairs whose
+token ranges can meet; tests/intake/test_facts.py checks it against the component.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 import types
@@ -20,9 +28,9 @@ from functools import cache
 from typing import Any
 
 from openimr.intake.facts.rules import context_rules
+from openimr.intake.facts.rush import Prefiltered
 from openimr.model import Assertion
 
-SPAN_GROUP = "openimr_targets"
 # Precedence when several modifiers apply to one target.
 _PRECEDENCE = [
     Assertion.NEGATED,
@@ -56,26 +64,10 @@ def _without_quickumls() -> None:
     sys.modules.update({"quickumls": package, "quickumls.spacy_component": component})
 
 
-@cache
-def pipeline() -> Any:
-    _without_quickumls()
-    import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
-    import spacy
-    from loguru import logger
+def context_rule_objects() -> list[Any]:
+    """Our rules (rules/context.yaml) as medspaCy ConTextRules."""
     from medspacy.context import ConTextRule
 
-    logger.disable("PyRuSH")  # its debug logging would flood stderr
-    nlp = spacy.blank("en")
-    nlp.add_pipe("medspacy_pyrush")
-    context = nlp.add_pipe(
-        "medspacy_context",
-        config={
-            "rules": None,
-            "input_span_type": "group",
-            "span_group_name": SPAN_GROUP,
-            "span_attrs": None,
-        },
-    )
     rules = []
     for r in context_rules().rules:
         kwargs: dict[str, Any] = {"direction": r.direction}
@@ -88,13 +80,131 @@ def pipeline() -> Any:
         if r.excluded_types:
             kwargs["excluded_types"] = set(r.excluded_types)
         rules.append(ConTextRule(r.literal, r.category, **kwargs))
-    context.add(rules)
+    return rules
+
+
+@cache
+def pipeline() -> Any:
+    """The blank English tokenizer with PyRuSH, and ConText's matcher (``nlp_matcher``)."""
+    _without_quickumls()
+    import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
+    import spacy
+    from loguru import logger
+
+    logger.disable("PyRuSH")  # its debug logging would flood stderr
+    nlp = spacy.blank("en")
+    rush = nlp.add_pipe("medspacy_pyrush").rush
+    rush.fastner.process = Prefiltered(rush.fastner)  # the same matches, ~5x sooner
     return nlp
+
+
+@cache
+def context_matcher() -> Any:
+    """The modifier matcher the ConText component would build (phrases on lower case,
+    overlapping matches pruned to the longest); its rule_map gives each match's rule."""
+    from medspacy.common.medspacy_matcher import MedspacyMatcher
+
+    matcher = MedspacyMatcher(pipeline(), name="medspacy_context", phrase_matcher_attr="LOWER")
+    matcher.add(context_rule_objects())
+    return matcher
 
 
 def nlp_text(text: str) -> str:
     """The text the pipeline sees: the same length, soft line breaks made spaces."""
     return _SOFT_BREAK.sub(lambda m: " " * len(m.group()), text)
+
+
+def _split_sentences(doc: Any) -> None:
+    """PyRuSH's sentence starts, set as its component sets them (1 at a start, -1 elsewhere)
+    but in one array: the component sets each token through Token.is_sent_start, which
+    scans the whole document for a dependency parse each time (quadratic)."""
+    from spacy.attrs import SENT_START
+
+    if len(doc) == 0:
+        return
+    (tags,) = pipeline().get_pipe("medspacy_pyrush").predict([doc])
+    starts = doc.to_array(SENT_START)  # uint64: -1 is stored as 2**64 - 1
+    starts[:] = [1 if tag else 2**64 - 1 for tag in tags]
+    doc.from_array([SENT_START], starts)
+
+
+def _scope(rule: Any, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
+    """A modifier's scope in tokens, as medspaCy's ConTextModifier sets it when ConText has
+    no global max_scope: its sentence in its direction, cut to the rule's max_scope."""
+    sent_start, sent_end = sentence
+    direction, max_scope = rule.direction.lower(), rule.max_scope
+    if direction == "forward":
+        scope = (end, sent_end)
+        if max_scope is not None and scope[1] - scope[0] > max_scope:
+            scope = (end, end + max_scope)
+    elif direction == "backward":
+        scope = (sent_start, start)
+        if max_scope is not None and scope[1] - scope[0] > max_scope:
+            scope = (start - max_scope, start)
+    else:  # bidirectional, and terminate / pseudo (which modify nothing)
+        scope = (sent_start, sent_end)
+        if max_scope is not None and start - scope[0] > max_scope:
+            scope = (start - max_scope, scope[1])
+        if max_scope is not None and scope[1] - end > max_scope:
+            scope = (scope[0], end + max_scope)
+    return scope
+
+
+def _meeting(ranges: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Pairs (a, b), a < b, of the closed ranges (lo, hi, id) that share a token."""
+    pairs = []
+    active: list[tuple[int, int]] = []  # (hi, id) of ranges begun and not yet ended
+    for lo, hi, ident in sorted(ranges):
+        active = [(h, i) for h, i in active if h >= lo]
+        pairs.extend((min(i, ident), max(i, ident)) for _, i in active)
+        active.append((hi, ident))
+    return pairs
+
+
+def _context(
+    doc: Any, spans: list[Any], sentence_of_token: Any
+) -> tuple[list[Any], list[list[int]]]:
+    """medspaCy's ConText over ``spans``: the modifiers found, and for each span the
+    indexes of those that modify it, in order. Same result as the ConText component, which tries
+    every pair; a scope only ever shrinks inside the range from its modifier to its first
+    extent, so a pair whose ranges are apart can never interact and is skipped."""
+    from medspacy.context import ConTextModifier
+
+    matcher = context_matcher()
+    with warnings.catch_warnings():
+        # W036: medspaCy's internal token matcher is empty when all rules are phrases.
+        warnings.filterwarnings("ignore", message=r"\[W036\]")
+        matches = matcher(doc)
+    modifiers = []
+    for match_id, start, end in matches:
+        rule = matcher.rule_map[doc.vocab[match_id].text]
+        s, e = _scope(rule, start, end, sentence_of_token(start))
+        modifiers.append(ConTextModifier(rule, start, end, doc, scope_start=s, scope_end=e))
+    # The token range each modifier's span and scope can ever cover.
+    reach = [
+        (min(m.modifier_span[0], m.scope_span[0]), max(m.modifier_span[1], m.scope_span[1]))
+        for m in modifiers
+    ]
+    # Scopes: each modifier against every later one, as ConTextGraph.update_scopes does.
+    later: list[list[int]] = [[] for _ in modifiers]
+    for a, b in _meeting([(lo, hi, i) for i, (lo, hi) in enumerate(reach)]):
+        later[a].append(b)
+    for i, js in enumerate(later):
+        for j in sorted(js):
+            modifiers[i].limit_scope(modifiers[j])
+            modifiers[j].limit_scope(modifiers[i])
+    # Targets: each against every modifier, as ConTextGraph.apply_modifiers does.
+    n = len(modifiers)
+    ranges = [(lo, hi, i) for i, (lo, hi) in enumerate(reach)]
+    ranges += [(span.start, span.end, n + t) for t, span in enumerate(spans)]
+    near: list[list[int]] = [[] for _ in spans]
+    for a, b in _meeting(ranges):
+        if a < n <= b:
+            near[b - n].append(a)
+    found = [
+        [i for i in sorted(near[t]) if modifiers[i].modifies(span)] for t, span in enumerate(spans)
+    ]
+    return modifiers, found
 
 
 class Analysis:
@@ -103,8 +213,20 @@ class Analysis:
     def __init__(self, text: str, targets: list[Target]) -> None:
         nlp = pipeline()
         self.text = text
-        doc = nlp.make_doc(nlp_text(text))
-        doc = nlp.get_pipe("medspacy_pyrush")(doc)
+        # The tokenizer itself, not nlp.make_doc: that refuses texts over nlp.max_length
+        # (E088), a limit for the parser and NER we do not run; a 1 MB case is ~200,000
+        # tokens, a few tens of MB.
+        doc = nlp.tokenizer(nlp_text(text))
+        _split_sentences(doc)
+        sentences = list(doc.sents)
+        self.sentences = [(s.start_char, s.end_char) for s in sentences]
+        self._starts = [start for start, _ in self.sentences]
+        token_starts = [s.start for s in sentences]
+        token_bounds = [(s.start, s.end) for s in sentences]
+
+        def sentence_of_token(i: int) -> tuple[int, int]:
+            return token_bounds[bisect.bisect_right(token_starts, i) - 1]
+
         spans = []
         self._index: dict[tuple[int, int, str], int] = {}
         for t in targets:
@@ -113,35 +235,39 @@ class Analysis:
                 continue
             self._index[(t.start, t.end, t.label)] = len(spans)
             spans.append(span)
-        doc.spans[SPAN_GROUP] = spans
-        with warnings.catch_warnings():
-            # W036: medspaCy's internal token matcher is empty when all rules are phrases.
-            warnings.filterwarnings("ignore", message=r"\[W036\]")
-            doc = nlp.get_pipe("medspacy_context")(doc)
-        self._spans = list(doc.spans[SPAN_GROUP])
-        self.sentences = [(s.start_char, s.end_char) for s in doc.sents]
+        modifiers, found = _context(doc, spans, sentence_of_token) if spans else ([], [])
+        # spaCy keeps a span's extension values (ConText's Span._.modifiers) by its
+        # characters alone, so spans over the same characters (a TREATMENT and a SURGERY
+        # target) share their modifiers: kept so, in the component's order.
+        shared: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for t, span in enumerate(spans):
+            shared.setdefault((span.start_char, span.end_char), []).extend((m, t) for m in found[t])
+        self._modifiers: list[list[Any]] = []
+        for span in spans:
+            pairs = sorted(shared[(span.start_char, span.end_char)])
+            self._modifiers.append([modifiers[m] for m, _ in pairs])
         self.categories = context_rules().categories
 
     def sentence_of(self, offset: int) -> tuple[int, int]:
-        for start, end in self.sentences:
-            if start <= offset < end:
-                return start, end
+        """The sentence holding a character offset (the whole text if none does)."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset < self.sentences[i][1]:
+            return self.sentences[i]
         return 0, len(self.text)
 
-    def assertion(self, target: Target) -> Assertion:
+    def _of(self, target: Target) -> list[Any]:
         i = self._index.get((target.start, target.end, target.label))
-        if i is None:
-            return Assertion.PRESENT
+        return [] if i is None else self._modifiers[i]
+
+    def assertion(self, target: Target) -> Assertion:
         found = {
-            self.categories[m.category]
-            for m in self._spans[i]._.modifiers
-            if m.category in self.categories
+            self.categories[m.category] for m in self._of(target) if m.category in self.categories
         }
         for assertion in _PRECEDENCE:
             if assertion in found:
                 return assertion
         return Assertion.PRESENT
 
-    def modifiers(self, target: Target) -> list[str]:
-        i = self._index.get((target.start, target.end, target.label))
-        return [] if i is None else [m.span.text for m in self._spans[i]._.modifiers]
+    def modifiers(self, target: Target) -> list[tuple[str, int, int]]:
+        """The modifiers of a target: category and token span of each, in ConText's order."""
+        return [(m.category, *m.modifier_span) for m in self._of(target)]
