@@ -165,7 +165,8 @@ def main() -> None:
     args = parser.parse_args()
     pin_to_one_core()
 
-    review_case(intake_case(make_case(2 * KB, args.records)))  # warm-up: imports, NLP pipeline, rules
+    # Warm-up: imports, the NLP pipeline, the rules.
+    review_case(intake_case(make_case(2 * KB, args.records)))
     # CPU time as well as wall time: on a shared machine the wall clock counts the others.
     print(f"one core, best of {args.rounds}; seconds per 100 KB of text (cpu / wall)")
     columns = ("size", 7), ("facts", 6), ("extract s", 10), ("per 100KB", 12), ("review s", 9)
