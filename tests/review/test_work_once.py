@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from functools import wraps
 
-import openimr.intake.facts as facts_package
 import openimr.intake.facts.extract as extract_module
 import openimr.intake.published.reader as reader_module
 import openimr.intake.requests as requests_module
@@ -33,7 +32,6 @@ def test_one_seed_with_two_requests_does_each_piece_of_work_once(monkeypatch):
     (seed,) = [p for p in seed_paths() if p.name.startswith("000")]
     calls: Counter = Counter()
     for module, name, label in [
-        (facts_package, "extract_facts", "extract_facts"),
         (extract_module, "extract_patient", "demographics"),
         (reader_module, "extract_patient", "demographics"),
         (requests_module, "parse_request", "parse_request"),
@@ -44,6 +42,7 @@ def test_one_seed_with_two_requests_does_each_piece_of_work_once(monkeypatch):
         _counting(monkeypatch, calls, module, name, label)
     import openimr.intake.case_file as case_file_module
 
+    _counting(monkeypatch, calls, case_file_module, "extract_facts", "extract_facts")
     _counting(monkeypatch, calls, case_file_module, "parse_request", "parse_request")
     _counting(monkeypatch, calls, case_file_module, "parse_letter_text", "parse_letter")
 

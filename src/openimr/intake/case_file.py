@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from openimr.errors import UserError
 from openimr.intake.dates import find_dates, parse_date
 from openimr.intake.documents import check_file, read_raw_document, repair_mapped, repair_text
+from openimr.intake.facts import case_level_facts, extract_facts, principal_regions
 from openimr.intake.limits import (
     MAX_CASE_CHARACTERS,
     MAX_JSONL_BYTES,
@@ -509,8 +510,6 @@ def _raise(error: UserError) -> Case:
 def case_facts(case: Case) -> list[Fact]:
     """Facts of the summary and of every record, each pointing into its own source as
     supplied: facts are read from a repaired copy, and their offsets mapped back."""
-    from openimr.intake.facts import case_level_facts, extract_facts
-
     facts = _facts_of(extract_facts, case.clinical_summary, "clinical_summary")
     for index, record in enumerate(case.records):
         facts += _facts_of(extract_facts, record.text, f"records[{index}]")
@@ -534,8 +533,6 @@ def _facts_of(extract: Callable[[str, str], list[Fact]], text: str, source: str)
 
 def fill_regions(case: Case, facts: list[Fact]) -> Case:
     """A request whose title names no body region concerns the regions of the records."""
-    from openimr.intake.facts import principal_regions
-
     missing = [i for i, r in enumerate(case.requests) if not r.body_regions]
     if not missing:
         return case
