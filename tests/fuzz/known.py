@@ -42,7 +42,7 @@ class CrashClass:
     reproducer: str = ""
     """File name under crashers/ (``.gz``: unpacked before the run)."""
     command: str = "review"
-    """review or parse: the openimr command that shows it (``openimr review FILE``)."""
+    """review, parse or facts: the openimr command that shows it (``openimr review FILE``)."""
     without_cryptography: bool = False
     """Shows only where pypdf has no AES provider (openimr does not require one)."""
     error: type = field(init=False, repr=False)
@@ -78,6 +78,12 @@ CLASSES = [
         "lone surrogate (\\ud800) in a request's text: PydanticSerializationError while hashing "
         "the case (review/engine.py input_sha256)",
         _PYDANTIC_SERIALIZATION, "input_sha256", reproducer="json_lone_surrogate.json",
+    ),
+    CrashClass(
+        "facts_surrogate_output",
+        "lone surrogate in a request's text, `openimr facts` (json or text): UnicodeEncodeError "
+        "from click.echo in intake/commands.py facts",
+        "UnicodeEncodeError", "facts", reproducer="facts_lone_surrogate.json", command="facts",
     ),
     CrashClass(
         "json_deep_nesting",
@@ -275,10 +281,8 @@ def run_reproducer(crash: CrashClass) -> Outcome:
     with reproducer_path(crash) as path, contextlib.ExitStack() as stack:
         if crash.without_cryptography and not cryptography_required():
             stack.enter_context(without_cryptography())
-        args = [crash.command, str(path)] + (
-            ["--format", "jsonl"] if crash.command == "parse" else ["--format", "json"]
-        )
-        return run_command(args).outcome
+        fmt = {"parse": "jsonl"}.get(crash.command, "json")
+        return run_command([crash.command, str(path), "--format", fmt]).outcome
 
 
 @cache

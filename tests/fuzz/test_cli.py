@@ -3,9 +3,12 @@ exit code 0, 1 or 2, and every line of standard error an `openimr:` line (no tra
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.fuzz import generators as g
+from tests.fuzz.generators import FuzzInput
 from tests.fuzz.props import Family, params, run_family
 
 
@@ -24,6 +27,15 @@ def _tagged(make, *tags):
     return tagged
 
 
+def _surrogate_facts(rnd):
+    case = json.loads(json.dumps(rnd.choice(g.valid_cases())))
+    g.set_field(case, rnd.choice(["requests.text", "requests.claims_administrator_guideline"]),
+                rnd.choice(["\ud800", "x\udfff", "MRI \udc80 lumbar"]), rnd)  # fmt: skip
+    item = FuzzInput("json", ".json", json.dumps(case).encode(), mutation="surrogate")
+    item.tags = ["facts", rnd.choice(["json", "text"])]
+    return item
+
+
 FAMILIES = [
     Family("review-json", g.gen_json, 40, command=True),
     Family("review-text-format", _tagged(g.gen_json, "text"), 15, command=True),
@@ -36,6 +48,7 @@ FAMILIES = [
     Family("parse-letter", g.gen_letter, 30, command=True),
     Family("pdf-mutated", g.gen_pdf, 40, command=True),
     Family("pdf-without-eof", _no_eof, 5, "pdf_warnings_on_stderr", command=True),
+    Family("facts-lone-surrogates", _surrogate_facts, 10, "facts_surrogate_output", command=True),
 ]
 
 

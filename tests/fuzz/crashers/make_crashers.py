@@ -28,6 +28,10 @@ def main() -> None:
         "json_lone_surrogate.json",
         '{"case_id": "CM14-0001", "requests": [{"text": "MRI \\ud800 lumbar"}]}\n',
     )
+    write(
+        "facts_lone_surrogate.json",
+        '{"case_id": "CM14-0001", "requests": [{"text": "MRI \\ud800 lumbar"}]}\n',
+    )
     deep = "[" * 1000 + "]" * 1000
     write("json_deep_nesting.json", json.dumps(CASE)[:-1] + f', "records": {deep}}}\n')
     write("yaml_deep_nesting.yaml", f"case_id: x\nrequests:\n  - text: MRI\nrecords: {deep}\n")
