@@ -16,10 +16,13 @@ class DatelessLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe loader without the timestamp resolver."""
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 DatelessLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# An explicit `!!timestamp` stays text too.
+DatelessLoader.add_constructor(_TIMESTAMP, DatelessLoader.construct_yaml_str)
 
 
 def load_yaml(text: str) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import signal
 import sys
 import tempfile
@@ -25,6 +26,9 @@ from pathlib import Path
 
 from openimr.errors import UserError
 from tests.fuzz.generators import FuzzInput
+
+SUMMARY_LINE = re.compile(r"\d+ read, \d+ failed")
+"""The line a batch ends with on standard error."""
 
 TIME_LIMIT = 20.0
 """Seconds one input may take; past it the input is a hang."""
@@ -162,15 +166,41 @@ def run_guarded(action: Callable[[], object], seconds: float = TIME_LIMIT) -> Ou
 # --- the targets ---------------------------------------------------------------------------
 
 
+class OffsetMismatch(AssertionError):
+    """An evidence span does not index the text it names: input[start:end] != evidence.text."""
+
+
+def check_offsets(result) -> None:
+    """Every evidence span of the review points into the text it names, as supplied (or as
+    the determination carries it, for a PDF or a letter)."""
+    case = result.case
+    texts = result.determination.source_texts or {
+        "clinical_summary": case.clinical_summary,
+        **{f"records[{i}]": r.text for i, r in enumerate(case.records)},
+    }
+    spans = [e for f in result.facts for e in f.evidence]
+    spans += [e for item in result.determination.items for c in item.criteria for e in c.evidence]
+    for evidence in spans:
+        text = texts.get(evidence.source)
+        if text is None or text[evidence.start : evidence.end] != evidence.text:
+            raise OffsetMismatch(f"{evidence.source}[{evidence.start}:{evidence.end}]")
+
+
 def review_and_render(case) -> None:
-    """What `openimr review` does with a case: decide, the JSON determination, the letter."""
+    """What `openimr review` does with a case: read it, decide, the JSON determination,
+    the letter; and every evidence offset checked against its text."""
+    from openimr.intake.case_file import intake_case
     from openimr.letters.render import render_letter
     from openimr.review.contract import determination_json, dumps
     from openimr.review.engine import review_case
 
-    result = review_case(case)
+    result = review_case(intake_case(case))
     dumps(determination_json(result.determination, date_basis=result.date.basis))
-    render_letter(result.determination, case, case.clinical_summary, "text")
+    render_letter(
+        result.determination, result.case, result.case.clinical_summary, "text",
+        facts=result.facts,
+    )  # fmt: skip
+    check_offsets(result)
 
 
 def run_case_file(path: Path, review: bool = True) -> None:
@@ -182,23 +212,24 @@ def run_case_file(path: Path, review: bool = True) -> None:
 
 
 def run_letter_file(path: Path) -> None:
-    from openimr.corpus.letters import parse_letter_file
+    from openimr.intake.published.reader import parse_letter_file
 
     parse_letter_file(path).model_dump_json()
 
 
 def run_jsonl_file(path: Path, review: bool = True) -> None:
-    """As `openimr review FILE.jsonl`: cases up to the first bad line, each reviewed."""
-    from openimr.review.commands import iter_cases
+    """As `openimr review FILE.jsonl`: every line read on its own, each case reviewed; the
+    first bad line's error is raised at the end."""
+    from openimr.intake.case_file import case_sources
 
-    cases, error = [], None
-    try:
-        for case in iter_cases(path):
-            cases.append(case)
-    except UserError as exc:
-        error = exc
-    if review:
-        for case in cases:
+    error = None
+    for _where, read in case_sources(path):
+        try:
+            case = read()
+        except UserError as exc:
+            error = error or exc
+            continue
+        if review:
             review_and_render(case)
     if error is not None:
         raise error
@@ -306,7 +337,11 @@ def run_command(args: list[str], seconds: float = TIME_LIMIT) -> CommandRun:
         stdout = out.getvalue()
         stderr = err.getvalue().decode("utf-8", "replace")
     if error is None:
-        bad = [line for line in stderr.splitlines() if line and not line.startswith("openimr:")]
+        bad = [
+            line
+            for line in stderr.splitlines()
+            if line and not line.startswith("openimr:") and not SUMMARY_LINE.match(line)
+        ]
         if "Traceback" in stderr or bad:
             error = BadStderr(f"standard error: {(bad or ['Traceback'])[0][:200]!r}")
         elif "internal error" in stderr:

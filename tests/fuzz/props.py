@@ -54,7 +54,7 @@ class Family:
 
 
 def params(families: list[Family]) -> list:
-    return [pytest.param(f, id=f.id, marks=[f.crash.mark()] if f.crash else []) for f in families]
+    return [pytest.param(f, id=f.id, marks=f.crash.marks() if f.crash else []) for f in families]
 
 
 def run_family(family: Family, folder: Path) -> None:

@@ -40,6 +40,7 @@ from openimr.intake.limits import (
     MAX_JSONL_LINE_BYTES,
     MAX_NESTING,
     MAX_REQUESTS,
+    MAX_VALUES,
 )
 from openimr.intake.published.reader import detect_layout, is_known_layout, parse_letter_text
 from openimr.intake.published.record import LetterRecord
@@ -170,8 +171,14 @@ def _check_shape(data: Any, source: str) -> None:
     """Refuse, naming the field, what no case file holds: text that is not Unicode (a lone
     surrogate from a JSON escape) and nesting deeper than any schema needs."""
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    seen = 0
     while stack:
         value, where, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise UserError(
+                f"holds more than {MAX_VALUES:,} values (YAML aliases repeated?)", source=source
+            )
         if depth > MAX_NESTING:
             raise UserError(f"nested more than {MAX_NESTING} levels deep", source=source)
         if isinstance(value, str):
@@ -408,11 +415,15 @@ def _json(text: str, source: str) -> Any:
         raise UserError(
             f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=source
         ) from None
+    except ValueError:  # an integer of thousands of digits: no case file holds one
+        raise UserError("invalid JSON: a number with too many digits", source=source) from None
 
 
 def _yaml(text: str, source: str) -> Any:
     try:
         return load_yaml(text)
+    except (ValueError, TypeError, OverflowError):  # a tagged value that is no value (`!!int x`)
+        raise UserError("invalid YAML: a tagged value that cannot be read", source=source) from None
     except yaml.YAMLError as exc:
         where = ""
         if mark := getattr(exc, "problem_mark", None):
@@ -495,6 +506,8 @@ def _case_from_line(raw: bytes, where: str, first: bool) -> Case:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", source=where) from None
+    except ValueError:
+        raise UserError("invalid JSON: a number with too many digits", source=where) from None
     except RecursionError:
         raise UserError(f"nested more than {MAX_NESTING} levels deep", source=where) from None
     return case_from_data(data, where, sha256=_sha256(raw))

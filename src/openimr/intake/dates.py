@@ -60,7 +60,7 @@ def _year(text: str) -> int:
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # "June 99999999999999999999, 2014" is no date
         return None
 
 

@@ -182,13 +182,20 @@ def repair_mapped(text: str) -> Repaired:
     return Repaired(current, text, tuple(steps))
 
 
+# A damaged or unusual PDF makes the PDF library fail in many ways; all mean the same to a user.
+_PDF_FAILURES: tuple[type[Exception], ...] = (
+    ValueError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError,
+    OverflowError, AssertionError, LookupError, OSError, NotImplementedError, UnicodeError,
+)  # fmt: skip
+
+
 def _pdf_text(path: Path) -> str:
     # Imported here: reading text files should not pay for the PDF library.
     import logging
     import warnings
 
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+    from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, PyPdfError
 
     # pypdf reports damage it can work around as log lines and warnings; they are not the
     # user's business unless the text cannot be read, which is reported below in one line.
@@ -212,10 +219,7 @@ def _pdf_text(path: Path) -> str:
         ) from None
     except RecursionError:
         raise UserError("not a readable PDF (its objects nest too deeply)", source=source) from None
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            ZeroDivisionError, OverflowError, AssertionError, LookupError, OSError,
-            NotImplementedError, UnicodeError) as exc:  # fmt: skip
-        # A damaged or unusual PDF makes pypdf fail in many ways; all mean the same to a user.
+    except (*_PDF_FAILURES, PyPdfError, DeprecationError) as exc:
         raise UserError(f"not a readable PDF ({type(exc).__name__})", source=source) from None
     if not pages:
         raise UserError("the PDF has no pages", source=source)

@@ -20,3 +20,7 @@ MAX_JSONL_LINE_BYTES = 8 * 1024 * 1024
 
 MAX_NESTING = 32
 """Depth of objects and lists in a case file: the schema needs 4."""
+
+MAX_VALUES = 100_000
+"""Values (strings, numbers, items) in one case file: YAML aliases can make a small file
+stand for billions ("billion laughs"); a real case holds a few hundred."""
