@@ -108,14 +108,14 @@ def most(unit: str) -> int | None:
     return number_rules().most.get(unit)
 
 
-def _why_not(written: str, unit: str) -> str | None:
-    """Why a count as written (``written_number_pattern``) cannot be real in ``unit``;
-    ``None`` if it can."""
+def _why_not(written: str, unit: str, bound: int | None = None) -> str | None:
+    """Why a count as written (``written_number_pattern``) cannot be real in ``unit``
+    (or below ``bound``, given); ``None`` if it can."""
     found = written_value(written)
     if found is None:
         return None
     value, negative = found
-    bound = most(unit)
+    bound = most(unit) if bound is None else bound
     if negative:
         return "a count cannot be negative"
     if bound is not None and value > bound:
@@ -126,9 +126,10 @@ def _why_not(written: str, unit: str) -> str | None:
     return None
 
 
-def plausible(written: str, unit: str) -> bool:
-    """Whether a count as written (``written_number_pattern``) can be real in ``unit``."""
-    return _why_not(written, unit) is None
+def plausible(written: str, unit: str, bound: int | None = None) -> bool:
+    """Whether a count as written (``written_number_pattern``) can be real in ``unit``
+    (or below ``bound``, given)."""
+    return _why_not(written, unit, bound) is None
 
 
 def check_count(written: str, unit: str, shown: str | None = None) -> None:

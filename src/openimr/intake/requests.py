@@ -21,7 +21,9 @@ from openimr.intake.numbers import (
     check_count,
     most,
     number_pattern,
+    number_rules,
     number_value,
+    plausible,
     written_number_pattern,
 )
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
@@ -80,18 +82,6 @@ class _Compiled:
         self.frequency = [expand(p) for p in r.frequency]
         self.duration = [expand(p) for p in r.duration]
 
-        # The same rules reading any number as written (signed, long, powers), to refuse
-        # a count that cannot be real rather than read part of it: "-6 visits" is not 6.
-        written = written_number_pattern()
-
-        def widen(p: str, file: str = RULE_FILE) -> re.Pattern[str]:
-            p = _DIGIT_GROUP.sub(r"(?P<\1>{NUM})", p).replace("{UNIT}", unit)
-            return compile_pattern(p.replace("{NUM}", written), file)
-
-        self.quantity_written = [widen(p) for p in r.quantity]
-        self.frequency_written = [widen(p) for p in r.frequency]
-        self.duration_written = [widen(p) for p in r.duration]
-        self.count_written = [widen(p, "drugs.yaml") for p in lexicon().drug_rules.count]
         self.unit_words = [
             (name, compile_pattern("^(?:" + "|".join(ps) + ")$", RULE_FILE))
             for name, ps in r.units.items()
@@ -111,6 +101,37 @@ class _Compiled:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled()
+
+
+class _Written:
+    """The same rules reading any number as written (signed, long, powers), to refuse a
+    count that cannot be real rather than read part of it: "-6 visits" is not 6."""
+
+    def __init__(self) -> None:
+        r = _compiled().rules
+        unit = "(?:" + "|".join(p for patterns in r.units.values() for p in patterns) + ")"
+        written = written_number_pattern()
+
+        def widen(p: str, file: str = RULE_FILE) -> re.Pattern[str]:
+            p = _DIGIT_GROUP.sub(r"(?P<\1>{NUM})", p).replace("{UNIT}", unit)
+            return compile_pattern(p.replace("{NUM}", written), file)
+
+        self.quantity = [widen(p) for p in r.quantity]
+        self.frequency = [widen(p) for p in r.frequency]
+        self.duration = [widen(p) for p in r.duration]
+        self.count = [widen(p, "drugs.yaml") for p in lexicon().drug_rules.count]
+
+
+@cache
+def _written() -> _Written:
+    return _Written()
+
+
+@cache
+def _any_number() -> tuple[re.Pattern[str], int]:
+    """Any number as written, and the least bound (below it a number can only be
+    refused for its sign or its form): a title with none to refuse needs no more."""
+    return compile_pattern(written_number_pattern(), RULE_FILE), min(number_rules().most.values())
 
 
 def _unit_of(word: str, c: _Compiled) -> str | None:
@@ -238,20 +259,25 @@ def _check_counts(title: str, service: str, c: _Compiled) -> None:
     """Refuse a title whose counts cannot be real (rules/numbers.yaml): every number the
     quantity, frequency, duration and drug-count rules would read, read as written."""
 
+    number, least = _any_number()
+    if all(plausible(m.group(), "", least) for m in number.finditer(title)):
+        return  # no number that could be refused: the usual title, checked in one pass
+    w = _written()
+
     def quoted(m: re.Match[str]) -> str:
         return m.group().strip(" ()[],;")
 
     family = vocabulary().family_of(service)
     if family == "medications":
-        for regex in c.count_written:
+        for regex in w.count:
             for m in regex.finditer(title):
                 check_count(m["n"], "tablets", quoted(m))
     else:
-        for regex in c.quantity_written:
+        for regex in w.quantity:
             for m in regex.finditer(title):
                 unit = _unit_of(m["unit"], c) if m.groupdict().get("unit") else None
                 check_count(m["n"], unit or _default_unit(family), quoted(m))
-    for regex in c.frequency_written:
+    for regex in w.frequency:
         for m in regex.finditer(title):
             g = m.groupdict()
             if g.get("times") and g["times"].lower() not in ("once", "twice"):
@@ -259,7 +285,7 @@ def _check_counts(title: str, service: str, c: _Compiled) -> None:
             if g.get("dur"):
                 unit = _time_unit(g.get("per")) or "week"  # "2x4": weeks
                 check_count(g["dur"], _TIME_UNITS[unit], quoted(m))
-    for regex in c.duration_written:
+    for regex in w.duration:
         for m in regex.finditer(title):
             check_count(m["dur"], _TIME_UNITS[_time_unit(m["dunit"]) or "week"], quoted(m))
 
