@@ -23,9 +23,9 @@ class NumberRules(RuleModel):
 
 
 class ImplausibleValue(ValueError):
-    """A count that cannot be real: negative, or above the most its unit can be
-    (``most`` in rules/numbers.yaml). The message names the value as written and why:
-    ``-6 visits: a count cannot be negative``."""
+    """A count that cannot be real: negative, above the most its unit can be (``most``
+    in rules/numbers.yaml), or written as a power. The message names the value as written
+    and why: ``-6 visits: a count cannot be negative``."""
 
     def __init__(self, written: str, reason: str) -> None:
         super().__init__(f"{written}: {reason}")
@@ -74,6 +74,17 @@ def written_number_pattern() -> str:
     power = r"(?:\s*(?:\^|\*\*)\s*\d+|[eE]\+?\d+)?"
     digits = r"(?<![\d.,])(?<![a-wyzA-WYZ])(?>\d{1,3}(?:,\d{3})+(?!\d)|\d+)" + power
     return rf"(?:(?:{sign})?(?:{digits}(?![.,]\d)|{_words()}))"
+
+
+# A count group of bare digits in a rule ("(?P<n>\d{1,3})"), to be read as any number.
+_DIGIT_GROUP = re.compile(r"\(\?P<(\w+)>\\d(?:\{\d+(?:,\d+)?\}|\+)?\)")
+
+
+def as_written(pattern: str) -> str:
+    """A rule's pattern reading any number as written where it reads a count ({NUM}, and
+    named groups of bare digits): the same rule, to check its numbers, not to read them."""
+    pattern = _DIGIT_GROUP.sub(r"(?P<\1>{NUM})", pattern)
+    return pattern.replace("{NUM}", written_number_pattern())
 
 
 def written_value(text: str) -> tuple[int, bool] | None:

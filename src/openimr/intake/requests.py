@@ -18,6 +18,7 @@ from openimr.intake.dates import date_pattern
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
 from openimr.intake.numbers import (
     ImplausibleValue,
+    as_written,
     check_count,
     most,
     number_pattern,
@@ -33,8 +34,6 @@ from openimr.vocabulary import ServiceKind, vocabulary
 __all__ = ["ImplausibleValue", "parse_request"]
 
 RULE_FILE = "requests.yaml"
-# A count group read as bare digits ("(?P<n>\d{1,3})"), to be read as any number instead.
-_DIGIT_GROUP = re.compile(r"\(\?P<(\w+)>\\d(?:\{\d+(?:,\d+)?\}|\+)?\)")
 UNITS = ("visits", "sessions", "units", "days", "hours")
 PHASES = tuple(vocabulary().phases)
 
@@ -81,7 +80,6 @@ class _Compiled:
         self.quantity = [expand(p) for p in r.quantity]
         self.frequency = [expand(p) for p in r.frequency]
         self.duration = [expand(p) for p in r.duration]
-
         self.unit_words = [
             (name, compile_pattern("^(?:" + "|".join(ps) + ")$", RULE_FILE))
             for name, ps in r.units.items()
@@ -110,11 +108,9 @@ class _Written:
     def __init__(self) -> None:
         r = _compiled().rules
         unit = "(?:" + "|".join(p for patterns in r.units.values() for p in patterns) + ")"
-        written = written_number_pattern()
 
         def widen(p: str, file: str = RULE_FILE) -> re.Pattern[str]:
-            p = _DIGIT_GROUP.sub(r"(?P<\1>{NUM})", p).replace("{UNIT}", unit)
-            return compile_pattern(p.replace("{NUM}", written), file)
+            return compile_pattern(as_written(p.replace("{UNIT}", unit)), file)
 
         self.quantity = [widen(p) for p in r.quantity]
         self.frequency = [widen(p) for p in r.frequency]
@@ -258,7 +254,6 @@ _TIME_UNITS = {"day": "days", "week": "weeks", "month": "months"}
 def _check_counts(title: str, service: str, c: _Compiled) -> None:
     """Refuse a title whose counts cannot be real (rules/numbers.yaml): every number the
     quantity, frequency, duration and drug-count rules would read, read as written."""
-
     number, least = _any_number()
     if all(plausible(m.group(), "", least) for m in number.finditer(title)):
         return  # no number that could be refused: the usual title, checked in one pass

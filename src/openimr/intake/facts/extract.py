@@ -21,13 +21,7 @@ from openimr.intake.demographics import extract_patient
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
-from openimr.intake.numbers import (
-    most,
-    number_pattern,
-    number_value,
-    plausible,
-    written_number_pattern,
-)
+from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
 
@@ -38,16 +32,6 @@ _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 def _rx(pattern: str) -> re.Pattern[str]:
     pattern = pattern.replace("{NUM}", number_pattern()).replace("{DATE}", date_pattern())
     return compile_pattern(pattern, RULE_FILE)
-
-
-# A count group read as bare digits ("(?P<n>\d{1,3})"), to be read as any number instead.
-_DIGIT_GROUP = re.compile(r"\(\?P<(\w+)>\\d(?:\{\d+(?:,\d+)?\}|\+)?\)")
-
-
-def _rx_written(pattern: str) -> re.Pattern[str]:
-    """A rule reading any number as written (signed, long, powers), to check it."""
-    pattern = _DIGIT_GROUP.sub(r"(?P<\1>{NUM})", pattern)
-    return compile_pattern(pattern.replace("{NUM}", written_number_pattern()), RULE_FILE)
 
 
 def _words(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -67,7 +51,10 @@ class _Compiled:
         ]
         self.prior_cue = _words(r.prior_treatment.cues)
         self.counts = [_rx(p) for p in r.prior_treatment.counts]
-        self.counts_written = [_rx_written(p) for p in r.prior_treatment.counts]
+        # The same rules reading any number as written, to find counts that cannot be real.
+        self.counts_written = [
+            compile_pattern(as_written(p), RULE_FILE) for p in r.prior_treatment.counts
+        ]
         self.durations = [_rx(p) for p in r.prior_treatment.durations]
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
         self.relief_duration = _rx(r.pain_relief.duration)
