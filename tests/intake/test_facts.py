@@ -959,6 +959,7 @@ def _targets_of(text: str) -> list:
 def _assert_reads_as_stock(text: str) -> None:
     from openimr.intake.facts.nlp import Analysis
 
+    _plain_rush()  # the sentence prefilter built, so that it is what is compared
     targets = _targets_of(text)
     if not targets:
         return
@@ -987,6 +988,7 @@ def _plain_rush():
     from openimr.intake.facts import nlp
 
     component = nlp.pipeline().get_pipe("medspacy_pyrush")
+    component.rush.fastner.process.build()  # as after the first 5,000 characters
     return component, RuSH(rules=component.rules_path, max_repeat=component.rush.fastner.max_repeat)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimr.intake.requests import parse_request
+from openimr.intake.requests import ImplausibleValue, parse_request
 
 SEED_SERVICE = {
     "massage": "massage",
@@ -197,7 +197,10 @@ def test_claims_administrator_guideline_is_kept() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120))
 def test_never_crashes(title: str) -> None:
-    req = parse_request(title)
+    try:
+        req = parse_request(title)
+    except ImplausibleValue:
+        return  # a count that cannot be real, named (tests/intake/test_plausible.py)
     assert req.text == title
 
 

@@ -16,10 +16,22 @@ from pydantic import model_validator
 
 from openimr.intake.dates import date_pattern
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
-from openimr.intake.numbers import number_pattern, number_value
+from openimr.intake.numbers import (
+    ImplausibleValue,
+    as_written,
+    check_count,
+    most,
+    number_pattern,
+    number_rules,
+    number_value,
+    plausible,
+    written_number_pattern,
+)
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Drug, Frequency, Request
 from openimr.vocabulary import ServiceKind, vocabulary
+
+__all__ = ["ImplausibleValue", "parse_request"]
 
 RULE_FILE = "requests.yaml"
 UNITS = ("visits", "sessions", "units", "days", "hours")
@@ -89,6 +101,35 @@ def _compiled() -> _Compiled:
     return _Compiled()
 
 
+class _Written:
+    """The same rules reading any number as written (signed, long, powers), to refuse a
+    count that cannot be real rather than read part of it: "-6 visits" is not 6."""
+
+    def __init__(self) -> None:
+        r = _compiled().rules
+        unit = "(?:" + "|".join(p for patterns in r.units.values() for p in patterns) + ")"
+
+        def widen(p: str, file: str = RULE_FILE) -> re.Pattern[str]:
+            return compile_pattern(as_written(p.replace("{UNIT}", unit)), file)
+
+        self.quantity = [widen(p) for p in r.quantity]
+        self.frequency = [widen(p) for p in r.frequency]
+        self.duration = [widen(p) for p in r.duration]
+        self.count = [widen(p, "drugs.yaml") for p in lexicon().drug_rules.count]
+
+
+@cache
+def _written() -> _Written:
+    return _Written()
+
+
+@cache
+def _any_number() -> tuple[re.Pattern[str], int]:
+    """Any number as written, and the least bound (below it a number can only be
+    refused for its sign or its form): a title with none to refuse needs no more."""
+    return compile_pattern(written_number_pattern(), RULE_FILE), min(number_rules().most.values())
+
+
 def _unit_of(word: str, c: _Compiled) -> str | None:
     for name, regex in c.unit_words:
         if regex.match(word):
@@ -156,6 +197,13 @@ def _frequency(reader: _Reader, c: _Compiled) -> Frequency | None:
     return Frequency(times=times, per=per, duration=dur, duration_unit=dunit)
 
 
+def _frequency_text(freq: Frequency) -> str:
+    """ "3 a week for 52 weeks" """
+    per = f"{freq.times} a {freq.per}" if freq.times is not None else ""
+    unit = freq.duration_unit or freq.per
+    return f"{per} for {freq.duration} {unit}s".strip()
+
+
 def _count_from_frequency(freq: Frequency, weeks_per_month: int) -> int | None:
     if freq.times is None or freq.duration is None or freq.per is None:
         return None
@@ -203,8 +251,52 @@ def _drug(reader: _Reader, name: Hit) -> Drug:
     )
 
 
+_TIME_UNITS = {"day": "days", "week": "weeks", "month": "months"}
+
+
+def _check_counts(title: str, service: str, c: _Compiled) -> None:
+    """Refuse a title whose counts cannot be real (rules/numbers.yaml): every number the
+    quantity, frequency, duration and drug-count rules would read, read as written."""
+    number, least = _any_number()
+    if all(plausible(m.group(), "", least) for m in number.finditer(title)):
+        return  # no number that could be refused: the usual title, checked in one pass
+    w = _written()
+
+    def quoted(m: re.Match[str]) -> str:
+        return m.group().strip(" ()[],;")
+
+    family = vocabulary().family_of(service)
+    if family == "medications":
+        for regex in w.count:
+            for m in regex.finditer(title):
+                check_count(m["n"], "tablets", quoted(m))
+    else:
+        for regex in w.quantity:
+            for m in regex.finditer(title):
+                unit = _unit_of(m["unit"], c) if m.groupdict().get("unit") else None
+                check_count(m["n"], unit or _default_unit(family), quoted(m))
+    for regex in w.frequency:
+        for m in regex.finditer(title):
+            g = m.groupdict()
+            if g.get("times") and g["times"].lower() not in ("once", "twice"):
+                check_count(g["times"], "times", quoted(m))
+            if g.get("dur"):
+                unit = _time_unit(g.get("per")) or "week"  # "2x4": weeks
+                check_count(g["dur"], _TIME_UNITS[unit], quoted(m))
+    for regex in w.duration:
+        for m in regex.finditer(title):
+            check_count(m["dur"], _TIME_UNITS[_time_unit(m["dunit"]) or "week"], quoted(m))
+
+
+def _default_unit(family: str | None) -> str:
+    """The unit of a count a title states without one ("Acupuncture x6")."""
+    return "visits" if family == "physical_medicine" else "units"
+
+
 def parse_request(text: str, claims_administrator_guideline: str | None = None) -> Request:
-    """Read one request title. Never raises on odd text: what is not read is reported."""
+    """Read one request title. Odd text does not raise: what is not read is reported.
+    A count that cannot be real ("-6 visits", "10^26 visits") raises ImplausibleValue,
+    whose message names the value and why (bounds: rules/numbers.yaml)."""
     c = _compiled()
     lx = lexicon()
     title = re.sub(r"\s+", " ", text).strip()
@@ -232,6 +324,7 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
             "no known service named in the title (service words: "
             "src/openimr/intake/rules/services.yaml, drugs: rules/drugs.yaml)"
         )
+    _check_counts(title, fields["service"], c)
     if drugs and vocabulary().family_of(fields["service"]) == "medications":
         fields["drug"] = _drug(reader, drugs[0])
 
@@ -250,11 +343,7 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
                 continue
             unit = _unit_of(m["unit"], c) if m.groupdict().get("unit") else None
             if unit is None:
-                unit = (
-                    "visits"
-                    if vocabulary().family_of(fields["service"]) == ("physical_medicine")
-                    else "units"
-                )
+                unit = _default_unit(vocabulary().family_of(fields["service"]))
             fields["quantity"], fields["unit"] = value, unit
             reader.cover(*m.span())
             break
@@ -264,6 +353,13 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         count = _count_from_frequency(freq, c.rules.weeks_per_month)
         family = vocabulary().family_of(fields["service"])
         if count is not None and family in {"physical_medicine", "referrals"}:
+            bound = most("visits")
+            if bound is not None and count > bound:
+                raise ImplausibleValue(
+                    f"{_frequency_text(freq)} ({count:,} visits)",
+                    f"more than {bound:,} visits cannot be real "
+                    "(bounds: intake/rules/numbers.yaml)",
+                )
             fields["quantity"], fields["unit"] = count, "visits"
         elif (
             count is None

@@ -21,7 +21,7 @@ from openimr.intake.demographics import extract_patient
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
-from openimr.intake.numbers import number_pattern, number_value
+from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
 
@@ -51,6 +51,10 @@ class _Compiled:
         ]
         self.prior_cue = _words(r.prior_treatment.cues)
         self.counts = [_rx(p) for p in r.prior_treatment.counts]
+        # The same rules reading any number as written, to find counts that cannot be real.
+        self.counts_written = [
+            compile_pattern(as_written(p), RULE_FILE) for p in r.prior_treatment.counts
+        ]
         self.durations = [_rx(p) for p in r.prior_treatment.durations]
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
         self.relief_duration = _rx(r.pain_relief.duration)
@@ -179,16 +183,35 @@ def _simple_facts(b: _Builder, found: list) -> None:
 # --- prior treatment ---------------------------------------------------------------------
 
 
+def _refused_counts(text: str, c: _Compiled) -> list[tuple[int, int]]:
+    """Where the text states a count that cannot be real ("-6 visits", "10^26 visits",
+    "1,500 visits"; rules/numbers.yaml): the spans of those numbers, in order."""
+    refused = {
+        m.span("n")
+        for rx in c.counts_written
+        for m in rx.finditer(text)
+        if m.groupdict().get("n") and not plausible(m["n"], "visits")
+    }
+    return sorted(refused)
+
+
 def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
     found = []
     hits = []
+    refused = _refused_counts(text, c)
+    refused_starts = [start for start, _ in refused]
+    bound = most("visits") or 0
     for rx in c.counts:
         for m in rx.finditer(text):
             g = m.groupdict()
             info: dict[str, Any] = {}
             if g.get("n"):
                 n = number_value(g["n"])
-                if n is None or n == 0 or n > 500:
+                if n is None or n == 0 or n > bound:
+                    continue
+                # Not part of a count that cannot be real: "-6" is not 6, "10^26" not 26.
+                i = bisect.bisect_left(refused_starts, m.end("n"))
+                if any(end > m.start("n") for _, end in refused[max(0, i - 1) : i]):
                     continue
                 info["count"] = n
             elif g.get("unspecified"):

@@ -85,7 +85,7 @@ def context_rule_objects() -> list[Any]:
 
 @cache
 def pipeline() -> Any:
-    """The blank English tokenizer with PyRuSH, and ConText's matcher (``nlp_matcher``)."""
+    """The blank English tokenizer and PyRuSH (ConText's matcher: ``context_matcher``)."""
     _without_quickumls()
     import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
     import spacy
@@ -165,9 +165,9 @@ def _context(
     doc: Any, spans: list[Any], sentence_of_token: Any
 ) -> tuple[list[Any], list[list[int]]]:
     """medspaCy's ConText over ``spans``: the modifiers found, and for each span the
-    indexes of those that modify it, in order. Same result as the ConText component, which tries
-    every pair; a scope only ever shrinks inside the range from its modifier to its first
-    extent, so a pair whose ranges are apart can never interact and is skipped."""
+    indexes of those that modify it, in order. The same as the ConText component, which
+    tries every pair: a scope only ever shrinks, within the range from its modifier to its
+    first extent, so a pair whose ranges are apart never interacts and is skipped."""
     from medspacy.context import ConTextModifier
 
     matcher = context_matcher()

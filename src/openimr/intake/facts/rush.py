@@ -11,7 +11,8 @@ never less; a walk from any other position ends without a match, and a walk chan
 nothing unless it matches, so the matches, their order and the sentences are PyRuSH's
 own. tests/intake/test_facts.py compares them on many texts.
 
-Every position is tried, as PyRuSH does, where the expression cannot speak for the trie:
+Every position is tried, as PyRuSH does, until 5,000 characters have been (the
+expression costs about that much to build), and where it cannot speak for the trie:
 a text with a backslash (the trie's escape character, which PyFastNER also reads as a
 character), a changed limit on repeats, a PyFastNER version not compared (``VERIFIED``).
 """
@@ -88,25 +89,40 @@ def _pattern(node: dict, pre_key: str, wildcard: bool, most: int) -> str:
     return "(?:" + "|".join(alternatives) + ")"
 
 
+# The expression takes about as long to build as walking 5,000 characters: built once
+# that many have been walked, so that a small case does not pay for it.
+BUILD_AFTER = 5_000
+
+
 class Prefiltered:
     """A stand-in for ``FastCNER.process`` that walks the trie only where it can match."""
 
     def __init__(self, fastner: Any) -> None:
-        import PyFastNER
-
         self.fastner = fastner
         self.most = _repeat_limit()
         self.starts: re.Pattern[str] | None = None
+        self.built = False
+        self.walked = 0  # characters walked at every position, before it is built
+
+    def build(self) -> None:
+        import PyFastNER
+
+        self.built = True
         if PyFastNER.__version__ not in VERIFIED:
             return
         # A trie it cannot stand for leaves every position to be tried.
         with contextlib.suppress(_Unsupported, RecursionError, re.error):
             self.starts = re.compile(
-                "(?=" + _pattern(fastner.rule_map, " ", False, self.most) + ")"
+                "(?=" + _pattern(self.fastner.rule_map, " ", False, self.most) + ")"
             )
 
     def positions(self, text: str) -> list[int] | range:
         """The positions a walk can match from, in order (every one where unsure)."""
+        if not self.built:
+            self.walked += len(text)
+            if self.walked < BUILD_AFTER:
+                return range(len(text))
+            self.build()
         if self.starts is None or "\\" in text or _repeat_limit() != self.most:
             return range(len(text))
         folded = _NON_ASCII.sub(_OTHER, text)
