@@ -240,3 +240,19 @@ def test_bytes_that_are_not_text_are_refused(tmp_path):
 def test_the_fixtures_folder_is_not_touched():
     # The damaged PDFs above are built in temporary folders; nothing is written beside tests.
     assert not list(Path(__file__).parent.glob("*.pdf"))
+
+
+@pytest.mark.parametrize(
+    ("title", "needle"),
+    [
+        ("Physical therapy -6 visits lumbar", "-6 visits: a count cannot be negative"),
+        ("Acupuncture 100000000000000000000000000 visits", "cannot be real"),
+    ],
+)
+def test_a_count_that_cannot_be_real_is_refused_naming_the_field(tmp_path, title, needle):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({**CASE, "requests": [{"text": "PT x6"}, {"text": title}]}))
+    one_line_error(run("review", str(path)), "requests[1].text", needle)
+    text_case = tmp_path / "c.txt"
+    text_case.write_text(f"Decision date: 2014-06-01\nBack pain.\nRequest: {title}\n")
+    one_line_error(run("review", str(text_case)), "Request line 1", needle)

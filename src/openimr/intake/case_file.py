@@ -42,10 +42,11 @@ from openimr.intake.limits import (
     MAX_REQUESTS,
     MAX_VALUES,
 )
+from openimr.intake.numbers import ImplausibleValue
 from openimr.intake.published.reader import detect_layout, is_known_layout, parse_letter_text
 from openimr.intake.published.record import LetterRecord
 from openimr.intake.requests import parse_request
-from openimr.model import Case, DatedEvent, Evidence, Fact, Intake, Patient, Record
+from openimr.model import Case, DatedEvent, Evidence, Fact, Intake, Patient, Record, Request
 from openimr.yamlload import load_yaml
 
 DATA_SUFFIXES = (".json", ".yaml", ".yml")
@@ -140,6 +141,14 @@ class CaseFileInput(_Input):
         return value
 
 
+def _request(text: str, guideline: str | None, field: str, source: str) -> Request:
+    """A request title read; a count in it that cannot be real is refused naming the field."""
+    try:
+        return parse_request(text, guideline)
+    except ImplausibleValue as exc:
+        raise UserError(f"{field}: {exc}", source=source) from None
+
+
 def case_schema() -> dict[str, Any]:
     """The JSON Schema of a case file."""
     schema = CaseFileInput.model_json_schema()
@@ -231,8 +240,10 @@ def case_from_data(data: Any, source: str = "<data>", *, sha256: str | None = No
     )
     _check_length(case, source)
     requests = [
-        parse_request(repair_text(r.text), r.claims_administrator_guideline)
-        for r in parsed.requests
+        _request(
+            repair_text(r.text), r.claims_administrator_guideline, f"requests[{i}].text", source
+        )
+        for i, r in enumerate(parsed.requests)
     ]
     return case.model_copy(update={"requests": requests})
 
@@ -309,7 +320,10 @@ def case_from_text(
             f"{len(requests):,} requests, over the limit of {MAX_REQUESTS} items in one case",
             source=source,
         )
-    parsed = [parse_request(repair_text(m["text"])) for m in requests]
+    parsed = [
+        _request(repair_text(m["text"]), None, f"Request line {i + 1}", source)
+        for i, m in enumerate(requests)
+    ]
     return case.model_copy(update={"requests": parsed})
 
 
@@ -336,7 +350,11 @@ def case_from_record(
         if not item.request.strip():
             continue
         guideline = item.claims_administrator_guideline
-        requests.append(parse_request(item.request, guideline.text if guideline else None))
+        requests.append(
+            _request(
+                item.request, guideline.text if guideline else None, f"item {item.number}", source
+            )
+        )
     if not requests:
         raise UserError("the letter's items have no titles", source=source)
     return Case(
