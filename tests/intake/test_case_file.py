@@ -74,7 +74,7 @@ def test_intake_fills_regions_from_the_summary(tmp_path: Path) -> None:
     result = intake(write(tmp_path, "case.json", json.dumps(MINIMAL)))
     assert result.case.requests[0].body_regions == ["cervical"]
     kinds = {f.kind for f in result.facts}
-    assert {"prior_treatment", "functional_improvement_status", "time_since_injury"} <= kinds
+    assert {"prior_treatment", "functional_improvement_status", "date_of_injury"} <= kinds
     records = [f for f in result.facts if f.evidence and f.evidence[0].source == "records[0]"]
     assert any(f.kind == "pain_score" for f in records)
     for fact in result.facts:

@@ -21,6 +21,11 @@ def facts_of(text: str, kind: str) -> list[Fact]:
     return [f for f in facts if f.kind == kind]
 
 
+def iso(value):
+    """Dates as the JSON output writes them (facts hold dates; tests state them as text)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def one(text: str, kind: str) -> Fact:
     found = facts_of(text, kind)
     assert found, f"no {kind} in {text!r}"
@@ -301,7 +306,7 @@ def test_imaging_finding_with_levels_date_and_severity() -> None:
     stenosis = found["stenosis"]
     assert stenosis.value["severity"] == "moderate-to-severe"
     assert stenosis.value["spinal_levels"] == ["L5-S1"]
-    assert stenosis.value["date"] == "2014-01-16"
+    assert iso(stenosis.value["date"]) == "2014-01-16"
     assert stenosis.value["modality"] == "mri"
 
 
@@ -430,11 +435,12 @@ def test_opioid_med(text: str, name: str, med_mg: float | None) -> None:
     assert fact.value["med_mg"] == med_mg
 
 
-def test_total_med_sums_opioids() -> None:
+def test_each_opioid_carries_its_daily_morphine_equivalent() -> None:
+    # The total over drugs is the pack's (answered_by: daily_morphine_equivalent), once.
     text = "Current medications: Norco 10/325 q6h, OxyContin 20 mg q12h, and ibuprofen 800 mg."
-    total = one(text, "morphine_equivalent_dose")
-    assert total.value["total_mg"] == 100.0
-    assert total.value["complete"] is True
+    doses = {f.value["name"]: f.value["med_mg"] for f in facts_of(text, "medication")}
+    assert doses["Norco"] + doses["OxyContin"] == 100.0
+    assert doses["ibuprofen"] is None
 
 
 @pytest.mark.parametrize(
@@ -494,7 +500,7 @@ def test_urine_drug_screen_result() -> None:
 def test_surgery(text: str, procedure: str, date: str | None, levels: list[str]) -> None:
     found = {f.value["procedure"]: f for f in facts_of(text, "surgery")}
     fact = found[procedure]
-    assert fact.value["date"] == date
+    assert iso(fact.value["date"]) == date
     assert fact.value["spinal_levels"] == levels
     assert fact.assertion == Assertion.PRESENT
 
@@ -542,7 +548,11 @@ def test_principal_regions_from_diagnoses_then_mentions() -> None:
 )  # fmt: skip
 def test_ur_history(text: str, date: str, action: str, what: str) -> None:
     fact = one(text, "ur_history")
-    assert (fact.value["date"], fact.value["action"], fact.value["what"]) == (date, action, what)
+    assert (iso(fact.value["date"]), fact.value["action"], fact.value["what"]) == (
+        date,
+        action,
+        what,
+    )
 
 
 def test_ur_history_reason() -> None:
@@ -565,7 +575,7 @@ def _has(facts: list[Fact], kind: str, assertion: str = "present", **value) -> b
     return any(
         f.kind == kind
         and f.assertion == assertion
-        and all(f.value.get(k) == v for k, v in value.items())
+        and all(iso(f.value.get(k)) == v for k, v in value.items())
         for f in facts
     )
 
@@ -703,20 +713,18 @@ def test_body_regions(text: str, region: str) -> None:
 
 
 def test_case_level_facts() -> None:
-    import datetime as dt
-
     from openimr.intake.facts import case_level_facts
 
     text = "A 70-year-old female with date of injury 1/1/2010. She has had functional benefit."
     facts = extract_facts(text)
-    extra = {f.kind: f for f in case_level_facts(facts, dt.date(2014, 1, 1))}
-    assert extra["time_since_injury"].value["days"] == 1461
-    assert extra["time_since_injury"].value["years"] == 4.0
+    extra = {f.kind: f for f in case_level_facts(facts)}
     assert extra["functional_improvement_status"].value["status"] == "present"
-    assert extra["gi_risk_factor"].value["factor"] == "age_over_65"
-    none = {f.kind: f for f in case_level_facts(extract_facts("Neck pain."), None)}
+    # Intake reads facts; what they mean for a guideline (age over 65 as a GI risk, time
+    # since injury to the decision date) is the pack's to answer, once.
+    assert set(extra) == {"functional_improvement_status"}
+    assert {f.kind for f in facts} >= {"age", "date_of_injury"}
+    none = {f.kind: f for f in case_level_facts(extract_facts("Neck pain."))}
     assert none["functional_improvement_status"].value["status"] == "not_mentioned"
-    assert "time_since_injury" not in none
 
 
 def test_output_is_deterministic() -> None:
@@ -878,7 +886,7 @@ def test_red_flags(text: str, flag: str, assertion: Assertion) -> None:
 )
 def test_how_long_a_medication_has_been_taken(text: str, weeks, since) -> None:
     (medication,) = [f for f in extract_facts(text) if f.kind == "medication"]
-    assert (medication.value["duration_weeks"], medication.value["since"]) == (weeks, since)
+    assert (medication.value["duration_weeks"], iso(medication.value["since"])) == (weeks, since)
 
 
 # --- long texts (issue 8): the fast paths read what medspaCy's own components read ---------

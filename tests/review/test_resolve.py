@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from openimr.fact_kinds import typed_value
 from openimr.model import Assertion, Evidence, Fact, Request
 from openimr.pack.answers import Predicates
 from openimr.review.engine import default_pack
@@ -12,8 +13,10 @@ DAY = dt.date(2014, 6, 1)
 
 
 def fact(kind, value=None, assertion=Assertion.PRESENT, text="words", start=0):
+    """A fact as intake makes it: its value typed by its kind (fact_kinds.yaml)."""
     evidence = [Evidence(text=text, start=start, end=start + len(text))]
-    return Fact(kind=kind, value=value or {}, assertion=assertion, evidence=evidence)
+    typed = typed_value(kind, value if value is not None else {})
+    return Fact(kind=kind, value=typed, assertion=assertion, evidence=evidence)
 
 
 def predicates(facts, service="acupuncture", **request):
@@ -70,11 +73,9 @@ def test_functional_improvement_status_wins_over_single_mentions():
 def test_radiculopathy_from_any_positive_sign_and_denied_only_when_all_are_normal():
     slr = fact("straight_leg_raise", {"result": "positive"})
     assert predicates([slr])["radiculopathy_on_exam"].value is True
-    normal = [
+    normal = [fact("radicular_findings", assertion=Assertion.NEGATED)] + [
         fact(kind, {"result": "normal"}, assertion=Assertion.NEGATED, start=i * 10)
-        for i, kind in enumerate(
-            ["radicular_findings", "straight_leg_raise", "sensory_deficit", "motor_deficit"]
-        )
+        for i, kind in enumerate(["straight_leg_raise", "sensory_deficit", "motor_deficit"], 1)
     ]
     normal.append(fact("reflex_deficit", {"result": "normal"}, assertion=Assertion.NEGATED))
     assert predicates(normal)["radiculopathy_on_exam"].value is False
@@ -82,8 +83,7 @@ def test_radiculopathy_from_any_positive_sign_and_denied_only_when_all_are_norma
 
 
 def test_time_since_injury_and_post_operative_day():
-    injured = fact("date_of_injury", value=None)
-    injured = injured.model_copy(update={"value": "2013-06-01"})
+    injured = fact("date_of_injury", value=dt.date(2013, 6, 1))
     assert predicates([injured])["months_since_injury"].value == 12.0
     surgery = fact(
         "surgery", {"procedure": "meniscectomy", "date": "2014-05-02", "regions": ["knee"]}

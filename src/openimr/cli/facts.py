@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from openimr.cli.outputs import Tally
+from openimr.fact_kinds import FactValue
 from openimr.model import Fact, Request
 
 
@@ -54,6 +55,8 @@ def facts(case_files: tuple[Path, ...], fmt: str) -> None:
 
 
 def _value_text(value: object) -> str:
+    if isinstance(value, FactValue):
+        value = value.model_dump(mode="json")
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, [], ""))
     return "" if value is None else str(value)

@@ -544,9 +544,7 @@ def case_facts(case: Case) -> list[Fact]:
     facts = _facts_of(extract_facts, case.clinical_summary, "clinical_summary")
     for index, record in enumerate(case.records):
         facts += _facts_of(extract_facts, record.text, f"records[{index}]")
-    # Time since injury is counted to the decision date, else to the latest record.
-    as_of = case.decision_date or max((r.date for r in case.records if r.date), default=None)
-    return facts + case_level_facts(facts, as_of)
+    return facts + case_level_facts(facts)
 
 
 def _facts_of(extract: Callable[[str, str], list[Fact]], text: str, source: str) -> list[Fact]:
@@ -636,9 +634,9 @@ def dated_events(case: Case, facts: list[Fact]) -> list[DatedEvent]:
         ]
 
     events = [
-        DatedEvent(date=dt.date.fromisoformat(f.value["date"]), what="the utilization review")
+        DatedEvent(date=f.value.date, what="the utilization review")
         for f in facts
-        if f.kind == "ur_history" and isinstance(f.value, dict) and f.value.get("date")
+        if f.kind == "ur_history" and f.value.date is not None
     ]
     for index, record in enumerate(case.records):
         if record.date is not None:

@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any, Literal
 
 from openimr.errors import UserError
+from openimr.fact_kinds import FactValue
 from openimr.model import (
     Assertion,
     Case,
@@ -281,7 +282,9 @@ def _record_facts(facts: list[Fact], source: str) -> list[dict[str, Any]]:
     mine.sort(key=lambda f: (_SUMMARY_KINDS.index(f.kind), f.evidence[0].start))
     unique: dict[str, dict[str, Any]] = {}
     for fact in mine:
-        value = fact.value if isinstance(fact.value, dict) else {"value": fact.value}
+        value = (
+            fact.value.model_dump() if isinstance(fact.value, FactValue) else {"value": fact.value}
+        )
         negated = fact.assertion is Assertion.NEGATED
         unique.setdefault(
             f"{fact.kind}|{negated}|{sorted(value.items())!r}",

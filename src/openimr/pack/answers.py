@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
+from openimr.fact_kinds import FactValue
 from openimr.model import Assertion, Evidence, Fact, Request
 from openimr.pack import answer_schema as op
 from openimr.pack.loader import Pack
@@ -36,7 +37,8 @@ def _contains(text: str, words: list[str]) -> bool:
 
 
 def _field(fact: Fact, name: str) -> Any:
-    return fact.value.get(name) if isinstance(fact.value, dict) else None
+    value = fact.value
+    return value.get(name) if isinstance(value, dict | FactValue) else None
 
 
 def _evidence(facts: list[Fact]) -> list[Evidence]:
@@ -133,8 +135,6 @@ class Predicates(Mapping[str, Any]):
     def injury_date(self) -> tuple[dt.date, list[Fact]] | None:
         for fact in self.documented("date_of_injury"):
             value = fact.value
-            if isinstance(value, str):
-                value = dt.date.fromisoformat(value)
             if isinstance(value, dt.date) and value <= self.on:
                 return value, [fact]
         return None
@@ -267,10 +267,9 @@ class Predicates(Mapping[str, Any]):
         for fact in self.documented(spec.fact):
             date = _field(fact, spec.field or "date")
             fact_regions = set(_field(fact, "regions") or [])
-            if date and (not regions or not fact_regions or regions & fact_regions):
-                day = dt.date.fromisoformat(date)
-                if day <= self.on:
-                    dated.append((day, fact))
+            in_region = not regions or not fact_regions or regions & fact_regions
+            if date and in_region and date <= self.on:
+                dated.append((date, fact))
         if not dated:
             return None
         day, fact = max(dated, key=lambda pair: pair[0])
@@ -284,8 +283,8 @@ class Predicates(Mapping[str, Any]):
         reviews = []
         for fact in self.documented("ur_history"):
             date = _field(fact, "date")
-            if date and after <= dt.date.fromisoformat(date) <= self.on:
-                reviews.append((dt.date.fromisoformat(date), fact))
+            if date and after <= date <= self.on:
+                reviews.append((date, fact))
         if not reviews:
             return self.on, []
         day, fact = max(reviews, key=lambda pair: pair[0])
@@ -404,11 +403,9 @@ class Predicates(Mapping[str, Any]):
                 continue
             if (weeks := _field(fact, "duration_weeks")) is not None:
                 return _answer(predicate, weeks, [fact])
-            if since := _field(fact, "since"):
-                start = dt.date.fromisoformat(since)
-                if start <= self.on:
-                    weeks = (self.on - start).days / _CALENDAR.days_per_week
-                    return _answer(predicate, round(weeks, 1), [fact])
+            if (start := _field(fact, "since")) and start <= self.on:
+                weeks = (self.on - start).days / _CALENDAR.days_per_week
+                return _answer(predicate, round(weeks, 1), [fact])
         return None
 
     def _requested_hours_per_week(self, predicate: str, _: dict) -> Fact | None:

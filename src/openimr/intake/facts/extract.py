@@ -9,13 +9,13 @@ mentions into facts. Kinds and their values: openimr/fact_kinds.yaml.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
 from openimr.intake.facts.nlp import Analysis, Target
@@ -109,7 +109,7 @@ class _Builder:
             assertion = Assertion.PRESENT  # implied by the kind itself
         fact = Fact(
             kind=kind,
-            value=value,
+            value=typed_value(kind, value),
             assertion=assertion,
             evidence=[self.ev(s, e) for s, e in sorted(set(spans))],
         )
@@ -343,14 +343,13 @@ def _medication_duration(b: _Builder, hit: Hit, c: _Compiled) -> dict[str, Any]:
         if m := rx.search(tail):
             text = m["date"]
             day = parse_date(text) or (parse_date(f"January 1, {text}") if text.isdigit() else None)
-            return {"since": day.isoformat() if day else None}
+            return {"since": day}
     return {}
 
 
 def _medications(b: _Builder, drugs: list[Hit]) -> None:
     lx = lexicon()
     c = _compiled()
-    opioids: list[Fact] = []
     starts = [d.start for d in drugs]  # in text order (one regex's matches)
     for hit in drugs:
         info = lx.drug_info(hit.value)
@@ -398,18 +397,7 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
             "since": None,
         }
         value.update(_medication_duration(b, hit, c))
-        fact = b.add("medication", value, spans, b.analysis.assertion(target))
-        if info.kind == "opioid" and fact.assertion not in _NOT_PRESENT:
-            opioids.append(fact)
-    if opioids:
-        known = [f.value["med_mg"] for f in opioids if f.value["med_mg"] is not None]
-        value = {
-            "total_mg": round(sum(known), 1) if known else None,
-            "complete": len(known) == len(opioids),
-            "opioids": [f.value["name"] for f in opioids],
-        }
-        spans = [(e.start, e.end) for f in opioids for e in f.evidence]
-        b.add("morphine_equivalent_dose", value, spans)
+        b.add("medication", value, spans, b.analysis.assertion(target))
 
 
 def _opioid_mg(strength: str) -> float | None:
@@ -461,7 +449,7 @@ def _surgeries(b: _Builder, services: list[Hit]) -> None:
         regions = unique([r.value for r in region_hits] + [reg for _, reg in levels])
         value = {
             "procedure": re.sub(r"\s+", " ", hit.text),
-            "date": date.isoformat() if date else None,
+            "date": date,
             "year": date.year if date else year,
             "spinal_levels": unique([h.value for h, _ in levels]),
             "regions": regions,
@@ -514,7 +502,7 @@ def _imaging(b: _Builder, found: list[tuple[Target, str]], c: _Compiled) -> None
             severity = m.group().strip(" -")
             spans.append((target.start - len(before) + m.start(), target.start))
         dates = find_dates(b.text[s_start:s_end])
-        date = dates[0][2].isoformat() if dates else None
+        date = dates[0][2] if dates else None
         levels = _levels_near(b, target.start, target.end, radius=120)
         regions = unique(
             [r.value for r in lexicon().find_regions(b.text[s_start:s_end])]
@@ -600,7 +588,7 @@ def _ur_history(b: _Builder, c: _Compiled) -> None:
             reason = re.sub(r"\s+", " ", m["reason"]).strip()
             spans.append((s_start + m.start("reason"), s_start + m.end("reason")))
         value = {
-            "date": date.isoformat() if date else None,
+            "date": date,
             "action": re.sub(r"\s+", " ", action["action"].lower()),
             "what": what,
             "reason": reason,
@@ -624,9 +612,9 @@ def principal_regions(facts: list[Fact]) -> list[str]:
     return sorted(r for r, n in counts.items() if n == top)
 
 
-def case_level_facts(facts: list[Fact], as_of: dt.date | None) -> list[Fact]:
-    """Facts about the whole case: functional improvement overall, time since injury."""
-    out = []
+def case_level_facts(facts: list[Fact]) -> list[Fact]:
+    """Facts about the whole case: functional improvement overall (9792.20), from every
+    mention of it."""
     mentions = [f for f in facts if f.kind == "functional_improvement"]
     by_assertion = {a: [f for f in mentions if f.assertion == a] for a in Assertion}
     for status, assertion, group in (
@@ -635,41 +623,20 @@ def case_level_facts(facts: list[Fact], as_of: dt.date | None) -> list[Fact]:
         ("uncertain", Assertion.UNCERTAIN, by_assertion[Assertion.UNCERTAIN]),
     ):
         if group:
-            evidence = [e for f in group for e in f.evidence]
-            out.append(
+            domains = unique([f.value["domain"] for f in group])
+            return [
                 Fact(
-                    kind="functional_improvement_status",
-                    value={"status": status, "domains": unique([f.value["domain"] for f in group])},
+                    kind=STATUS,
+                    value=typed_value(STATUS, {"status": status, "domains": domains}),
                     assertion=assertion,
-                    evidence=evidence,
+                    evidence=[e for f in group for e in f.evidence],
                 )
-            )
-            break
-    else:
-        out.append(
-            Fact(
-                kind="functional_improvement_status",
-                value={"status": "not_mentioned", "domains": []},
-                assertion=Assertion.UNCERTAIN,
-            )
-        )
-    age = next((f for f in facts if f.kind == "age"), None)
-    if age is not None and age.value > 65:
-        # Age over 65 is the first of the MTUS NSAID GI risk factors (CPMTG p. 68).
-        out.append(
-            Fact(kind="gi_risk_factor", value={"factor": "age_over_65"}, evidence=age.evidence)
-        )
-    doi = next((f for f in facts if f.kind == "date_of_injury"), None)
-    if doi is not None and as_of is not None and as_of >= doi.value:
-        days = (as_of - doi.value).days
-        out.append(
-            Fact(
-                kind="time_since_injury",
-                value={"days": days, "years": round(days / 365.25, 1), "as_of": as_of.isoformat()},
-                evidence=doi.evidence,
-            )
-        )
-    return out
+            ]
+    empty = typed_value(STATUS, {"status": "not_mentioned", "domains": []})
+    return [Fact(kind=STATUS, value=empty, assertion=Assertion.UNCERTAIN)]
+
+
+STATUS = "functional_improvement_status"
 
 
 # --- entry point ---------------------------------------------------------------------------

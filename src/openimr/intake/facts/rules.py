@@ -81,10 +81,20 @@ class FactRules(RuleModel):
 
     @model_validator(mode="after")
     def _known_kinds(self) -> FactRules:
-        kinds = fact_kinds().kinds
+        known = fact_kinds()
         for family in self.simple:
-            if family.kind not in kinds:
+            if family.kind not in known.kinds:
                 raise ValueError(f"unknown fact kind {family.kind!r} (not in fact_kinds.yaml)")
+            # The fields a family fills must be the fields its kind declares.
+            fields = ([family.value_key] if family.value_key else []) + (
+                ["result"] if family.results else []
+            )
+            for field in fields:
+                if not known.has_field(family.kind, field):
+                    raise ValueError(
+                        f"fact kind {family.kind!r} declares no field {field!r} "
+                        "(fact_kinds.yaml), yet its rules fill it"
+                    )
         return self
 
 
