@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from openimr.cli import cli
 from openimr.intake import case_file, limits
+from tests.fuzz.generators import raw_pdf
 
 CASE = {
     "case_id": "c1",
@@ -129,26 +130,9 @@ def test_a_json_lines_file_over_its_limit_is_refused(tmp_path, monkeypatch):
     one_line_error(run("review", str(batch), "--format", "json"), "over the limit")
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    """A PDF from numbered object bodies, with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 def _page_pdf(content: bytes, stream_dict: bytes = b"", font: bytes = b"") -> bytes:
     font = font or b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    return _pdf(
+    return raw_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

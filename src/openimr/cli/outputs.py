@@ -21,6 +21,18 @@ import click
 
 from openimr.errors import UserError
 
+out_option = click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE instead of standard output, only once everything is done (a link "
+    "at FILE is replaced, its target left alone). FILE may not be one of the inputs.",
+)
+progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar on standard error (default: when it is a terminal).",
+)
+
 
 def check_out(out: Path | None, inputs: Iterable[Path] = ()) -> None:
     """Refuse an ``--out`` that cannot be written, or that is one of the inputs, up front."""

@@ -10,7 +10,16 @@ from typing import TextIO
 
 import click
 
-from openimr.cli.outputs import Discard, Tally, check_out, error, output, warn
+from openimr.cli.outputs import (
+    Discard,
+    Tally,
+    check_out,
+    error,
+    out_option,
+    output,
+    progress_option,
+    warn,
+)
 from openimr.errors import UserError
 from openimr.intake.documents import DOCUMENT_SUFFIXES, MAX_BYTES
 
@@ -75,12 +84,7 @@ def _progress(enabled: bool, total: int, what: str = "parsing letters"):
     help="table: one row per item, for reading; json: a list of records; "
     "jsonl: one record per line, for large batches and pipes.",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the output to FILE instead of standard output, only once everything is done "
-    "(a link at FILE is replaced, its target left alone). FILE may not be an input.",
-)
+@out_option
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
@@ -88,11 +92,7 @@ def _progress(enabled: bool, total: int, what: str = "parsing letters"):
     show_default=True,
     help="Refuse files larger than this.",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress bar on standard error (default: when it is a terminal).",
-)
+@progress_option
 def parse(
     paths: tuple[Path, ...],
     output_format: str,
@@ -240,16 +240,8 @@ def _report_text(report, out: TextIO) -> None:
     show_default=True,
     help="text: a report to read; json: every figure and every item's outcome.",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to FILE, only once everything is done. FILE may not be an input.",
-)
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress bar on standard error (default: when it is a terminal).",
-)
+@out_option
+@progress_option
 def evaluate(
     paths: tuple[Path, ...], output_format: str, out: Path | None, progress: bool | None
 ) -> None:

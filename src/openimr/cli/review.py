@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from openimr.cli.outputs import Discard, Tally, check_out, output
+from openimr.cli.outputs import Discard, Tally, check_out, out_option, output, progress_option
 from openimr.errors import UserError
 
 FORMATS = ("text", "json", "jsonl", "html", "pdf")
@@ -26,12 +26,7 @@ FORMATS = ("text", "json", "jsonl", "html", "pdf")
     "document for one case file, JSON Lines (one line per case) for a .jsonl input or "
     "several files; jsonl: always JSON Lines; html or pdf: the draft letter (one case).",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to FILE, only once everything is done (a link at FILE is replaced, its "
-    "target left alone). FILE may not be one of the CASES.",
-)
+@out_option
 @click.option(
     "--date",
     "on",
@@ -39,11 +34,7 @@ FORMATS = ("text", "json", "jsonl", "html", "pdf")
     help="Decide as of this date (picks the guideline edition) when the case has no "
     "decision_date. Otherwise the latest dated event in the case is used.",
 )
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show a progress bar on standard error (default: when it is a terminal).",
-)
+@progress_option
 def review(
     cases: tuple[Path, ...],
     output_format: str,
