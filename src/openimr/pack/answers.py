@@ -417,7 +417,8 @@ class Predicates(Mapping[str, Any]):
         if frequency.times and frequency.per == "week":
             return _answer(predicate, request.quantity * frequency.times, [])
         if frequency.times and frequency.per == "day":
-            return _answer(predicate, request.quantity * frequency.times * 7, [])
+            week = request.quantity * frequency.times * _CALENDAR.days_per_week
+            return _answer(predicate, week, [])
         return None
 
 
