@@ -37,6 +37,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_speed.py
 	$(BIN)/python bench/review_speed.py
+	$(BIN)/python bench/review_scale.py
+	$(BIN)/python bench/pdf_speed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
