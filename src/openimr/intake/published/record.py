@@ -31,6 +31,17 @@ class GuidelineLine(Model):
     """The party said it did not base its decision on the MTUS."""
 
 
+class PartialCertification(Model):
+    """An item the claims administrator certified in part: IMR decides only the remainder."""
+
+    original_request: str
+    """What the physician asked for."""
+    authorized: str
+    """The part the claims administrator authorized."""
+    remainder: str
+    """The disputed remainder, which the decision is about (the item's ``request``)."""
+
+
 class LetterItem(Model):
     """One disputed item and the reviewer's decision on it."""
 
@@ -42,6 +53,10 @@ class LetterItem(Model):
     reviewer_guideline: GuidelineLine | None = None
     non_mtus_citations: list[str] = Field(default_factory=list)
     rationale: str = ""
+    notices: list[str] = Field(default_factory=list)
+    """Standard notices the rationale ended with, by name (layouts.yaml `notices`):
+    ``opioid_tapering`` (not a recommendation to stop opioids abruptly)."""
+    partial_certification: PartialCertification | None = None
     truncated: bool = False
     truncation_reason: str | None = None
 
