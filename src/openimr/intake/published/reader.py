@@ -22,6 +22,7 @@ from openimr.errors import UserError
 from openimr.intake.demographics import extract_patient
 from openimr.intake.documents import MAX_BYTES, read_document
 from openimr.intake.published.record import (
+    CitedGuideline,
     GuidelineCitation,
     GuidelineLine,
     LetterHeader,
@@ -78,6 +79,10 @@ class _Spec:
     none_cited: re.Pattern[str]
     not_mtus: re.Pattern[str]
     pages: re.Pattern[str]
+    mtus_prefix: re.Pattern[str]
+    mtus_part: re.Pattern[str]
+    mtus_separator: re.Pattern[str]
+    section_names_with_commas: re.Pattern[str]
     conclusion: re.Pattern[str]
     conclusion_window: int
     closing_punctuation: re.Pattern[str]
@@ -165,6 +170,12 @@ def _spec() -> _Spec:
         none_cited=re.compile(guidelines["none_cited"], _FLAGS),
         not_mtus=re.compile(guidelines["not_mtus"], _FLAGS),
         pages=re.compile(guidelines["pages"], _FLAGS),
+        mtus_prefix=_compile(guidelines["mtus_prefix"]),
+        mtus_part=re.compile(f"^(?:{guidelines['mtus_part']})$", re.DOTALL),
+        mtus_separator=_compile(guidelines["mtus_separator"]),
+        section_names_with_commas=_compile(
+            "|".join(f"(?:{p})" for p in guidelines["section_names_with_commas"])
+        ),
         conclusion=_compile(conclusion["phrases"]),
         conclusion_window=int(conclusion["window"]),
         closing_punctuation=re.compile(conclusion["closing_punctuation"]),
@@ -365,7 +376,7 @@ class _Assembler:
         if not taken:
             return ""
         rest = lines[: len(lines) - len(taken)]
-        if self.current is not None and _truncation(_join(rest)) is not None:
+        if self.current is not None and _truncation(_notices(_join(rest))[0]) is not None:
             return ""  # the field would lose its ending: the lines are its own
         del lines[len(lines) - len(taken) :]
         return " ".join(part.text for part in taken) + " "
@@ -533,6 +544,7 @@ def _guideline(lines: list[_Line] | None) -> GuidelineLine | None:
                 basis="non_mtus" if non_mtus else "mtus",
                 text=statement.strip(),
                 pages=pages["pages"].strip(" ,") if pages else None,
+                guidelines=[] if non_mtus else _mtus_guidelines(statement.strip()),
             )
         )
     none_cited = not citations
@@ -556,6 +568,59 @@ def _notices(rationale: str) -> tuple[str, list[str]]:
             found.append(name)
             rationale = (rationale[: match.start()] + rationale[match.end() :]).strip()
     return rationale, found
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NUMBERED_SECTION = re.compile(r"^\d+(?:\.\d+)+\s")
+
+
+def _mtus_guidelines(statement: str) -> list[CitedGuideline]:
+    """ "MTUS Low Back Complaints 2004, Section(s): A, B, and Chronic Pain Medical Treatment
+    2016, Section(s): C": each guideline with its year and sections."""
+    spec = _spec()
+    prefix = spec.mtus_prefix.match(statement)
+    if not prefix:
+        return []
+    text = statement[prefix.end() :]
+    parts, start = [], 0
+    for separator in spec.mtus_separator.finditer(text):
+        piece = text[start : separator.start()]
+        # A part ends only once it has its year ("Forearm, Wrist, and Hand Complaints 2004").
+        if _YEAR.search(piece) and _YEAR.search(text[separator.end() :].split(",")[0]):
+            parts.append(piece)
+            start = separator.end()
+    parts.append(text[start:])
+    found = []
+    for part in parts:
+        match = spec.mtus_part.match(part.strip().rstrip("."))
+        if not match:
+            return []
+        found.append(
+            CitedGuideline(
+                guideline=" ".join(match["guideline"].split()),
+                year=int(match["year"]),
+                sections=_sections(match["sections"] or ""),
+            )
+        )
+    return found
+
+
+def _sections(text: str) -> list[str]:
+    text = " ".join(text.split()).strip(" ,.")
+    if not text:
+        return []
+    protected = _spec().section_names_with_commas
+    kept: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = protected.sub(hide, text)
+    numbered = bool(_NUMBERED_SECTION.match(text))
+    splitter = r",\s+(?:and\s+)?(?=\d)" if numbered else r",\s+(?:and\s+)?(?=[A-Z0-9\x00])"
+    sections = [part.strip() for part in re.split(splitter, text) if part.strip()]
+    return [re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], part) for part in sections]
 
 
 def _truncation(rationale: str) -> str | None:

@@ -10,12 +10,22 @@ from pydantic import Field
 from openimr.model import Decision, Model, Patient, Reviewer
 
 
+class CitedGuideline(Model):
+    """One MTUS guideline of a citation: "Chronic Pain Medical Treatment 2016, Section(s): X"."""
+
+    guideline: str
+    year: int
+    sections: list[str] = Field(default_factory=list)
+
+
 class GuidelineCitation(Model):
     """One "Decision based on ..." statement of a guideline line."""
 
     basis: Literal["mtus", "non_mtus"]
     text: str
     pages: str | None = None
+    guidelines: list[CitedGuideline] = Field(default_factory=list)
+    """MTUS citations read into guideline, year and sections (empty for non-MTUS text)."""
 
 
 class GuidelineLine(Model):
