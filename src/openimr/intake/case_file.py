@@ -347,13 +347,14 @@ def case_from_record(
     source = record.source
     requests = []
     for item in record.items:
-        if not item.request.strip():
+        # A partially certified item: IMR decides only the remainder not authorized.
+        partial = item.partial_certification
+        request = partial.remainder if partial is not None else item.request
+        if not request.strip():
             continue
         guideline = item.claims_administrator_guideline
         requests.append(
-            _request(
-                item.request, guideline.text if guideline else None, f"item {item.number}", source
-            )
+            _request(request, guideline.text if guideline else None, f"item {item.number}", source)
         )
     if not requests:
         raise UserError("the letter's items have no titles", source=source)

@@ -7,6 +7,7 @@ unsupported kind of file) raises ``UserError`` naming the file and the problem.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,47 +183,57 @@ def repair_mapped(text: str) -> Repaired:
     return Repaired(current, text, tuple(steps))
 
 
-# A damaged or unusual PDF makes the PDF library fail in many ways; all mean the same to a user.
-_PDF_FAILURES: tuple[type[Exception], ...] = (
-    ValueError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError,
-    OverflowError, AssertionError, LookupError, OSError, NotImplementedError, UnicodeError,
-)  # fmt: skip
+# PDFium's load errors (``PdfiumError.err_code``, FPDF_ERR_*) as a user reads them.
+_PDFIUM_LOAD_ERRORS = {
+    1: "not a readable PDF (PDFium: unknown error)",
+    2: "not a readable PDF (PDFium: file access error)",
+    3: "not a readable PDF (damaged: PDFium data format error)",
+    4: "the PDF is encrypted and needs a password",
+    5: "the PDF is encrypted with a security scheme PDFium does not support",
+}
+_PDFIUM_FORMAT_ERROR = 3
+# A line-end hyphen PDFium marks as U+FFFE (the line break removed with it), and the line
+# ends it gives as "\r\n".
+_PDFIUM_HYPHEN = "\ufffe"
+
+# PDFium is one C library shared by the whole process, and not thread-safe.
+_PDFIUM_LOCK = threading.Lock()
 
 
 def _pdf_text(path: Path) -> str:
+    """The text of every page, by PDFium (pypdfium2): "\n" line ends, hyphens as written.
+
+    A paragraph's wrapped lines keep the space they broke at; its last line has none. That is
+    the only paragraph mark in PDFium's text (it gives no blank lines)."""
     # Imported here: reading text files should not pay for the PDF library.
-    import logging
-    import warnings
+    import pypdfium2 as pdfium
 
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, PyPdfError
-
-    # pypdf reports damage it can work around as log lines and warnings; they are not the
-    # user's business unless the text cannot be read, which is reported below in one line.
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     source = str(path)
+    data = path.read_bytes()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(path)
+        with _PDFIUM_LOCK:
             # The DWC publishes letters encrypted with an empty password: that opens them.
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise UserError("the PDF is encrypted and needs a password", source=source)
-            pages = [page.extract_text() or "" for page in reader.pages]
-    except UserError:
-        raise
-    except FileNotDecryptedError:
-        raise UserError("the PDF is encrypted and needs a password", source=source) from None
-    except DependencyError as exc:
-        raise UserError(
-            f"the PDF needs a decoder that is not installed ({exc})", source=source
-        ) from None
-    except RecursionError:
-        raise UserError("not a readable PDF (its objects nest too deeply)", source=source) from None
-    except (*_PDF_FAILURES, PyPdfError, DeprecationError) as exc:
-        raise UserError(f"not a readable PDF ({type(exc).__name__})", source=source) from None
+            document = pdfium.PdfDocument(data, password="")
+            try:
+                pages = []
+                for index in range(len(document)):
+                    page = document[index]
+                    textpage = page.get_textpage()
+                    pages.append(textpage.get_text_range())
+                    textpage.close()
+                    page.close()
+            finally:
+                document.close()
+    except pdfium.PdfiumError as exc:
+        message = _PDFIUM_LOAD_ERRORS.get(exc.err_code or 0)
+        if exc.err_code == _PDFIUM_FORMAT_ERROR and b"%%EOF" not in data[-2048:]:
+            message = "not a readable PDF (truncated: it stops before its end-of-file marker)"
+        elif message is None:  # a page or its text that PDFium cannot load
+            message = f"not a readable PDF (PDFium: {str(exc).rstrip('.')})"
+        raise UserError(message, source=source) from None
     if not pages:
         raise UserError("the PDF has no pages", source=source)
+    pages = [page.replace("\r\n", "\n").replace(_PDFIUM_HYPHEN, "-") for page in pages]
     if not any(page.strip() for page in pages):
         raise UserError(
             "the PDF has no text layer (a scanned image?); run OCR on it first", source=source

@@ -52,6 +52,26 @@ def test_corrupt_pdf(tmp_path):
     assert "not a readable PDF" in _error(path)
 
 
+def test_truncated_pdf(tmp_path):
+    text = (SEEDS / "001_8220bf60ca375ac6.txt").read_text()
+    whole = text_to_pdf(text, tmp_path / "whole.pdf").read_bytes()
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(whole[: len(whole) // 2])
+    assert "truncated" in _error(path)
+
+
+def test_pdf_with_no_text_layer_suggests_ocr(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    pdf = canvas.Canvas(str(path), invariant=1)
+    pdf.rect(72, 72, 300, 400, fill=1)  # a page that is a picture, not text
+    pdf.showPage()
+    pdf.save()
+    message = _error(path)
+    assert "no text layer" in message and "OCR" in message
+
+
 def test_encrypted_pdf(tmp_path):
     text = (SEEDS / "001_8220bf60ca375ac6.txt").read_text()
     path = text_to_pdf(text, tmp_path / "locked.pdf", encrypt="secret")

@@ -22,11 +22,13 @@ from openimr.errors import UserError
 from openimr.intake.demographics import extract_patient
 from openimr.intake.documents import MAX_BYTES, read_document
 from openimr.intake.published.record import (
+    CitedGuideline,
     GuidelineCitation,
     GuidelineLine,
     LetterHeader,
     LetterItem,
     LetterRecord,
+    PartialCertification,
 )
 from openimr.model import Decision, Patient, Reviewer
 
@@ -62,6 +64,10 @@ class _Spec:
     decision_word: re.Pattern[str]
     decision_words: dict[str, Decision]
     decision_lines: list[re.Pattern[str]]
+    decision_alone: re.Pattern[str]
+    partial_certification: list[re.Pattern[str]]
+    partial_marker: re.Pattern[str]
+    notices: dict[str, re.Pattern[str]]
     statements: list[_Statement]
     header_fields: re.Pattern[str]
     header_names: dict[str, str]
@@ -73,6 +79,10 @@ class _Spec:
     none_cited: re.Pattern[str]
     not_mtus: re.Pattern[str]
     pages: re.Pattern[str]
+    mtus_prefix: re.Pattern[str]
+    mtus_part: re.Pattern[str]
+    mtus_separator: re.Pattern[str]
+    section_names_with_commas: re.Pattern[str]
     conclusion: re.Pattern[str]
     conclusion_window: int
     closing_punctuation: re.Pattern[str]
@@ -109,7 +119,7 @@ def _spec() -> _Spec:
     section_with_rest, _ = _alternation(raw["sections"], r"^(?:{})\s*:\s+(?P<rest>\S.*)$")
     labels, label_names = _alternation(raw["item_labels"], r"^(?:{})(?:\s*:\s*(?P<rest>.*)|\s*)$")
     header_fields, header_names = _alternation(
-        {name: [pattern] for name, pattern in raw["header_fields"].items()},
+        {name: [pattern.replace(" ", r"\s+")] for name, pattern in raw["header_fields"].items()},
         r"(?:^|(?<=\s))(?:{})\s*:\s*",
     )
     words = {
@@ -143,6 +153,12 @@ def _spec() -> _Spec:
         decision_word=re.compile(r"\b(?:" + "|".join(words) + r")\b", _FLAGS),
         decision_words=words,
         decision_lines=[re.compile(f"^(?:{p})$", _FLAGS) for p in raw["decision_lines"]],
+        decision_alone=_compile(f"^(?:{raw['decision_alone']})$"),
+        partial_certification=[
+            re.compile(f"^(?:{p})$", _FLAGS | re.DOTALL) for p in raw["partial_certification"]
+        ],
+        partial_marker=_compile(raw["partial_certification_marker"]),
+        notices={name: re.compile(p, _FLAGS | re.DOTALL) for name, p in raw["notices"].items()},
         statements=statements,
         header_fields=header_fields,
         header_names=header_names,
@@ -154,6 +170,12 @@ def _spec() -> _Spec:
         none_cited=re.compile(guidelines["none_cited"], _FLAGS),
         not_mtus=re.compile(guidelines["not_mtus"], _FLAGS),
         pages=re.compile(guidelines["pages"], _FLAGS),
+        mtus_prefix=_compile(guidelines["mtus_prefix"]),
+        mtus_part=re.compile(f"^(?:{guidelines['mtus_part']})$", re.DOTALL),
+        mtus_separator=_compile(guidelines["mtus_separator"]),
+        section_names_with_commas=_compile(
+            "|".join(f"(?:{p})" for p in guidelines["section_names_with_commas"])
+        ),
         conclusion=_compile(conclusion["phrases"]),
         conclusion_window=int(conclusion["window"]),
         closing_punctuation=re.compile(conclusion["closing_punctuation"]),
@@ -165,6 +187,8 @@ def _spec() -> _Spec:
 # ---------------------------------------------------------------------------------------
 # Lines.
 
+_LABELLED = re.compile(r"^[A-Z][\w()/ ]{0,40}:")
+_CONTINUES = re.compile(r"(?:[&,/]|\band)$")
 _ENDS_SENTENCE = re.compile(r"[.!?:;)\]\"\u201d]\s*$")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # runs only: single spaces stay
 
@@ -173,6 +197,18 @@ _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # runs only: single spaces 
 class _Line:
     text: str
     paragraph_start: bool
+    soft: bool = False
+    """The line broke at a space: its paragraph goes on (known only in soft-wrapped text)."""
+
+
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0]$")
+
+
+def _soft_wrapped(raw: list[str], content: int) -> bool:
+    """Text whose wrapped lines keep the space they broke at, and whose paragraphs' last lines
+    have none (PDFium's text): there a line without a trailing space ends a paragraph."""
+    trailing = sum(1 for line in raw if line.strip() and _TRAILING_SPACE.search(line))
+    return content > 3 and 0.3 * content <= trailing < 0.97 * content
 
 
 def _lines(text: str) -> list[_Line]:
@@ -185,7 +221,9 @@ def _lines(text: str) -> list[_Line]:
     empty = raw.count("")
     content = len(raw) - empty - raw.count(" ")
     double_spaced = content > 3 and empty >= 0.6 * content
-    noise = _spec().noise
+    soft_wrapped = not double_spaced and empty < 0.1 * content and _soft_wrapped(raw, content)
+    spec = _spec()
+    noise = spec.noise
     lines: list[_Line] = []
     paragraph_start = True
     for line in raw:
@@ -197,8 +235,14 @@ def _lines(text: str) -> list[_Line]:
             continue
         if noise.match(stripped):
             continue
-        lines.append(_Line(stripped, paragraph_start))
-        paragraph_start = False
+        soft = soft_wrapped and bool(_TRAILING_SPACE.search(line))
+        if lines and lines[-1].text.endswith(":") and spec.decision_alone.match(stripped):
+            # "Title:" and, on a line of its own, "Upheld": one item header.
+            lines[-1].text += " " + stripped
+            lines[-1].soft = soft
+        else:
+            lines.append(_Line(stripped, paragraph_start, soft))
+        paragraph_start = soft_wrapped and not soft and not stripped.endswith("-")
     return lines
 
 
@@ -232,10 +276,29 @@ class _Item:
     decision: Decision | None
     fields: dict[str, list[_Line]] = field(default_factory=dict)
     label: str | None = None
+    partial: dict[str, str] | None = None
+    """A partially certified item: original_request, authorized, remainder."""
 
     def add(self, line: _Line) -> None:
         if self.label is not None:
             self.fields.setdefault(self.label, []).append(line)
+
+
+_MAX_TITLE_LINES = 8
+
+
+def _partial_certification(title: str) -> dict[str, str] | None:
+    """ "X was the original request. Y was authorized ... the remaining ... portion, Z": the
+    original request, the part authorized and the remainder IMR decides."""
+    for pattern in _spec().partial_certification:
+        match = pattern.match(title)
+        if match:
+            parts = {
+                key: _clean_title(value.strip(" ,")) for key, value in match.groupdict().items()
+            }
+            if all(parts.values()):
+                return parts
+    return None
 
 
 def _normal_title(title: str) -> str:
@@ -260,6 +323,9 @@ class _Assembler:
 
     def _focus(self, number: int | None, title: str, decision: Decision | None) -> _Item:
         title = _clean_title(title)
+        partial = _partial_certification(title)
+        if partial is not None:
+            title = partial["remainder"]
         for item in self.items:
             same_number = number is not None and item.number == number
             same_title = _normal_title(item.title) == _normal_title(title)
@@ -269,7 +335,7 @@ class _Assembler:
                     item.decision = decision
                 self.current = item
                 return item
-        item = _Item(number, title, decision)
+        item = _Item(number, title, decision, partial=partial)
         self.items.append(item)
         self.current = item
         return item
@@ -290,19 +356,46 @@ class _Assembler:
         else:
             return ""
         taken: list[_Line] = []
-        for candidate in reversed(lines[-2:]):
-            if _ENDS_SENTENCE.search(candidate.text):
-                break
-            taken.insert(0, candidate)
-            if candidate.paragraph_start:
-                break
+        if lines and lines[-1].soft:
+            # Soft-wrapped text: the title is the paragraph that ends with the header.
+            for candidate in reversed(lines[-_MAX_TITLE_LINES:]):
+                if not candidate.soft:
+                    break
+                taken.insert(0, candidate)
+                if candidate.paragraph_start:
+                    break
+        else:
+            taken = self._partial_start(lines)
+        if not taken:
+            for candidate in reversed(lines[-2:]):
+                if _ENDS_SENTENCE.search(candidate.text):
+                    break
+                taken.insert(0, candidate)
+                if candidate.paragraph_start:
+                    break
         if not taken:
             return ""
         rest = lines[: len(lines) - len(taken)]
-        if self.current is not None and _truncation(_join(rest)) is not None:
+        if self.current is not None and _truncation(_notices(_join(rest))[0]) is not None:
             return ""  # the field would lose its ending: the lines are its own
         del lines[len(lines) - len(taken) :]
         return " ".join(part.text for part in taken) + " "
+
+    def _partial_start(self, lines: list[_Line]) -> list[_Line]:
+        """Where paragraphs are not marked by line ends: the lines of a partial certification
+        ("X was the original request. ...") before its header, from a sentence's start."""
+        spec = self.spec
+        for count in range(1, min(_MAX_TITLE_LINES, len(lines)) + 1):
+            taken = lines[-count:]
+            before = lines[-count - 1] if count < len(lines) else None
+            if before is not None and not (
+                taken[0].paragraph_start or _ENDS_SENTENCE.search(before.text)
+            ):
+                continue
+            joined = " ".join(line.text for line in taken)
+            if spec.partial_marker.search(joined) and joined[:1].isupper():
+                return list(taken)
+        return []
 
     def _header(self, line: _Line) -> bool:
         spec = self.spec
@@ -403,8 +496,16 @@ class _Assembler:
                 self.sections.setdefault(self.section, []).append(line)
 
     def lines_of(self, *sections: str) -> str:
-        """Line by line, for "Label: value" blocks whose ends are line ends."""
-        return "\n".join(line.text for name in sections for line in self.sections.get(name, []))
+        """Line by line, for "Label: value" blocks whose ends are line ends; a value wrapped
+        over lines (a soft wrap, or a line ending in "&", "," or "and") is one line."""
+        lines = [line for name in sections for line in self.sections.get(name, [])]
+        out = ""
+        for line, following in zip(lines, [*lines[1:], None], strict=False):
+            out += line.text
+            wraps = line.soft or _CONTINUES.search(line.text)
+            labelled = following is not None and _LABELLED.match(following.text)
+            out += " " if wraps and not labelled else "\n"
+        return out.rstrip()
 
     def text_of(self, *sections: str) -> str:
         lines = [line for name in sections for line in self.sections.get(name, [])]
@@ -443,6 +544,7 @@ def _guideline(lines: list[_Line] | None) -> GuidelineLine | None:
                 basis="non_mtus" if non_mtus else "mtus",
                 text=statement.strip(),
                 pages=pages["pages"].strip(" ,") if pages else None,
+                guidelines=[] if non_mtus else _mtus_guidelines(statement.strip()),
             )
         )
     none_cited = not citations
@@ -457,6 +559,70 @@ def _guideline(lines: list[_Line] | None) -> GuidelineLine | None:
     )
 
 
+def _notices(rationale: str) -> tuple[str, list[str]]:
+    """The rationale without the standard notices it ends with, and their names."""
+    found = []
+    for name, pattern in _spec().notices.items():
+        match = pattern.search(rationale)
+        if match:
+            found.append(name)
+            rationale = (rationale[: match.start()] + rationale[match.end() :]).strip()
+    return rationale, found
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NUMBERED_SECTION = re.compile(r"^\d+(?:\.\d+)+\s")
+
+
+def _mtus_guidelines(statement: str) -> list[CitedGuideline]:
+    """ "MTUS Low Back Complaints 2004, Section(s): A, B, and Chronic Pain Medical Treatment
+    2016, Section(s): C": each guideline with its year and sections."""
+    spec = _spec()
+    prefix = spec.mtus_prefix.match(statement)
+    if not prefix:
+        return []
+    text = statement[prefix.end() :]
+    parts, start = [], 0
+    for separator in spec.mtus_separator.finditer(text):
+        piece = text[start : separator.start()]
+        # A part ends only once it has its year ("Forearm, Wrist, and Hand Complaints 2004").
+        if _YEAR.search(piece) and _YEAR.search(text[separator.end() :].split(",")[0]):
+            parts.append(piece)
+            start = separator.end()
+    parts.append(text[start:])
+    found = []
+    for part in parts:
+        match = spec.mtus_part.match(part.strip().rstrip("."))
+        if not match:
+            return []
+        found.append(
+            CitedGuideline(
+                guideline=" ".join(match["guideline"].split()),
+                year=int(match["year"]),
+                sections=_sections(match["sections"] or ""),
+            )
+        )
+    return found
+
+
+def _sections(text: str) -> list[str]:
+    text = " ".join(text.split()).strip(" ,.")
+    if not text:
+        return []
+    protected = _spec().section_names_with_commas
+    kept: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = protected.sub(hide, text)
+    numbered = bool(_NUMBERED_SECTION.match(text))
+    splitter = r",\s+(?:and\s+)?(?=\d)" if numbered else r",\s+(?:and\s+)?(?=[A-Z0-9\x00])"
+    sections = [part.strip() for part in re.split(splitter, text) if part.strip()]
+    return [re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m[1])], part) for part in sections]
+
+
 def _truncation(rationale: str) -> str | None:
     spec = _spec()
     if not rationale:
@@ -468,22 +634,32 @@ def _truncation(rationale: str) -> str | None:
     return None
 
 
+def _soft_joined(lines: list[_Line]) -> str:
+    """Lines joined: a soft-wrapped line with a space, every other with a line break."""
+    return "".join(line.text + (" " if line.soft else "\n") for line in lines)
+
+
 def _header(lines: list[_Line]) -> LetterHeader:
+    """ "Label: value" pairs; several may share a line, a label may wrap ("Application /
+    Received:") and a value may stand on the next line."""
     spec = _spec()
     values: dict[str, Any] = {}
-    for line in lines:
-        matches = list(spec.header_fields.finditer(line.text))
-        for match, following in zip(matches, [*matches[1:], None], strict=False):
-            name = _which(match, spec.header_names)
-            end = following.start() if following else len(line.text)
-            value = line.text[match.end() : end].strip(" ,;")
-            if not value or name in values:
+    text = _soft_joined(lines)
+    matches = list(spec.header_fields.finditer(text))
+    for match, following in zip(matches, [*matches[1:], None], strict=False):
+        name = _which(match, spec.header_names)
+        end = following.start() if following else len(text)
+        value = next(
+            (part.strip(" ,;") for part in text[match.end() : end].split("\n") if part.strip()),
+            "",
+        )
+        if not value or name in values:
+            continue
+        if name in spec.header_dates:
+            value = _date(value)
+            if value is None:
                 continue
-            if name in spec.header_dates:
-                value = _date(value)
-                if value is None:
-                    continue
-            values[name] = value
+        values[name] = value
     return LetterHeader(**values)
 
 
@@ -579,7 +755,7 @@ def parse_letter_text(
 
     letter_items = []
     for number, item in enumerate(items, start=1):
-        rationale = _join(item.fields.get("rationale", []))
+        rationale, notices = _notices(_join(item.fields.get("rationale", [])))
         reviewer_guideline = _guideline(item.fields.get("reviewer_guideline"))
         reason = _truncation(rationale)
         letter_items.append(
@@ -597,6 +773,10 @@ def parse_letter_text(
                     if c.basis == "non_mtus"
                 ],
                 rationale=rationale,
+                notices=notices,
+                partial_certification=PartialCertification(**item.partial)
+                if item.partial
+                else None,
                 truncated=reason is not None,
                 truncation_reason=reason,
             )

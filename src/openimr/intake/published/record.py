@@ -10,12 +10,22 @@ from pydantic import Field
 from openimr.model import Decision, Model, Patient, Reviewer
 
 
+class CitedGuideline(Model):
+    """One MTUS guideline of a citation: "Chronic Pain Medical Treatment 2016, Section(s): X"."""
+
+    guideline: str
+    year: int
+    sections: list[str] = Field(default_factory=list)
+
+
 class GuidelineCitation(Model):
     """One "Decision based on ..." statement of a guideline line."""
 
     basis: Literal["mtus", "non_mtus"]
     text: str
     pages: str | None = None
+    guidelines: list[CitedGuideline] = Field(default_factory=list)
+    """MTUS citations read into guideline, year and sections (empty for non-MTUS text)."""
 
 
 class GuidelineLine(Model):
@@ -31,6 +41,17 @@ class GuidelineLine(Model):
     """The party said it did not base its decision on the MTUS."""
 
 
+class PartialCertification(Model):
+    """An item the claims administrator certified in part: IMR decides only the remainder."""
+
+    original_request: str
+    """What the physician asked for."""
+    authorized: str
+    """The part the claims administrator authorized."""
+    remainder: str
+    """The disputed remainder, which the decision is about (the item's ``request``)."""
+
+
 class LetterItem(Model):
     """One disputed item and the reviewer's decision on it."""
 
@@ -42,6 +63,10 @@ class LetterItem(Model):
     reviewer_guideline: GuidelineLine | None = None
     non_mtus_citations: list[str] = Field(default_factory=list)
     rationale: str = ""
+    notices: list[str] = Field(default_factory=list)
+    """Standard notices the rationale ended with, by name (layouts.yaml `notices`):
+    ``opioid_tapering`` (not a recommendation to stop opioids abruptly)."""
+    partial_certification: PartialCertification | None = None
     truncated: bool = False
     truncation_reason: str | None = None
 
