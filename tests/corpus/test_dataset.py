@@ -299,3 +299,16 @@ def test_stats_bad_inputs_get_one_line(tmp_path):
         result = run("stats", *args)
         assert result.exit_code == 2
         assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+def test_partial_certification_share_when_the_rows_carry_it(dated, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(dated)
+    marks = [index == 0 for index in range(table.num_rows)]
+    with_partial = tmp_path / "partial.parquet"
+    pq.write_table(table.append_column("partially_certified", pa.array(marks)), with_partial)
+    report = compute([with_partial])
+    assert report["partial_certification"] == "available"
+    assert report["overall"]["partial_share"] == pytest.approx(1 / table.num_rows)

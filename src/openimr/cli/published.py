@@ -161,7 +161,7 @@ def parse(
       openimr parse letters/ --format parquet --out dataset/ --dask tcp://scheduler:8786
       openimr parse letter.pdf --format json | jq '.[0].items[].decision'
     """
-    from openimr.corpus.batch import parse_many
+    from openimr.corpus.batch import default_jobs, parse_many
 
     if dask_address is not None and output_format != "parquet":
         raise UserError("--dask writes Parquet: add --format parquet --out FOLDER")
@@ -186,7 +186,9 @@ def parse(
     with output(out, binary=binary) as stream, _progress(show, len(documents)) as bar:
         task = bar.add_task("parse", total=len(documents))
         sink = _sink(stream) if binary else None
-        for parsed in parse_many(documents, kind=kind, jobs=jobs, max_bytes=max_bytes):
+        for parsed in parse_many(
+            documents, kind=kind, jobs=jobs or default_jobs(len(documents)), max_bytes=max_bytes
+        ):
             bar.advance(task)
             if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is None:
                 continue
@@ -240,7 +242,7 @@ def _check_folder(out: Path, documents: list[Path]) -> None:
 def _parse_to_folder(
     documents: list[Path], out: Path, partition: int, max_bytes: int, jobs, show: bool
 ) -> None:
-    from openimr.corpus.batch import parse_many
+    from openimr.corpus.batch import default_jobs, parse_many
     from openimr.corpus.dataset import ParquetSink, part_name
 
     tally = Tally()
@@ -249,7 +251,9 @@ def _parse_to_folder(
     in_part = 0
     with _progress(show, len(documents)) as bar:
         task = bar.add_task("parse", total=len(documents))
-        for parsed in parse_many(documents, kind="rows", jobs=jobs, max_bytes=max_bytes):
+        for parsed in parse_many(
+            documents, kind="rows", jobs=jobs or default_jobs(len(documents)), max_bytes=max_bytes
+        ):
             bar.advance(task)
             if sink is None:
                 sink = ParquetSink(out / part_name(parts))

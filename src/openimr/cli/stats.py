@@ -123,13 +123,13 @@ def _csv(report: dict[str, Any], out: TextIO) -> None:
 def _parse_letters(letters: list[Path], folder: Path, jobs: int | None, show: bool, tally):
     """Letters given instead of Parquet: parsed first (on all cores), into one file."""
     from openimr.cli.published import _progress, _value
-    from openimr.corpus.batch import parse_many
+    from openimr.corpus.batch import default_jobs, parse_many
     from openimr.corpus.dataset import ParquetSink
 
     target = folder / "letters.parquet"
     with ParquetSink(target) as sink, _progress(show, len(letters)) as bar:
         task = bar.add_task("parse", total=len(letters))
-        for parsed in parse_many(letters, kind="rows", jobs=jobs):
+        for parsed in parse_many(letters, kind="rows", jobs=jobs or default_jobs(len(letters))):
             bar.advance(task)
             if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is not None:
                 sink.add(parsed.value)

@@ -61,7 +61,15 @@ def parse_one(document: Path | tuple[str, str], kind: str = "record", max_bytes:
         return Parsed(source, error=_failure(source, exc))
 
 
-def default_jobs() -> int:
+SMALL_BATCH = 24
+"""Fewer letters than this are parsed in one process unless ``jobs`` is given: starting the
+workers costs more than they save."""
+
+
+def default_jobs(documents: int | None = None) -> int:
+    """All cores, or one for a small batch."""
+    if documents is not None and documents < SMALL_BATCH:
+        return 1
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
