@@ -132,7 +132,7 @@ def parse_on_dask(
     must see the letters and the folder at the same paths) or a ``distributed.Client``."""
     from distributed import Client, as_completed
 
-    client = address if isinstance(address, Client) else Client(address)
+    client = address if isinstance(address, Client) else Client(address, timeout="10s")
     try:
         futures = [
             client.submit(
