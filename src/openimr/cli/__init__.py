@@ -25,6 +25,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "List, show and check the guideline pack.",
     ),
     "review": ("openimr.cli.review:review", "Draft the determination and letter of a case."),
+    "stats": (
+        "openimr.cli.stats:stats",
+        "Uphold rates, guidelines, specialties and days to decision of published letters.",
+    ),
     "eval": (
         "openimr.cli.published:evaluate",
         "Replay published letters and report agreement with their decisions.",

@@ -73,18 +73,30 @@ def _progress(enabled: bool, total: int, what: str = "parsing letters"):
     )
 
 
+_PARSE_OUT = click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write to FILE instead of standard output, only once everything is done (a link "
+    "at FILE is replaced, its target left alone). FILE may not be one of the inputs. With "
+    "--format parquet: a FILE.parquet, or a folder (new or empty) for partitioned output "
+    "(part-00000.parquet, ...; always a folder with --dask).",
+)
+
+
 @click.command(name="parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False))
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "jsonl"]),
+    type=click.Choice(["table", "json", "jsonl", "parquet"]),
     default="table",
     show_default=True,
     help="table: one row per item, for reading; json: a list of records; "
-    "jsonl: one record per line, for large batches and pipes.",
+    "jsonl: one record per line, for large batches and pipes; parquet: one row per item "
+    "(letter, reviewer, patient and item fields, guidelines cited, service category), "
+    "for pandas, Polars or DuckDB (needs --out).",
 )
-@out_option
+@_PARSE_OUT
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
@@ -92,12 +104,37 @@ def _progress(enabled: bool, total: int, what: str = "parsing letters"):
     show_default=True,
     help="Refuse files larger than this.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to parse with [default: all cores]. The output is the same for any number.",
+)
+@click.option(
+    "--partition",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Letters per Parquet file when --out is a folder (and per Dask task).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="SCHEDULER_ADDRESS",
+    default=None,
+    help="Run on a Dask cluster (e.g. tcp://10.0.0.5:8786): writes partitioned Parquet into "
+    "the --out folder. The workers must see the letters and the folder at the same paths.",
+)
 @progress_option
 def parse(
     paths: tuple[Path, ...],
     output_format: str,
     out: Path | None,
     max_bytes: int,
+    jobs: int | None,
+    partition: int,
+    dask_address: str | None,
     progress: bool | None,
 ) -> None:
     """Read published IMR Final Determination Letters into structured records.
@@ -110,6 +147,9 @@ def parse(
     and the reviewer's guidelines, non-MTUS citations, the rationale, and whether
     the text was truncated.
 
+    Letters are parsed on all cores (--jobs), written as they come (memory stays
+    flat with jsonl and parquet), in the same order as a single process.
+
     A file that cannot be read gets one error line on standard error naming it;
     the others are still parsed. The exit status is 1 if any file failed.
 
@@ -117,34 +157,141 @@ def parse(
     Examples:
       openimr parse ../shared/corpus/seeds
       openimr parse letters/ --format jsonl --out letters.jsonl
+      openimr parse letters/ --format parquet --out letters.parquet
+      openimr parse letters/ --format parquet --out dataset/ --dask tcp://scheduler:8786
       openimr parse letter.pdf --format json | jq '.[0].items[].decision'
     """
-    from openimr.intake.published.reader import parse_letter_file
+    from openimr.corpus.batch import default_jobs, parse_many
 
-    documents = _documents(paths, out)
+    if dask_address is not None and output_format != "parquet":
+        raise UserError("--dask writes Parquet: add --format parquet --out FOLDER")
+    if output_format == "parquet" and out is None:
+        raise UserError("--format parquet needs --out FILE.parquet or --out FOLDER")
+    folder = output_format == "parquet" and (
+        dask_address is not None or out.is_dir() or out.suffix.lower() != ".parquet"
+    )
+    documents = _documents(paths, None if folder else out)
     show = progress if progress is not None else sys.stderr.isatty()
+    if folder:
+        _check_folder(out, documents)
+        if dask_address is not None:
+            _parse_on_dask(documents, out, dask_address, partition, max_bytes, show)
+        else:
+            _parse_to_folder(documents, out, partition, max_bytes, jobs, show)
+        return
+    kind = {"jsonl": "jsonl", "parquet": "rows"}.get(output_format, "record")
     records = []
     tally = Tally()
-    with output(out) as stream, _progress(show, len(documents)) as bar:
+    binary = output_format == "parquet"
+    with output(out, binary=binary) as stream, _progress(show, len(documents)) as bar:
         task = bar.add_task("parse", total=len(documents))
-        for document in documents:
-            record = tally.attempt(
-                document, lambda d=document: parse_letter_file(d, max_bytes=max_bytes)
-            )
+        sink = _sink(stream) if binary else None
+        for parsed in parse_many(
+            documents, kind=kind, jobs=jobs or default_jobs(len(documents)), max_bytes=max_bytes
+        ):
             bar.advance(task)
-            if record is None:
+            if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is None:
                 continue
             if output_format == "jsonl":
-                stream.write(record.model_dump_json() + "\n")
+                stream.write(parsed.value + "\n")
+            elif sink is not None:
+                sink.add(parsed.value)
             else:
-                records.append(record)
+                records.append(parsed.value)
         if tally.failed == tally.read:
             raise Discard  # nothing was read: an existing --out file is left as it was
+        if sink is not None:
+            sink.close()
         if output_format == "json":
             dumped = [record.model_dump(mode="json") for record in records]
             stream.write(json.dumps(dumped, indent=2, ensure_ascii=False) + "\n")
         elif output_format == "table":
             _table(records, stream)
+    tally.finish()
+
+
+def _value(parsed):
+    """A parsed letter's value, or its failure raised for ``Tally`` to report."""
+    if parsed.error is not None:
+        raise UserError(parsed.error)
+    return parsed.value
+
+
+def _sink(stream):
+    from openimr.corpus.dataset import ParquetSink
+
+    return ParquetSink(stream)
+
+
+def _check_folder(out: Path, documents: list[Path]) -> None:
+    """A folder for partitioned Parquet: new, or empty, and not holding the inputs."""
+    where = f"--out {out}"
+    if out.exists() and not out.is_dir():
+        raise UserError("is not a folder; give a new folder or FILE.parquet", source=where)
+    if out.is_dir() and any(out.iterdir()):
+        raise UserError("is a folder that is not empty; give a new or empty folder", source=where)
+    if not out.parent.is_dir():
+        raise UserError(f"the folder {out.parent} does not exist", source=where)
+    target = out.resolve()
+    for document in documents:
+        if target in document.resolve().parents:
+            raise UserError("holds inputs; give another folder", source=where)
+    out.mkdir(exist_ok=True)
+
+
+def _parse_to_folder(
+    documents: list[Path], out: Path, partition: int, max_bytes: int, jobs, show: bool
+) -> None:
+    from openimr.corpus.batch import default_jobs, parse_many
+    from openimr.corpus.dataset import ParquetSink, part_name
+
+    tally = Tally()
+    sink = None
+    parts = 0
+    in_part = 0
+    with _progress(show, len(documents)) as bar:
+        task = bar.add_task("parse", total=len(documents))
+        for parsed in parse_many(
+            documents, kind="rows", jobs=jobs or default_jobs(len(documents)), max_bytes=max_bytes
+        ):
+            bar.advance(task)
+            if sink is None:
+                sink = ParquetSink(out / part_name(parts))
+                parts += 1
+            in_part += 1
+            if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is not None:
+                sink.add(parsed.value)
+            if in_part == partition:
+                sink.close()
+                sink, in_part = None, 0
+        if sink is not None:
+            sink.close()
+    tally.finish()
+
+
+def _parse_on_dask(
+    documents: list[Path], out: Path, address: str, partition: int, max_bytes: int, show: bool
+) -> None:
+    from openimr.corpus.batch import parse_on_dask
+
+    tally = Tally()
+    with _progress(show, len(documents), "parsing letters on Dask") as bar:
+        task = bar.add_task("parse", total=len(documents))
+
+        def done(result: dict) -> None:
+            bar.advance(task, result["letters"] + len(result["errors"]))
+
+        try:
+            results = parse_on_dask(
+                documents, out, address, partition=partition, max_bytes=max_bytes, on_done=done
+            )
+        except OSError as exc:
+            raise UserError(f"cannot reach the Dask scheduler ({exc})", source=address) from None
+    for result in results:  # errors in input order, whatever order the tasks finished in
+        tally.read += result["letters"] + len(result["errors"])
+        tally.failed += len(result["errors"])
+        for message in result["errors"]:
+            error(message)
     tally.finish()
 
 

@@ -1,0 +1,157 @@
+"""Many letters parsed on all cores, or on a Dask cluster, in the order they were given.
+
+Each document's outcome is ``Parsed(path, value, error)``: ``value`` is what the caller asked
+for (the record, its JSON line or its rows) and ``error`` the one-line message of a letter that
+could not be read (the batch goes on). Results come back in input order whatever the number of
+processes, so the output is the same as a single process's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from openimr.corpus.dataset import ParquetSink, chunks, part_name, record_rows
+from openimr.errors import UserError
+from openimr.intake.documents import MAX_BYTES
+from openimr.intake.published.reader import parse_letter_file, parse_letter_text
+
+
+@dataclass
+class Parsed:
+    source: str
+    value: Any = None
+    error: str | None = None
+
+
+def _convert(record: Any, kind: str) -> Any:
+    if kind == "rows":
+        return record_rows(record)
+    if kind == "jsonl":
+        return record.model_dump_json()
+    return record
+
+
+def _failure(where: object, exc: BaseException) -> str:
+    """The one line a failed letter gets (as ``cli.outputs.Tally`` words it)."""
+    if isinstance(exc, UserError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return f"{where}: the input is nested too deeply to read"
+    if isinstance(exc, MemoryError):
+        return f"{where}: the input is too large to hold in memory"
+    return f"{where}: internal error ({type(exc).__name__}); please report it with the file"
+
+
+def parse_one(document: Path | tuple[str, str], kind: str = "record", max_bytes: int = MAX_BYTES):
+    """Parse one letter: a path, or ``(source, text)`` for letters held in memory."""
+    source = document[0] if isinstance(document, tuple) else str(document)
+    try:
+        if isinstance(document, tuple):
+            record = parse_letter_text(document[1], source=document[0])
+        else:
+            record = parse_letter_file(document, max_bytes=max_bytes)
+        return Parsed(source, _convert(record, kind))
+    except Exception as exc:  # one bad letter must not stop the batch
+        return Parsed(source, error=_failure(source, exc))
+
+
+SMALL_BATCH = 24
+"""Fewer letters than this are parsed in one process unless ``jobs`` is given: starting the
+workers costs more than they save."""
+
+
+def default_jobs(documents: int | None = None) -> int:
+    """All cores, or one for a small batch."""
+    if documents is not None and documents < SMALL_BATCH:
+        return 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def parse_many(
+    documents: Iterable[Path | tuple[str, str]],
+    *,
+    kind: str = "record",
+    jobs: int | None = None,
+    max_bytes: int = MAX_BYTES,
+    chunksize: int = 16,
+) -> Iterator[Parsed]:
+    """Every document's outcome, in input order; ``jobs`` processes (default: all cores).
+
+    The input is consumed lazily and results are yielded as they come, so a caller that
+    writes as it goes holds only a few chunks of letters at a time."""
+    jobs = jobs or default_jobs()
+    work = partial(parse_one, kind=kind, max_bytes=max_bytes)
+    if jobs <= 1:
+        yield from map(work, documents)
+        return
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with context.Pool(jobs) as pool:
+        yield from pool.imap(work, documents, chunksize=chunksize)
+
+
+# --- Dask ------------------------------------------------------------------------------------
+
+
+def _write_part(documents: list[str], folder: str, index: int, max_bytes: int) -> dict:
+    """A Dask task: parse a partition's letters and write its Parquet file."""
+    errors = []
+    letters = 0
+    target = Path(folder) / part_name(index)
+    temporary = target.with_name(f".{target.name}.part")
+    with ParquetSink(temporary) as sink:
+        for document in documents:
+            parsed = parse_one(Path(document), kind="rows", max_bytes=max_bytes)
+            if parsed.error:
+                errors.append(parsed.error)
+            else:
+                letters += 1
+                sink.add(parsed.value)
+    os.replace(temporary, target)
+    return {"index": index, "letters": letters, "rows": sink.rows, "errors": errors}
+
+
+def parse_on_dask(
+    documents: list[Path],
+    folder: Path,
+    address: str | Any,
+    *,
+    partition: int = 256,
+    max_bytes: int = MAX_BYTES,
+    on_done: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Parse letters on a Dask cluster into ``folder/part-NNNNN.parquet``, one file per
+    ``partition`` letters, in input order. ``address`` is a scheduler address (the workers
+    must see the letters and the folder at the same paths) or a ``distributed.Client``."""
+    from distributed import Client, as_completed
+
+    client = address if isinstance(address, Client) else Client(address, timeout="10s")
+    try:
+        futures = [
+            client.submit(
+                _write_part,
+                [str(d) for d in batch],
+                str(folder),
+                index,
+                max_bytes,
+                pure=False,
+            )
+            for index, batch in enumerate(chunks(documents, partition))
+        ]
+        results = []
+        for future in as_completed(futures):
+            result = future.result()
+            results.append(result)
+            if on_done:
+                on_done(result)
+        return sorted(results, key=lambda r: r["index"])
+    finally:
+        if client is not address:
+            client.close()
