@@ -80,3 +80,25 @@ def test_nothing_to_parse(tmp_path):
 def test_help_teaches():
     result = _run("--help")
     assert "Examples:" in result.output and "--format" in result.output
+
+
+def test_each_bad_pdf_is_one_line_and_the_rest_parsed(tmp_path):
+    text = (SEEDS / "001_8220bf60ca375ac6.txt").read_text()
+    good = text_to_pdf(text, tmp_path / "good.pdf")
+    locked = text_to_pdf(text, tmp_path / "locked.pdf", encrypt="secret")
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(good.read_bytes()[:2000])
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\nnot a PDF body\n%%EOF\n")
+    paths = [str(p) for p in (locked, cut, good, damaged)]
+    result = CliRunner().invoke(cli, ["parse", *paths, "--format", "jsonl"])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("openimr: error:")]
+    assert errors == [
+        f"openimr: error: {locked}: the PDF is encrypted and needs a password",
+        f"openimr: error: {cut}: not a readable PDF (truncated: it stops before its "
+        "end-of-file marker)",
+        f"openimr: error: {damaged}: not a readable PDF (damaged: PDFium data format error)",
+    ]
+    assert len(result.stdout.splitlines()) == 1
+    assert "Traceback" not in result.output

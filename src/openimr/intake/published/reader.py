@@ -344,9 +344,10 @@ class _Assembler:
         return self.spec.decision_words.get(word.lower()) if word else None
 
     def _title_start(self, line: _Line) -> str:
-        """The first part of a title that wrapped: unterminated lines just before the header,
-        in its paragraph, that the previous field (complete without them) or the section's
-        preamble took in."""
+        """The first part of a title that wrapped, which the previous field (complete without
+        it) or the section's preamble took in: in soft-wrapped text the header's whole
+        paragraph; else a partial certification's sentences, or unterminated lines just
+        before the header, in its paragraph."""
         if line.paragraph_start:
             return ""
         if self.current is None:
