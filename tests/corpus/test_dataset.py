@@ -252,7 +252,9 @@ def test_stats_figures_on_the_seed_letters(dated):
     assert overall["ur_to_decision_median"] == 30
     assert (overall["ur_to_decision_q1"], overall["ur_to_decision_q3"]) == (20, 40)
     assert overall["assigned_to_decision_median"] == 5
-    assert report["partial_certification"] == "not available"
+    # The reader records partial certification on every item: none of the seeds is.
+    assert report["partial_certification"] == "available"
+    assert report["overall"]["partial_share"] == 0
     assert [g["group"] for g in report["groups"]] == ["2016-03", "2016-04"]
     assert (
         report["groups"][1]["letters"] == 1 and report["groups"][1]["ur_to_decision_median"] == 50
@@ -273,7 +275,7 @@ def test_stats_text_and_plot(dated, tmp_path):
     result = run("stats", str(dated), "--by", "service", "--plot", str(png))
     assert result.exit_code == 0, result.output
     assert "uphold rate" in result.stdout and "95% Wilson CI" in result.stdout
-    assert "Partially certified items: not available" in result.stdout
+    assert "Partially certified items: 0.0%" in result.stdout
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = tmp_path / "again.png"
     run("stats", str(dated), "--by", "service", "--plot", str(again))
@@ -306,9 +308,13 @@ def test_partial_certification_share_when_the_rows_carry_it(dated, tmp_path):
     import pyarrow.parquet as pq
 
     table = pq.read_table(dated)
-    marks = [index == 0 for index in range(table.num_rows)]
+    column = table.schema.get_field_index("partial_certification")
+    record = {"original_request": "PT x12", "authorized": "PT x6", "remainder": "PT x6"}
+    marks = [record if index == 0 else None for index in range(table.num_rows)]
     with_partial = tmp_path / "partial.parquet"
-    pq.write_table(table.append_column("partially_certified", pa.array(marks)), with_partial)
+    kind = table.schema.field(column).type
+    structs = pa.array(marks, type=kind if pa.types.is_struct(kind) else None)
+    pq.write_table(table.set_column(column, "partial_certification", structs), with_partial)
     report = compute([with_partial])
     assert report["partial_certification"] == "available"
     assert report["overall"]["partial_share"] == pytest.approx(1 / table.num_rows)

@@ -32,7 +32,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "priority": ("coalesce(priority, 'not stated')", "priority"),
 }
 
-PARTIAL_COLUMNS = ("partially_certified", "authorized")
+PARTIAL_COLUMNS = ("partial_certification", "partially_certified", "authorized")
 """Columns that mark a partially certified item, first found used (from the letter reader)."""
 
 
@@ -54,6 +54,8 @@ def _connect(parquet: list[Path]) -> duckdb.DuckDBPyConnection:
 
 
 def _partial_expression(columns: set[str]) -> str | None:
+    if "partial_certification" in columns:  # the reader's record: original, authorized, remainder
+        return "count_if(partial_certification IS NOT NULL)"
     if "partially_certified" in columns:
         return "count_if(partially_certified)"
     if "authorized" in columns:
