@@ -34,6 +34,16 @@ progress_option = click.option(
 )
 
 
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to parse letters with [default: all cores]. The output is the same for "
+    "any number.",
+)
+
+
 def check_out(out: Path | None, inputs: Iterable[Path] = ()) -> None:
     """Refuse an ``--out`` that cannot be written, or that is one of the inputs, up front."""
     if out is None:

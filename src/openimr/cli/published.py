@@ -15,6 +15,7 @@ from openimr.cli.outputs import (
     Tally,
     check_out,
     error,
+    jobs_option,
     out_option,
     output,
     progress_option,
@@ -104,13 +105,7 @@ _PARSE_OUT = click.option(
     show_default=True,
     help="Refuse files larger than this.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes to parse with [default: all cores]. The output is the same for any number.",
-)
+@jobs_option
 @click.option(
     "--partition",
     type=click.IntRange(min=1),

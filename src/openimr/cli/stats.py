@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import click
 
-from openimr.cli.outputs import Tally, check_out, out_option, output, progress_option
+from openimr.cli.outputs import Tally, check_out, jobs_option, out_option, output, progress_option
 from openimr.corpus.stats import GROUPS
 from openimr.errors import UserError
 
@@ -159,13 +159,7 @@ def _parse_letters(letters: list[Path], folder: Path, jobs: int | None, show: bo
     default=None,
     help="Also draw the uphold rates as a bar chart: FILE.png, FILE.svg or FILE.pdf.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes to parse letters with [default: all cores].",
-)
+@jobs_option
 @out_option
 @progress_option
 def stats(
