@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import click
 
-from openimr.errors import UserError
+from openimr.errors import UserError, failure_message
 
 out_option = click.option(
     "--out",
@@ -137,20 +137,11 @@ class Tally:
         self.read += 1
         try:
             return work()
-        except UserError as exc:
-            if self.single:
+        except Exception as exc:  # a bug must not stop the batch either; it asks for a report
+            if self.single and isinstance(exc, UserError):
                 raise
             self.failed += 1
-            error(exc)
-        except RecursionError:
-            self.failed += 1
-            error(f"{where}: the input is nested too deeply to read")
-        except MemoryError:
-            self.failed += 1
-            error(f"{where}: the input is too large to hold in memory")
-        except Exception as exc:  # a bug must not stop the batch; the user can report it
-            self.failed += 1
-            error(f"{where}: internal error ({type(exc).__name__}); please report it with the file")
+            error(failure_message(where, exc))
         return None
 
     def summary(self) -> None:

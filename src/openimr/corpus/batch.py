@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openimr.corpus.dataset import ParquetSink, chunks, part_name, record_rows
-from openimr.errors import UserError
+from openimr.errors import failure_message
 from openimr.intake.documents import MAX_BYTES
 from openimr.intake.published.reader import parse_letter_file, parse_letter_text
 
@@ -37,17 +37,6 @@ def _convert(record: Any, kind: str) -> Any:
     return record
 
 
-def _failure(where: object, exc: BaseException) -> str:
-    """The one line a failed letter gets (as ``cli.outputs.Tally`` words it)."""
-    if isinstance(exc, UserError):
-        return str(exc)
-    if isinstance(exc, RecursionError):
-        return f"{where}: the input is nested too deeply to read"
-    if isinstance(exc, MemoryError):
-        return f"{where}: the input is too large to hold in memory"
-    return f"{where}: internal error ({type(exc).__name__}); please report it with the file"
-
-
 def parse_one(document: Path | tuple[str, str], kind: str = "record", max_bytes: int = MAX_BYTES):
     """Parse one letter: a path, or ``(source, text)`` for letters held in memory."""
     source = document[0] if isinstance(document, tuple) else str(document)
@@ -58,7 +47,7 @@ def parse_one(document: Path | tuple[str, str], kind: str = "record", max_bytes:
             record = parse_letter_file(document, max_bytes=max_bytes)
         return Parsed(source, _convert(record, kind))
     except Exception as exc:  # one bad letter must not stop the batch
-        return Parsed(source, error=_failure(source, exc))
+        return Parsed(source, error=failure_message(source, exc))
 
 
 SMALL_BATCH = 24
