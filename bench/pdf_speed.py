@@ -38,14 +38,12 @@ def _counting(self, args, *rest, **kwargs):
     started[Path(str(first).split()[0]).name] += 1
     _init(self, args, *rest, **kwargs)
 subprocess.Popen.__init__ = _counting
-from openimr.intake.case_file import load_case
+from openimr.intake.case_file import intake_case, load_case
 from openimr.letters.render import render_letter
-from openimr.intake.case_file import intake_case
 from openimr.review.engine import review_case
-case = load_case(Path(sys.argv[1]))
-result = review_case(intake_case(case))
+result = review_case(intake_case(load_case(Path(sys.argv[1]))))
 start = time.perf_counter()
-render_letter(result.determination, case, case.clinical_summary, "pdf")
+render_letter(result.determination, result.case, result.case.clinical_summary, "pdf")
 print(json.dumps({"first_render": time.perf_counter() - start, "started": started}))
 """
 
@@ -81,13 +79,17 @@ def main() -> None:
     print(f"  fresh process, first PDF render: {report['first_render'] * 1000:.0f} ms")
     print(f"  programs started by that process: {started or 'none'}")
 
-    case = load_case(seed)
-    result = review_case(intake_case(case))
-    render_letter(result.determination, case, case.clinical_summary, "pdf")  # warm-up
+    result = review_case(intake_case(load_case(seed)))
+    case = result.case  # as the command renders it: the case intake read
+
+    def render() -> None:
+        render_letter(result.determination, case, case.clinical_summary, "pdf", facts=result.facts)
+
+    render()  # warm-up
     timings = []
     for _ in range(args.rounds):
         start = time.perf_counter()
-        render_letter(result.determination, case, case.clinical_summary, "pdf")
+        render()
         timings.append(time.perf_counter() - start)
     print(
         f"  in-process after warm-up, {args.rounds} renders: median "

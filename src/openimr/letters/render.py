@@ -172,6 +172,18 @@ def _rule(item: ItemDecision, pack_version: str) -> Rule | None:
         return None
 
 
+@cache
+def _from_request() -> frozenset[str]:
+    """Predicates the installed pack answers from the request title (computed once)."""
+    return request_answered(default_pack())
+
+
+@cache
+def _from_absence() -> frozenset[str]:
+    """Predicates the installed pack answers from what the records do not mention."""
+    return absence_answered(default_pack())
+
+
 def _basis(
     row: Row,
     case: Case,
@@ -201,9 +213,9 @@ def _basis(
         row.basis = {None: "computed", "total_with_prior": "request_and_prior"}.get(
             limit.of, "request"
         )
-    elif node is not None and node.predicate in request_answered(default_pack()):
+    elif node is not None and node.predicate in _from_request():
         row.basis = "request"
-    elif node is not None and node.predicate in absence_answered(default_pack()):
+    elif node is not None and node.predicate in _from_absence():
         row.basis = "absent"
     if node is not None and node.predicate is None:
         row.combine = (
