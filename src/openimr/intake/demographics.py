@@ -10,7 +10,6 @@ every letter and must stay fast.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import cache
 
@@ -194,8 +193,3 @@ def extract_patient(text: str, source: str = "clinical_summary") -> tuple[Patien
     )
     facts.sort(key=lambda f: (f.evidence[0].start, f.kind))
     return patient, facts
-
-
-def time_since_injury(date_of_injury: dt.date, on: dt.date) -> dt.timedelta:
-    """How long from the injury to ``on`` (the request or decision date)."""
-    return on - date_of_injury
