@@ -97,11 +97,12 @@ def year_run(count: int, jobs: int) -> dict:
         start = time.perf_counter()
         with ParquetSink(Path(folder) / "year.parquet") as sink:
             failed = 0
-            for parsed in parse_many(_letters(count), kind="rows", jobs=jobs, chunksize=64):
-                if parsed.error:
-                    failed += 1
-                else:
-                    sink.add(parsed.value)
+            with parse_many(_letters(count), kind="rows", jobs=jobs, chunksize=64) as results:
+                for parsed in results:
+                    if parsed.error:
+                        failed += 1
+                    else:
+                        sink.add(parsed.value)
         wall = time.perf_counter() - start
         size = (Path(folder) / "year.parquet").stat().st_size
     return {

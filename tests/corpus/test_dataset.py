@@ -149,7 +149,8 @@ def test_all_cores_give_the_single_process_output(letters, tmp_path):
 
 def test_parallel_results_keep_input_order(letters):
     documents = sorted(letters.glob("*.txt"))
-    sources = [p.source for p in parse_many(documents, kind="jsonl", jobs=2, chunksize=1)]
+    with parse_many(documents, kind="jsonl", jobs=2, chunksize=1) as results:
+        sources = [p.source for p in results]
     assert sources == [str(d) for d in documents]
 
 

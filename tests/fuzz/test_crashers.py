@@ -73,8 +73,10 @@ def test_output_into_a_closed_pipe(tmp_path):
                           cwd=ROOT) as process:  # fmt: skip
         process.stdout.read(10)
         process.stdout.close()
-        stderr = process.stderr.read().decode()
+        # A command that does not end (a worker pool left to the interpreter's exit) fails
+        # here in a minute instead of hanging the suite.
         code = process.wait(timeout=60)
+        stderr = process.stderr.read().decode()
     assert "Traceback" not in stderr, stderr
     if code != 0:
         raise BrokenPipeExit(f"exit code {code}; standard error: {stderr.strip()!r}")

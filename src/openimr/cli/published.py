@@ -181,18 +181,18 @@ def parse(
     with output(out, binary=binary) as stream, _progress(show, len(documents)) as bar:
         task = bar.add_task("parse", total=len(documents))
         sink = _sink(stream) if binary else None
-        for parsed in parse_many(
-            documents, kind=kind, jobs=jobs or default_jobs(len(documents)), max_bytes=max_bytes
-        ):
-            bar.advance(task)
-            if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is None:
-                continue
-            if output_format == "jsonl":
-                stream.write(parsed.value + "\n")
-            elif sink is not None:
-                sink.add(parsed.value)
-            else:
-                records.append(parsed.value)
+        workers = jobs or default_jobs(len(documents))
+        with parse_many(documents, kind=kind, jobs=workers, max_bytes=max_bytes) as results:
+            for parsed in results:
+                bar.advance(task)
+                if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is None:
+                    continue
+                if output_format == "jsonl":
+                    stream.write(parsed.value + "\n")
+                elif sink is not None:
+                    sink.add(parsed.value)
+                else:
+                    records.append(parsed.value)
         if tally.failed == tally.read:
             raise Discard  # nothing was read: an existing --out file is left as it was
         if sink is not None:
@@ -246,19 +246,19 @@ def _parse_to_folder(
     in_part = 0
     with _progress(show, len(documents)) as bar:
         task = bar.add_task("parse", total=len(documents))
-        for parsed in parse_many(
-            documents, kind="rows", jobs=jobs or default_jobs(len(documents)), max_bytes=max_bytes
-        ):
-            bar.advance(task)
-            if sink is None:
-                sink = ParquetSink(out / part_name(parts))
-                parts += 1
-            in_part += 1
-            if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is not None:
-                sink.add(parsed.value)
-            if in_part == partition:
-                sink.close()
-                sink, in_part = None, 0
+        workers = jobs or default_jobs(len(documents))
+        with parse_many(documents, kind="rows", jobs=workers, max_bytes=max_bytes) as results:
+            for parsed in results:
+                bar.advance(task)
+                if sink is None:
+                    sink = ParquetSink(out / part_name(parts))
+                    parts += 1
+                in_part += 1
+                if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is not None:
+                    sink.add(parsed.value)
+                if in_part == partition:
+                    sink.close()
+                    sink, in_part = None, 0
         if sink is not None:
             sink.close()
     tally.finish()

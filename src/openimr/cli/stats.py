@@ -129,10 +129,12 @@ def _parse_letters(letters: list[Path], folder: Path, jobs: int | None, show: bo
     target = folder / "letters.parquet"
     with ParquetSink(target) as sink, _progress(show, len(letters)) as bar:
         task = bar.add_task("parse", total=len(letters))
-        for parsed in parse_many(letters, kind="rows", jobs=jobs or default_jobs(len(letters))):
-            bar.advance(task)
-            if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is not None:
-                sink.add(parsed.value)
+        workers = jobs or default_jobs(len(letters))
+        with parse_many(letters, kind="rows", jobs=workers) as results:
+            for parsed in results:
+                bar.advance(task)
+                if tally.attempt(parsed.source, lambda p=parsed: _value(p)) is not None:
+                    sink.add(parsed.value)
     return target
 
 

@@ -8,6 +8,7 @@ processes, so the output is the same as a single process's.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -64,6 +65,7 @@ def default_jobs(documents: int | None = None) -> int:
     return os.cpu_count() or 1
 
 
+@contextlib.contextmanager
 def parse_many(
     documents: Iterable[Path | tuple[str, str]],
     *,
@@ -71,19 +73,21 @@ def parse_many(
     jobs: int | None = None,
     max_bytes: int = MAX_BYTES,
     chunksize: int = 16,
-) -> Iterator[Parsed]:
+) -> Iterator[Iterator[Parsed]]:
     """Every document's outcome, in input order; ``jobs`` processes (default: all cores).
 
-    The input is consumed lazily and results are yielded as they come, so a caller that
-    writes as it goes holds only a few chunks of letters at a time."""
+    ``with parse_many(...) as results:`` the worker processes end with the block, however
+    it ends (a reader of the output that went away, an error): a pool left to the
+    interpreter's exit can hang it. The input is consumed lazily and results come as they
+    are ready, so a caller that writes as it goes holds only a few chunks of letters."""
     jobs = jobs or default_jobs()
     work = partial(parse_one, kind=kind, max_bytes=max_bytes)
     if jobs <= 1:
-        yield from map(work, documents)
+        yield map(work, documents)
         return
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with context.Pool(jobs) as pool:
-        yield from pool.imap(work, documents, chunksize=chunksize)
+        yield pool.imap(work, documents, chunksize=chunksize)
 
 
 # --- Dask ------------------------------------------------------------------------------------
