@@ -1,15 +1,17 @@
-"""The fact rule files: facts.yaml and context.yaml (validated on load). The kinds of fact
-they make are the shared vocabulary's (``openimr/fact_kinds.yaml``)."""
+"""The fact rule files: facts.yaml, the finding files in findings/ (one topic each) and
+context.yaml (validated on load). The kinds of fact they make are the shared vocabulary's
+(``openimr/fact_kinds.yaml``)."""
 
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from openimr.fact_kinds import fact_kinds
-from openimr.intake.ruleset import RuleModel, load_rules
+from openimr.intake.ruleset import RULES_PACKAGE, RuleModel, load_rules
 from openimr.model import Assertion
 
 
@@ -98,9 +100,29 @@ class FactRules(RuleModel):
         return self
 
 
+class FindingsFile(RuleModel):
+    """One topic's findings (rules/findings/*.yaml): phrase families, read like facts.yaml's
+    ``simple`` families, kept apart so that a reader finds a topic's words in one file."""
+
+    simple: list[SimpleFamily]
+
+
+FINDINGS = "findings"
+
+
+def finding_files() -> list[str]:
+    """The finding files, by name, as paths under the rules package."""
+    folder = resources.files(RULES_PACKAGE).joinpath(FINDINGS)
+    return sorted(f"{FINDINGS}/{p.name}" for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
 @cache
 def fact_rules() -> FactRules:
-    return load_rules("facts.yaml", FactRules)
+    rules = load_rules("facts.yaml", FactRules)
+    extra = [family for name in finding_files() for family in load_rules(name, FindingsFile).simple]
+    if not extra:
+        return rules
+    return FactRules.model_validate({**rules.model_dump(), "simple": [*rules.simple, *extra]})
 
 
 Category = Literal[
