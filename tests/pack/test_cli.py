@@ -123,8 +123,11 @@ def _two_passing_cases() -> list[dict]:
     """Two cases for the massage rule and two the catch-all decides (an unknown service)."""
     massage = {"text": "Massage x6", "service": "massage", "quantity": 6, "phase": "initial_trial"}
     other = {"text": "Shockwave x3", "service": "unknown"}
-    judged = {"rule": "catch_all.test", "verdict": "not_documented",
-              "decided_by": "physician_judgement_required"}
+    judged = {
+        "rule": "catch_all.test",
+        "verdict": "not_documented",
+        "decided_by": "physician_judgement_required",
+    }
     return [
         {"id": f"c{i}", "description": "d", "date": "2014-01-01", "request": massage,
          "facts": {"functional_improvement_documented": shown},

@@ -154,7 +154,9 @@ def test_a_physician_assessed_predicate_is_never_reported_as_not_documented() ->
 
 def test_an_exception_the_records_leave_open_does_not_soften_an_exceeded_limit() -> None:
     rule = PACK.rule("acupuncture.amtg_2009")
-    request = Request(text="Acupuncture x8", service="acupuncture", quantity=8, phase="continuation")
+    request = Request(
+        text="Acupuncture x8", service="acupuncture", quantity=8, phase="continuation"
+    )
     facts = {"prior_sessions_same_modality": 6, "active_therapy_concurrent": True}
     result = evaluate(rule, request, facts)
     trial = next(c for c in result.criteria if c.id == "trial_treatments")
