@@ -180,20 +180,20 @@ class _Clauses:
         openers = set(rules.openers)
         # A token that ends the clause before it: a semicolon; a separator whose following
         # segment states something of its own; a conjunction followed by such a word.
-        self.breaks: list[int] = []
         segment_has_opener: dict[int, bool] = {}
         start = 0
         for i, word in enumerate([*words, ";"]):
             if word in end or word in sep:
                 segment_has_opener[start] = any(w in openers for w in words[start:i])
                 start = i + 1
-        for i, word in enumerate(words):
-            if word in end:
-                self.breaks.append(i)
-            elif word in sep and segment_has_opener.get(i + 1, False):
-                self.breaks.append(i)
-            elif word in conj and _opens(words, i + 1, openers, end | sep | conj):
-                self.breaks.append(i)
+        stops = end | sep | conj
+        self.breaks = [
+            i
+            for i, word in enumerate(words)
+            if word in end
+            or (word in sep and segment_has_opener.get(i + 1, False))
+            or (word in conj and _opens(words, i + 1, openers, stops))
+        ]
 
     def clip(self, direction: str, start: int, end: int, scope: tuple[int, int]) -> tuple[int, int]:
         """A modifier's scope cut to its clause: forward to the next break after it,
