@@ -33,6 +33,7 @@ from openimr.review.engine import default_pack  # noqa: E402
 from openimr.yamlload import load_yaml  # noqa: E402
 
 STATEMENTS = ROOT / "tests" / "predicates" / "statements"
+SETS = {"statements": STATEMENTS, "heldout": ROOT / "tests" / "predicates" / "heldout"}
 
 
 def _day(value) -> dt.date:
@@ -69,9 +70,9 @@ def same(kind: str, expected, got) -> bool:
     return got == expected
 
 
-def measure(only: str | None = None) -> dict:
+def measure(only: str | None = None, folder: Path = STATEMENTS) -> dict:
     rows = {}
-    for path in sorted(STATEMENTS.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         spec = load_yaml(path.read_text(encoding="utf-8"))
         predicate = spec["predicate"]
         if only and predicate != only:
@@ -106,8 +107,14 @@ def main() -> None:
     parser.add_argument("--predicate", help="one predicate only")
     parser.add_argument("--misses", action="store_true", help="list every wrong answer")
     parser.add_argument("--json", action="store_true", help="the figures as JSON")
+    parser.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="statements",
+        help="statements: the development set; heldout: the set kept apart (measure only)",
+    )
     args = parser.parse_args()
-    rows = measure(args.predicate)
+    rows = measure(args.predicate, SETS[args.set])
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return
