@@ -182,6 +182,7 @@ class Predicates(Mapping[str, Any]):
         if yes:
             return _answer(predicate, True, yes)
         no = [fact for selector in spec.no for fact in self._denied(selector)]
+        no += [fact for selector in spec.no_when for fact in self._matching(selector)]
         return _answer(predicate, False, no) if no else None
 
     def _status(self, predicate: str, spec: op.Status) -> Fact | None:
