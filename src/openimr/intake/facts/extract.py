@@ -18,14 +18,33 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
+from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
+from openimr.intake.facts.work import job_demand
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
 from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
 
 RULE_FILE = "facts.yaml"
+# Words that negate, where a family words its own negations (SimpleFamily.own_negation):
+# before the mention in its clause, or just after it; clauses end at semicolons and at
+# a comma or word that joins a new clause.
+_NEGATING = re.compile(
+    r"(?<!\w)(?:no|not|none|never|nor|without|cannot|nothing|nobody|unable|lacks?|lack\s+of"
+    r"|denie[sd]|negative\s+for|free\s+of|absence\s+of|fail(?:s|ed)?\s+to|\w+n't)(?!\w)",
+    re.IGNORECASE,
+)
+_NEGATED_AFTER = re.compile(
+    r"\s*(?:(?:is|was|were|are|has\s+been|have\s+been|had\s+been)\s+)?"
+    r"(?:not|never|absent|denied|negative)(?!\w)",
+    re.IGNORECASE,
+)
+_CLAUSE_BOUND = re.compile(
+    r";|,\s+(?:and|but|so|which|while|whereas)\b|\s(?:but|however|so|although|though)\s",
+    re.IGNORECASE,
+)
 _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 
 
@@ -49,6 +68,7 @@ class _Compiled:
             )
             for family in r.simple
         ]
+        self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
         self.prior_cue = _words(r.prior_treatment.cues)
         self.counts = [_rx(p) for p in r.prior_treatment.counts]
         # The same rules reading any number as written, to find counts that cannot be real.
@@ -161,11 +181,43 @@ def _result_near(
     return (best[1], best[2]) if best else (None, None)
 
 
+def _clause_negation(b: _Builder, target: Target, others: list[Target]) -> Assertion:
+    """A negated mention of a family that words its own negations: negated only when a
+    negating word comes before it in its clause, or just after it ("was not"), outside
+    the mention's own words and those of the family's other mentions ("none identified"
+    says what it says; "denies X; + anxiety" does not deny the anxiety)."""
+    s_start, s_end = b.analysis.sentence_of(target.start)
+    bounds = list(_CLAUSE_BOUND.finditer(b.text, s_start, target.start))
+    start = bounds[-1].end() if bounds else s_start
+    before = list(b.text[start : target.start])
+    for other in others:  # a negating word of another mention belongs to that mention
+        for i in range(max(other.start, start), min(other.end, target.start)):
+            before[i - start] = " "
+    if _NEGATING.search("".join(before)) or _NEGATED_AFTER.match(b.text, target.end, s_end):
+        return Assertion.NEGATED
+    return Assertion.PRESENT
+
+
 def _simple_facts(b: _Builder, found: list) -> None:
+    guards = _compiled().guards
+    own = {}  # family -> its mentions, for those that word their own negations
+    for family, target, _value, _results in found:
+        if family.own_negation:
+            own.setdefault(id(family), []).append(target)
     for family, target, value, results in found:
+        guard = guards.get(id(family))
+        if guard and not guard.admits(b.text, target.start, b.analysis.sentence_of(target.start)):
+            continue
         assertion = b.analysis.assertion(target)
         if not family.keep_negation and assertion == Assertion.NEGATED:
             assertion = Assertion.PRESENT
+        if family.own_negation and assertion == Assertion.NEGATED:
+            others = [t for t in own[id(family)] if t is not target]
+            assertion = _clause_negation(b, target, others)
+        if not family.keep_uncertain and assertion == Assertion.UNCERTAIN:
+            assertion = Assertion.PRESENT  # the phrase states the uncertainty itself
+        if not family.keep_hypothetical and assertion == Assertion.HYPOTHETICAL:
+            assertion = Assertion.PRESENT  # the phrase states the plan itself
         val: dict[str, Any] = {}
         if family.value_key:
             val[family.value_key] = value
@@ -670,6 +722,7 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _diagnoses(b, c)
     _body_regions(b)
     _simple_facts(b, simple)
+    b.facts.extend(job_demand(text, b.facts))
     _prior_treatment(b, services, counts, c)
     _surgeries(b, services)
     _pain_relief(b, relief, c)

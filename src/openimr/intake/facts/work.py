@@ -1,0 +1,105 @@
+"""The job's physical demand against the patient's capacity (DOT strength levels).
+
+The phrase families of rules/findings/work.yaml find job titles, stated demand levels,
+weights lifted and carried, capacity cues ("FCE", "current tolerance") and statements of
+fit ("unable to meet job demands", "released full duty"). A level or weight in a clause
+with a capacity cue is the patient's capacity; otherwise it is the job's. The result says
+whether functional limits keep the patient from a job of medium or higher demand:
+precluded, within (the patient meets the job) or light_job (the job is sedentary or light).
+"""
+
+from __future__ import annotations
+
+import re
+
+from openimr.fact_kinds import typed_value
+from openimr.intake.numbers import number_pattern, number_value
+from openimr.model import Assertion, Fact
+
+KIND = "job_demand_match"
+_LEVELS = {
+    "sedentary": 0.0,
+    "sedentary_light": 0.5,
+    "light": 1.0,
+    "medium": 2.0,
+    "medium_heavy": 2.5,
+    "heavy": 3.0,
+    "very_heavy": 4.0,
+}
+_MEDIUM = _LEVELS["medium"]
+# DOT strength levels by the most weight lifted occasionally (lb): sedentary 10, light 20,
+# medium 50, heavy 100, very heavy more.
+_BY_WEIGHT = ((10, 0.0), (20, 1.0), (50, 2.0), (100, 3.0))
+_CLAUSE = re.compile(r"[.;,()\n]|\s(?:and|but)\s")
+_DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
+
+
+def _level_of_weight(pounds: int) -> float:
+    for most, level in _BY_WEIGHT:
+        if pounds <= most:
+            return level
+    return _LEVELS["very_heavy"]
+
+
+def _pounds(text: str) -> int | None:
+    values = [number_value(m.group()) for m in re.finditer(number_pattern(), text, re.I)]
+    values = [v for v in values if v is not None and 0 < v < 500]
+    return max(values) if values else None
+
+
+def _clause(text: str, start: int) -> tuple[int, int]:
+    before = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
+    after = _CLAUSE.search(text, start)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
+    """The case's job demand against capacity, when the records set one against the other."""
+    documented = [f for f in facts if f.assertion in _DOCUMENTED and f.evidence]
+    cues = [f.evidence[0] for f in documented if f.kind == "capacity_cue"]
+
+    def is_capacity(fact: Fact) -> bool:
+        start, end = fact.evidence[0].start, fact.evidence[0].end
+        c_start, c_end = _clause(text, start)
+        c_end = max(c_end, end)
+        return any(c_start <= cue.start < c_end for cue in cues)
+
+    job: list[tuple[float, Fact]] = []
+    titles: list[tuple[float, Fact]] = []
+    capacity: list[tuple[float, Fact]] = []
+    for fact in documented:
+        if fact.kind in ("demand_level", "lift_weight"):
+            if fact.kind == "demand_level":
+                level = _LEVELS[fact.value["level"]]
+            else:
+                pounds = _pounds(fact.evidence[0].text)
+                if pounds is None:
+                    continue
+                level = _level_of_weight(pounds)
+            (capacity if is_capacity(fact) else job).append((level, fact))
+        elif fact.kind == "job_title":
+            titles.append((_LEVELS[fact.value["level"]], fact))
+    fit = {f.value["status"]: f for f in documented if f.kind == "job_fit"}
+    demands = job or titles  # a stated demand level says more than a job title
+    if not demands:
+        return []
+    job_level, job_fact = max(demands, key=lambda pair: pair[0])
+    support = [job_fact]
+    if "meets" in fit:
+        result = "within"
+        support.append(fit["meets"])
+    elif job_level < _MEDIUM:
+        result = "light_job"
+    elif "cannot_meet" in fit:
+        result = "precluded"
+        support.append(fit["cannot_meet"])
+    elif capacity:
+        capacity_level, capacity_fact = min(capacity, key=lambda pair: pair[0])
+        result = "precluded" if capacity_level < job_level else "within"
+        support.append(capacity_fact)
+    else:
+        return []
+    value = typed_value(KIND, {"result": result, "job_level": job_level})
+    unique = {(e.source, e.start, e.end): e for f in support for e in f.evidence}
+    evidence = [unique[key] for key in sorted(unique)]
+    return [Fact(kind=KIND, value=value, assertion=Assertion.PRESENT, evidence=evidence)]
