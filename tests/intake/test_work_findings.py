@@ -1,0 +1,385 @@
+# ruff: noqa: E501  (the phrasings below are kept one to a line, as a table)
+"""Work, program, referral, psychology, plan and medication-risk predicates, answered from
+the records (findings/{work,programs,referrals,psychology,plans,care_needs,sleep,
+medication_risk}.yaml, intake/facts/work.py), in phrasings of our own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.intake.case_file import intake_case
+from openimr.intake.facts.extract import extract_facts
+from openimr.intake.requests import parse_request
+from openimr.model import Case
+from openimr.pack.answers import Predicates
+from openimr.review.engine import default_pack
+
+ON = dt.date(2016, 6, 1)
+
+
+def answer(predicate: str, text: str, request: str):
+    case = Case(
+        case_id="t", decision_date=ON, clinical_summary=text, requests=[parse_request(request)]
+    )
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], ON).get(predicate)
+    return None if found is None else found.value
+
+
+WC = "Work conditioning 10 sessions"
+FRP = "Functional restoration program 10 days"
+FCE = "Functional capacity evaluation"
+GYM = "Gym membership 6 months"
+MRI = "Lumbar MRI"
+SCS = "Spinal cord stimulator trial"
+
+CASES = [
+    # job demand against capacity
+    (
+        "job_demand_medium_or_higher",
+        WC,
+        "He hangs drywall; the job is rated heavy, with 90-pound sheets to carry. Per the FCE he can safely handle 20 pounds.",
+        True,
+    ),
+    (
+        "job_demand_medium_or_higher",
+        WC,
+        "She works as a data entry clerk, a sedentary position.",
+        False,
+    ),
+    (
+        "job_demand_medium_or_higher",
+        WC,
+        "Usual occupation: welder. FCE shows he meets all job demands.",
+        False,
+    ),
+    ("job_demand_medium_or_higher", WC, "Occupation: welder.", None),
+    # return-to-work plan
+    (
+        "return_to_work_goal",
+        WC,
+        "Her employer has offered her a light-duty position in the tool crib, which she accepted.",
+        True,
+    ),
+    ("return_to_work_goal", WC, "He was laid off in March and has no job to go back to.", False),
+    ("return_to_work_goal", WC, "Goal is to return to work.", None),
+    # tolerance for a program
+    (
+        "able_to_participate_program",
+        WC,
+        "She can tolerate six hours of activity daily, five days a week.",
+        True,
+    ),
+    (
+        "able_to_participate_program",
+        WC,
+        "He tolerates only one hour of activity before he must rest.",
+        False,
+    ),
+    (
+        "able_to_participate_program",
+        WC,
+        "Request: work conditioning 4 hours a day, 3 days a week.",
+        None,
+    ),
+    # a program already completed, compared with the request
+    (
+        "prior_same_program",
+        FRP,
+        "He completed a functional restoration program in 2014 for this back injury.",
+        True,
+    ),
+    ("prior_same_program", FRP, "She has never attended a chronic pain program.", False),
+    (
+        "prior_same_program",
+        WC,
+        "He completed a functional restoration program in 2014 for this back injury.",
+        None,
+    ),
+    # maximum medical improvement
+    (
+        "near_maximum_medical_improvement",
+        FCE,
+        "He was declared permanent and stationary on 3/3/2016.",
+        True,
+    ),
+    (
+        "near_maximum_medical_improvement",
+        FCE,
+        "She is not at MMI; a knee arthroscopy is scheduled.",
+        False,
+    ),
+    # complicated case management
+    ("case_management_complex", FCE, "Two prior attempts to return to work failed.", True),
+    ("case_management_complex", FCE, "The work restrictions are not in dispute.", False),
+    # purpose of the FCE
+    (
+        "fce_for_effort_only",
+        FCE,
+        "The FCE is requested solely to check the consistency of his effort.",
+        True,
+    ),
+    ("fce_for_effort_only", FCE, "The FCE will help determine permanent work restrictions.", False),
+    # motivation
+    ("motivated_to_change", FRP, "She is highly motivated and eager to return to work.", True),
+    ("motivated_to_change", FRP, "He shows poor motivation and wants to stay on TTD.", False),
+    # negative predictors
+    ("negative_predictors_addressed", FRP, "Negative predictors: none identified.", True),
+    (
+        "negative_predictors_addressed",
+        FRP,
+        "Smoking and long disability were noted but have not been addressed.",
+        False,
+    ),
+    # baseline functional testing
+    (
+        "baseline_functional_testing",
+        FRP,
+        "The program evaluation recorded an Oswestry of 44% and a six-minute walk of 300 meters.",
+        True,
+    ),
+    ("baseline_functional_testing", FRP, "No baseline functional testing was performed.", False),
+    # baseline pain and function before an opioid
+    (
+        "baseline_pain_and_function",
+        "Tramadol 50 mg #60",
+        "Baseline before starting tramadol: pain 7/10, walks two blocks, Oswestry 40%.",
+        True,
+    ),
+    (
+        "baseline_pain_and_function",
+        "Tramadol 50 mg #60",
+        "Function was not assessed before the opioid was begun.",
+        False,
+    ),
+    ("baseline_pain_and_function", "Tramadol 50 mg #60", "Pain 6/10 today on tramadol.", None),
+    # surgery
+    (
+        "surgical_candidate",
+        FRP,
+        "The spine surgeon found him a good candidate for lumbar decompression.",
+        True,
+    ),
+    ("surgical_candidate", FRP, "Orthopedics: not a surgical candidate.", False),
+    ("surgery_considered", MRI, "He is open to surgery if the MRI shows a herniation.", True),
+    ("surgery_considered", MRI, "She refuses any surgery.", False),
+    (
+        "invasive_procedure_planned",
+        MRI,
+        "An L4-5 ESI is scheduled and the MRI is needed to plan the injection.",
+        True,
+    ),
+    ("invasive_procedure_planned", MRI, "No injections or surgery are planned.", False),
+    (
+        "implantable_device_planned",
+        "Psychological evaluation",
+        "Plan: spinal cord stimulator trial after psych clearance.",
+        True,
+    ),
+    (
+        "implantable_device_planned",
+        "Psychological evaluation",
+        "He declined the spinal cord stimulator.",
+        False,
+    ),
+    # goals
+    (
+        "treatment_goals_documented",
+        "Physical therapy 2x4",
+        "Short-term goal: sit 45 minutes within 3 weeks.",
+        True,
+    ),
+    ("treatment_goals_documented", "Physical therapy 2x4", "Goals: to be determined.", False),
+    # gym: equipment and supervision
+    (
+        "equipment_needed",
+        GYM,
+        "He requires a pool for aquatic exercise; there is no pool at home.",
+        True,
+    ),
+    ("equipment_needed", GYM, "The exercises require no special equipment.", False),
+    ("medical_supervision", GYM, "Sessions will be supervised by a physical therapist.", True),
+    ("medical_supervision", GYM, "He will use the gym unsupervised.", False),
+    # pain management consultation for the dose
+    (
+        "pain_management_consultation",
+        "Oxycodone 30 mg #120",
+        "The pain management specialist reviewed the regimen and supports the current dose.",
+        True,
+    ),
+    (
+        "pain_management_consultation",
+        "Oxycodone 30 mg #120",
+        "No pain management consultation has taken place.",
+        False,
+    ),
+    # opioid risk, substance abuse
+    (
+        "opioid_misuse_risk",
+        "Urine drug screen",
+        "Opioid Risk Tool score 5, moderate risk.",
+        "moderate",
+    ),
+    ("opioid_misuse_risk", "Urine drug screen", "SOAPP-R 30: high risk.", "high"),
+    (
+        "opioid_misuse_risk",
+        "Urine drug screen",
+        "Will complete an opioid risk screen next visit.",
+        None,
+    ),
+    (
+        "substance_abuse_history",
+        "Norco 10/325 #60",
+        "Past history of cocaine dependence, clean for ten years.",
+        True,
+    ),
+    ("substance_abuse_history", "Norco 10/325 #60", "He denies alcohol or drug abuse.", False),
+    ("substance_abuse_history", "Norco 10/325 #60", "Her father was an alcoholic.", None),
+    # psychology
+    (
+        "psychological_clearance",
+        SCS,
+        "The psychologist cleared her for the spinal cord stimulator trial.",
+        True,
+    ),
+    ("psychological_clearance", SCS, "The psychological evaluation has not yet been done.", False),
+    (
+        "psychological_clearance",
+        SCS,
+        "Guidelines require psychological clearance before a stimulator trial.",
+        None,
+    ),
+    ("delayed_recovery_risk", "CBT x4", "STarT Back: high risk.", True),
+    ("delayed_recovery_risk", "CBT x4", "Tampa Scale for Kinesiophobia score was low.", False),
+    (
+        "psychosocial_factors",
+        "Psychology consultation",
+        "He has financial strain and conflict with his supervisor.",
+        True,
+    ),
+    (
+        "psychosocial_factors",
+        "Psychology consultation",
+        "No psychosocial barriers were identified.",
+        False,
+    ),
+    (
+        "psychological_symptoms",
+        "Psychological evaluation",
+        "PHQ-9 was 18 and she reports feeling hopeless.",
+        True,
+    ),
+    (
+        "psychological_symptoms",
+        "Psychological evaluation",
+        "Denies suicidal ideation; reports anxiety.",
+        True,
+    ),
+    (
+        "psychological_symptoms",
+        "Psychological evaluation",
+        "He denies depression or anxiety.",
+        False,
+    ),
+    ("psychological_symptoms", "Psychological evaluation", "Her mother has depression.", None),
+    # sleep
+    (
+        "insomnia_evaluated",
+        "Zolpidem 10 mg #30",
+        "Sleep hygiene was reviewed and a sleep study excluded apnea.",
+        True,
+    ),
+    (
+        "insomnia_evaluated",
+        "Zolpidem 10 mg #30",
+        "The cause of the insomnia was not evaluated.",
+        False,
+    ),
+    # topical ingredients: the request title, else the records
+    (
+        "contains_not_recommended_ingredient",
+        "Ketoprofen 10% gel 60 g",
+        "Apply to the elbow twice daily.",
+        True,
+    ),
+    (
+        "contains_not_recommended_ingredient",
+        "Lidoderm 5% patch #30",
+        "For post-herpetic neuralgia.",
+        False,
+    ),
+    (
+        "contains_not_recommended_ingredient",
+        "Topical compound 180 g",
+        "The compound contains baclofen 2% and menthol.",
+        True,
+    ),
+    (
+        "contains_not_recommended_ingredient",
+        "Topical compound 180 g",
+        "Ingredients were not listed.",
+        None,
+    ),
+    ("contains_not_recommended_ingredient", "Lidocaine 4% cream 60 g", "Apply to the wrist.", True),
+    # home care
+    (
+        "only_homemaker_or_personal_care",
+        "Home health aide",
+        "Requested: an aide for laundry and house cleaning.",
+        True,
+    ),
+    (
+        "only_homemaker_or_personal_care",
+        "Home health aide",
+        "Requested: RN visits for wound care and an aide for bathing.",
+        False,
+    ),
+    # referrals
+    (
+        "diagnosis_uncertain_or_complex",
+        "Neurology consultation",
+        "The etiology of the foot pain remains unclear.",
+        True,
+    ),
+    (
+        "diagnosis_uncertain_or_complex",
+        "Neurology consultation",
+        "The diagnosis is well established by EMG.",
+        False,
+    ),
+    (
+        "additional_expertise_would_benefit",
+        "Rheumatology consultation",
+        "This is beyond my expertise; referral to rheumatology.",
+        True,
+    ),
+    (
+        "additional_expertise_would_benefit",
+        "Rheumatology consultation",
+        "No specialist referral is needed at this time.",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("predicate", "request_title", "text", "expected"), CASES)
+def test_answer(predicate, request_title, text, expected):
+    assert answer(predicate, text, request_title) == expected
+
+
+def test_evidence_is_an_exact_span_of_the_text():
+    text = "Social history: remote heroin use, completed a methadone program in 2004."
+    facts = [f for f in extract_facts(text) if f.kind == "substance_abuse"]
+    assert facts
+    for fact in facts:
+        for ev in fact.evidence:
+            assert text[ev.start : ev.end] == ev.text
+
+
+def test_job_demand_reads_capacity_from_its_clause():
+    text = "Job: order selector, lifts up to 80 lb. Current tolerance: lift 15 lb."
+    (fact,) = [f for f in extract_facts(text) if f.kind == "job_demand_match"]
+    assert fact.value["result"] == "precluded"
+    assert fact.value["job_level"] == 3.0
