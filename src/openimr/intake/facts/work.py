@@ -81,8 +81,8 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
             titles.append((_LEVELS[fact.value["level"]], fact))
     fit = {f.value["status"]: f for f in documented if f.kind == "job_fit"}
     demands = job or titles  # a stated demand level says more than a job title
-    if not demands:
-        return []
+    if not demands or not (job or fit or capacity):
+        return []  # a job title alone, set against nothing, says nothing of the demand
     job_level, job_fact = max(demands, key=lambda pair: pair[0])
     support = [job_fact]
     if "meets" in fit:
