@@ -37,7 +37,7 @@ _NEGATING = re.compile(
     re.IGNORECASE,
 )
 _NEGATED_AFTER = re.compile(
-    r"\s*(?:(?:is|was|were|are|has\s+been|have\s+been|had\s+been)\s+)?"
+    r"\s*(?:(?:is|was|were|are|has|have|had)\s+)?"
     r"(?:not|never|absent|denied|negative)(?!\w)",
     re.IGNORECASE,
 )
