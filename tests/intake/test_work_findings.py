@@ -970,6 +970,68 @@ def test_answer(predicate, request_title, text, expected):
     assert answer(predicate, text or "Apply to the knee.", request_title) == expected
 
 
+PREDICATES = sorted({c[0] for c in CASES})
+
+# Passages that answer none of these predicates: the guideline or a reviewer quoted, a
+# relative's history, oral drugs beside a topical request, a title and a capacity unset
+# against each other.
+SILENT = [
+    (
+        "Gym membership 6 months",
+        "The prior reviewer noted that a gym membership is not recommended unless a home exercise program has failed and there is a need for equipment; the request was modified.",
+    ),
+    (
+        "Functional restoration program 10 days",
+        "The claims administrator denied the program, stating that the patient had not been shown to be motivated to change and that negative predictors were not addressed.",
+    ),
+    (
+        "Spinal cord stimulator trial",
+        "Psychological clearance is recommended before an SCS trial per the CPMTG.",
+    ),
+    (
+        "Work hardening 12 sessions",
+        "A defined return-to-work goal agreed to by the employer and employee is a criterion for work hardening.",
+    ),
+    (
+        "Zolpidem 10 mg #30",
+        "Per ODG, sleep hygiene should be addressed before hypnotics are prescribed.",
+    ),
+    ("FCE", "The treating physician may request an FCE if the patient is close to MMI."),
+    (
+        "Hydrocodone 10/325 #90",
+        "He has been on hydrocodone for 3 years; pain 7/10 without medication, 4/10 with. He walks 2 blocks.",
+    ),
+    (
+        "Psychological evaluation",
+        "The patient's sister has anxiety; the patient denies symptoms herself.",
+    ),
+    (
+        "Urine drug screen",
+        "The UDS frequency depends on the risk level; the provider did not state one.",
+    ),
+    (
+        "Topical compound 240 g",
+        "Oral gabapentin 300 mg TID and cyclobenzaprine 10 mg HS are continued.",
+    ),
+    ("Lumbar MRI", "He had surgery in 2009. He is not sure what he wants to do next."),
+    ("Work conditioning 10 sessions", "He was a warehouse worker. He can lift 20 pounds."),
+]
+
+
+@pytest.mark.parametrize(("request_title", "text"), SILENT)
+def test_silent(request_title, text):
+    case = Case(
+        case_id="t",
+        decision_date=ON,
+        clinical_summary=text,
+        requests=[parse_request(request_title)],
+    )
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], ON)
+    answered = {p: found.get(p).value for p in PREDICATES if found.get(p) is not None}
+    assert answered == {}
+
+
 def test_evidence_is_an_exact_span_of_the_text():
     text = "Social history: remote heroin use, completed a methadone program in 2004."
     facts = [f for f in extract_facts(text) if f.kind == "substance_abuse"]

@@ -81,8 +81,8 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
             titles.append((_LEVELS[fact.value["level"]], fact))
     fit = {f.value["status"]: f for f in documented if f.kind == "job_fit"}
     demands = job or titles  # a stated demand level says more than a job title
-    if not demands or not (job or fit or capacity):
-        return []  # a job title alone, set against nothing, says nothing of the demand
+    if not demands or not (job or fit):
+        return []  # a job title alone, set against nothing stated, says nothing
     job_level, job_fact = max(demands, key=lambda pair: pair[0])
     support = [job_fact]
     if "meets" in fit:
@@ -93,7 +93,7 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
     elif "cannot_meet" in fit:
         result = "precluded"
         support.append(fit["cannot_meet"])
-    elif capacity:
+    elif capacity and job:  # a capacity is set only against a stated demand, not a title
         capacity_level, capacity_fact = min(capacity, key=lambda pair: pair[0])
         result = "precluded" if capacity_level < job_level else "within"
         support.append(capacity_fact)
