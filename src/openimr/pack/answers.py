@@ -503,7 +503,7 @@ def _answered_with(pack: Pack, operators: set[str]) -> frozenset[str]:
 
 def request_answered(pack: Pack) -> frozenset[str]:
     """Predicates the request title answers, not the records (their verdicts quote nothing)."""
-    return _answered_with(pack, {"request_words", "requested_hours_per_week"})
+    return _answered_with(pack, {"request_words", "requested_hours_per_week", "ingredients"})
 
 
 def absence_answered(pack: Pack) -> frozenset[str]:

@@ -32,7 +32,7 @@ RULE_FILE = "facts.yaml"
 # before the mention in its clause, or just after it; clauses end at semicolons and at
 # a comma or word that joins a new clause.
 _NEGATING = re.compile(
-    r"(?<!\w)(?:no|not|none|never|nor|without|cannot|nothing|nobody|unable|lacks?|lack\s+of"
+    r"(?<!\w)(?:no(?!\s+(?:matter|longer|change|doubt))|not(?!\s+only)|none|never|nor|without|cannot|nothing|nobody|unable|lacks?|lack\s+of"
     r"|denie[sd]|negative\s+for|free\s+of|absence\s+of|fail(?:s|ed)?\s+to|\w+n't)(?!\w)",
     re.IGNORECASE,
 )
