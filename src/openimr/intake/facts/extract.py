@@ -18,6 +18,7 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
+from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
@@ -28,23 +29,6 @@ from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
 
 RULE_FILE = "facts.yaml"
-# Words that negate, where a family words its own negations (SimpleFamily.own_negation):
-# before the mention in its clause, or just after it; clauses end at semicolons and at
-# a comma or word that joins a new clause.
-_NEGATING = re.compile(
-    r"(?<!\w)(?:no(?!\s+(?:matter|longer|change|doubt))|not(?!\s+only)|none|never|nor|without|cannot|nothing|nobody|unable|lacks?|lack\s+of"
-    r"|denie[sd]|negative\s+for|free\s+of|absence\s+of|fail(?:s|ed)?\s+to|\w+n't)(?!\w)",
-    re.IGNORECASE,
-)
-_NEGATED_AFTER = re.compile(
-    r"\s*(?:(?:is|was|were|are|has|have|had)\s+)?"
-    r"(?:not|never|absent|denied|negative)(?!\w)",
-    re.IGNORECASE,
-)
-_CLAUSE_BOUND = re.compile(
-    r";|,\s+(?:and|but|so|which|while|whereas)\b|\s(?:but|however|so|although|though)\s",
-    re.IGNORECASE,
-)
 _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 
 
@@ -181,23 +165,6 @@ def _result_near(
     return (best[1], best[2]) if best else (None, None)
 
 
-def _clause_negation(b: _Builder, target: Target, others: list[Target]) -> Assertion:
-    """A negated mention of a family that words its own negations: negated only when a
-    negating word comes before it in its clause, or just after it ("was not"), outside
-    the mention's own words and those of the family's other mentions ("none identified"
-    says what it says; "denies X; + anxiety" does not deny the anxiety)."""
-    s_start, s_end = b.analysis.sentence_of(target.start)
-    bounds = list(_CLAUSE_BOUND.finditer(b.text, s_start, target.start))
-    start = bounds[-1].end() if bounds else s_start
-    before = list(b.text[start : target.start])
-    for other in others:  # a negating word of another mention belongs to that mention
-        for i in range(max(other.start, start), min(other.end, target.start)):
-            before[i - start] = " "
-    if _NEGATING.search("".join(before)) or _NEGATED_AFTER.match(b.text, target.end, s_end):
-        return Assertion.NEGATED
-    return Assertion.PRESENT
-
-
 def _simple_facts(b: _Builder, found: list) -> None:
     guards = _compiled().guards
     own = {}  # family -> its mentions, for those that word their own negations
@@ -212,8 +179,10 @@ def _simple_facts(b: _Builder, found: list) -> None:
         if not family.keep_negation and assertion == Assertion.NEGATED:
             assertion = Assertion.PRESENT
         if family.own_negation and assertion == Assertion.NEGATED:
-            others = [t for t in own[id(family)] if t is not target]
-            assertion = _clause_negation(b, target, others)
+            others = [(t.start, t.end) for t in own[id(family)] if t is not target]
+            sentence = b.analysis.sentence_of(target.start)
+            if not negated_in_clause(b.text, target.start, target.end, sentence, family, others):
+                assertion = Assertion.PRESENT
         if not family.keep_uncertain and assertion == Assertion.UNCERTAIN:
             assertion = Assertion.PRESENT  # the phrase states the uncertainty itself
         if not family.keep_hypothetical and assertion == Assertion.HYPOTHETICAL:

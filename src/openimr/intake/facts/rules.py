@@ -26,6 +26,11 @@ class SimpleFamily(RuleModel):
     """True: the phrases word their own negations ("none identified", "not a candidate"),
     so ConText's negation counts only when a negating word stands in the mention's clause
     (between semicolons) outside the mention itself."""
+    clause_ends: list[str] = Field(default_factory=list)
+    """With own_negation: words that also end a clause, beside ConText's terminators and
+    the semicolon (", and she ...")."""
+    not_negating: list[str] = Field(default_factory=list)
+    """With own_negation: look-alikes of negations, beside ConText's ("no matter")."""
     keep_hypothetical: bool = True
     """False: the phrase itself states a plan, goal or purpose ("SCS trial planned"), so
     ConText's hypothetical is not applied."""

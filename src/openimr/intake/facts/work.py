@@ -11,34 +11,42 @@ precluded, within (the patient meets the job) or light_job (the job is sedentary
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from openimr.fact_kinds import typed_value
 from openimr.intake.numbers import number_pattern, number_value
+from openimr.intake.ruleset import RuleModel, load_rules
 from openimr.model import Assertion, Fact
 
 KIND = "job_demand_match"
-_LEVELS = {
-    "sedentary": 0.0,
-    "sedentary_light": 0.5,
-    "light": 1.0,
-    "medium": 2.0,
-    "medium_heavy": 2.5,
-    "heavy": 3.0,
-    "very_heavy": 4.0,
-}
-_MEDIUM = _LEVELS["medium"]
-# DOT strength levels by the most weight lifted occasionally (lb): sedentary 10, light 20,
-# medium 50, heavy 100, very heavy more.
-_BY_WEIGHT = ((10, 0.0), (20, 1.0), (50, 2.0), (100, 3.0))
+
+
+class _Weight(RuleModel):
+    most: int
+    rank: float
+
+
+class StrengthLevels(RuleModel):
+    ranks: dict[str, float]
+    medium: float
+    by_weight: list[_Weight]
+    above: float
+
+
+@cache
+def _levels() -> StrengthLevels:
+    return load_rules("strength_levels.yaml", StrengthLevels)
+
+
 _CLAUSE = re.compile(r"[.;,()\n]|\s(?:and|but)\s")
 _DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
 
 
 def _level_of_weight(pounds: int) -> float:
-    for most, level in _BY_WEIGHT:
-        if pounds <= most:
-            return level
-    return _LEVELS["very_heavy"]
+    for step in _levels().by_weight:
+        if pounds <= step.most:
+            return step.rank
+    return _levels().above
 
 
 def _pounds(text: str) -> int | None:
@@ -70,7 +78,7 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
     for fact in documented:
         if fact.kind in ("demand_level", "lift_weight"):
             if fact.kind == "demand_level":
-                level = _LEVELS[fact.value["level"]]
+                level = _levels().ranks[fact.value["level"]]
             else:
                 pounds = _pounds(fact.evidence[0].text)
                 if pounds is None:
@@ -78,7 +86,7 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
                 level = _level_of_weight(pounds)
             (capacity if is_capacity(fact) else job).append((level, fact))
         elif fact.kind == "job_title":
-            titles.append((_LEVELS[fact.value["level"]], fact))
+            titles.append((_levels().ranks[fact.value["level"]], fact))
     fit = {f.value["status"]: f for f in documented if f.kind == "job_fit"}
     demands = job or titles  # a stated demand level says more than a job title
     if not demands or not (job or fit):
@@ -88,7 +96,7 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
     if "meets" in fit:
         result = "within"
         support.append(fit["meets"])
-    elif job_level < _MEDIUM:
+    elif job_level < _levels().medium:
         result = "light_job"
     elif "cannot_meet" in fit:
         result = "precluded"
