@@ -18,6 +18,7 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
+from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
@@ -30,6 +31,7 @@ _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
+    pattern = pattern.replace("{NUMW}", number_pattern(True))
     pattern = pattern.replace("{NUM}", number_pattern()).replace("{DATE}", date_pattern())
     return compile_pattern(pattern, RULE_FILE)
 
@@ -49,12 +51,19 @@ class _Compiled:
             )
             for family in r.simple
         ]
-        self.prior_cue = _words(r.prior_treatment.cues)
-        self.counts = [_rx(p) for p in r.prior_treatment.counts]
+        pt = r.prior_treatment
+        self.prior_cue = _words(pt.cues)
+        self.counts = [_rx(p) for p in pt.counts]
         # The same rules reading any number as written, to find counts that cannot be real.
         self.counts_written = [
-            compile_pattern(as_written(p), RULE_FILE) for p in r.prior_treatment.counts
+            compile_pattern(as_written(p.replace("{NUMW}", "{NUM}")), RULE_FILE) for p in pt.counts
         ]
+        self.planned = _words(pt.planned)
+        self.received = _words(pt.received)
+        self.planned_window, self.planned_after = pt.planned_window, pt.planned_after
+        self.none_before = _rx(pt.none_before)
+        self.none_after = _rx(pt.none_after)
+        self.modality_words = [(kind, _words(ps)) for kind, ps in pt.modality_words.items()]
         self.durations = [_rx(p) for p in r.prior_treatment.durations]
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
         self.relief_duration = _rx(r.pain_relief.duration)
@@ -205,7 +214,13 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
         for m in rx.finditer(text):
             g = m.groupdict()
             info: dict[str, Any] = {}
-            if g.get("n"):
+            if g.get("times") and g.get("weeks"):
+                times = 2 if g["times"].lower() == "twice" else number_value(g["times"])
+                weeks = number_value(g["weeks"])
+                if not times or not weeks or times * weeks > bound:
+                    continue
+                info["count"] = times * weeks
+            elif g.get("n"):
                 n = number_value(g["n"])
                 if n is None or n == 0 or n > bound:
                     continue
@@ -214,6 +229,8 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
                 if any(end > m.start("n") for _, end in refused[max(0, i - 1) : i]):
                     continue
                 info["count"] = n
+                if g.get("more"):
+                    info["more"] = True
             elif g.get("unspecified"):
                 info["count_text"] = re.sub(r"\s+", " ", m.group().strip())
             hits.append((m.start(), m.end(), info))
@@ -221,14 +238,44 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
         for m in rx.finditer(text):
             hits.append((m.start(), m.end(), {"duration": re.sub(r"\s+", " ", m["duration"])}))
     for start, end, info in _non_overlapping(hits):
+        if "count" in info and _planned(text, start, end, c):
+            continue  # "P: Request PT 2x4", "will ask for six more": not sessions had
         found.append((Target(start, end, "COUNT"), info))
     return found
+
+
+def _planned(text: str, start: int, end: int, c: _Compiled) -> bool:
+    """Whether a count is of a plan, a request or an authorization, not of sessions had:
+    a plan word in the words before it (back to its sentence's start) or just after it,
+    with no word of receiving nearer."""
+    lo = max(0, start - c.planned_window)
+    before = text[lo:start]
+    if m := re.search(r"[.;\n](?=[^.;\n]*$)", before):
+        before = before[m.end() :]
+    after = text[end : end + c.planned_after]
+    plans = list(c.planned.finditer(before))
+    if not plans and not c.planned.search(after):
+        return False
+    received = list(c.received.finditer(before))
+    return not (received and (not plans or received[-1].start() > plans[-1].start()))
+
+
+def _modality_hits(text: str, services: list[Hit], c: _Compiled) -> list[Hit]:
+    """The services named, and the short names of treatments (facts.yaml modality_words)
+    where no service is named."""
+    hits = list(services)
+    for kind, rx in c.modality_words:
+        for m in rx.finditer(text):
+            if not any(h.start < m.end() and m.start() < h.end for h in hits):
+                hits.append(Hit(m.start(), m.end(), kind, m.group()))
+    return sorted(hits, key=lambda h: (h.start, h.end))
 
 
 def _prior_treatment(
     b: _Builder, services: list[Hit], counts: list[tuple[Target, dict]], c: _Compiled
 ) -> None:
     exclude = set(fact_rules().prior_treatment.exclude_kinds)
+    services = _modality_hits(b.text, services, c)
     # The service mentions of each sentence, in text order (one pass, not one per count).
     by_sentence: dict[tuple[int, int], list[int]] = {}
     for i, hit in enumerate(services):
@@ -250,8 +297,15 @@ def _prior_treatment(
             attached.setdefault(best[1], []).append((target, info))
 
     per_modality: dict[str, dict[str, Any]] = {}
+    denied: dict[str, list[tuple[int, int]]] = {}
     for i, hit in enumerate(services):
         if hit.value in exclude:
+            continue
+        line_start = max(0, b.text.rfind("\n", 0, hit.start) + 1, hit.start - 60)
+        if c.none_before.search(b.text, line_start, hit.start) or c.none_after.match(
+            b.text, hit.end
+        ):
+            denied.setdefault(hit.value, []).append((hit.start, hit.end))
             continue
         target = Target(hit.start, hit.end, "TREATMENT")
         assertion = b.analysis.assertion(target)
@@ -270,7 +324,9 @@ def _prior_treatment(
         for count_target, info in mine:
             entry["spans"].append((count_target.start, count_target.end))
             value = entry["value"]
-            if "count" in info:
+            if "count" in info and info.get("more"):
+                value["count"] = (value["count"] or 0) + info["count"]
+            elif "count" in info:
                 value["count"] = max(value["count"] or 0, info["count"])
             for key in ("count_text", "duration"):
                 if key in info and not value[key]:
@@ -279,6 +335,9 @@ def _prior_treatment(
         assertions = entry["assertions"]
         assertion = Assertion.PRESENT if Assertion.PRESENT in assertions else assertions[0]
         b.add("prior_treatment", entry["value"], entry["spans"], assertion)
+    for modality, spans in denied.items():
+        if modality not in per_modality:
+            b.add("prior_treatment_none", {"modality": modality}, spans)
 
 
 # --- pain relief, pain score ---------------------------------------------------------------
@@ -677,4 +736,5 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _medications(b, drugs)
     _imaging(b, imaging, c)
     _ur_history(b, c)
+    b.facts.extend(duration_facts(text, source, analysis))
     return sorted(b.facts, key=lambda f: (f.evidence[0].start if f.evidence else -1, f.kind))

@@ -27,6 +27,13 @@ class SimpleFamily(RuleModel):
 class PriorTreatmentRules(RuleModel):
     cues: list[str]
     counts: list[str]
+    planned: list[str]
+    planned_window: int
+    planned_after: int
+    received: list[str]
+    none_before: str
+    none_after: str
+    modality_words: dict[str, list[str]]
     durations: list[str]
     exclude_kinds: list[str]
 
