@@ -137,6 +137,7 @@ class PartialDate:
     day: int | None = None
     years_back: int | None = None
     holiday: str | None = None
+    whole_year: bool = False  # "in 2012": the year alone (read as its middle)
 
     def resolve(self, on: dt.date) -> dt.date | None:
         """The day meant, read on ``on``: a month without a day is its middle; a date
@@ -259,7 +260,7 @@ def find_partial_dates(text: str, short_years: bool = False) -> list[tuple[int, 
         if 1 <= month <= 12 and (len(year) == 4 or short_years):
             found.append((m.start(), m.end(), PartialDate(month=month, year=_year(year))))
     for m in p.year.finditer(text):
-        found.append((m.start(), m.end(), PartialDate(month=7, year=int(m[1]))))
+        found.append((m.start(), m.end(), PartialDate(month=7, year=int(m[1]), whole_year=True)))
     kept: list[tuple[int, int, PartialDate]] = []
     for hit in sorted(found, key=lambda h: (h[0], -(h[1] - h[0]))):
         if not kept or hit[0] >= kept[-1][1]:

@@ -564,10 +564,8 @@ class Predicates(Mapping[str, Any]):
             if str(_field(f, "name") or "").lower() == name
             or (drug.generic is not None and _field(f, "generic") == drug.generic)
         ]
-        requested = [self.on] + [
-            f.value for f in self.documented("request_date") if f.value <= self.on
-        ]
-        on = max(requested)
+        requested = [f.value for f in self.documented("request_date") if f.value <= self.on]
+        on = max(requested) if requested else self.on  # counted to the request
         before = None
         support: list[Fact] = []
         for fact in mentions:
@@ -582,16 +580,20 @@ class Predicates(Mapping[str, Any]):
             return None
         supply = None
         per_day = next(
-            (n for n in [drug.doses_per_day] + [_field(f, "doses_per_day") for f in mentions]
-             if n),
+            (
+                n
+                for n in [drug.doses_per_day]
+                + [_field(f, "doses_per_day") for f in mentions]
+                + [_field(f, "doses_per_day_nearby") for f in mentions]
+                if n
+            ),
             None,
-        )  # fmt: skip
-        if drug.count and per_day:
+        )
+        # The supply the text states first (a tube of gel is no count of doses), else the
+        # count requested over the doses a day.
+        supply = next((w for f in mentions if (w := _field(f, "supply_weeks")) is not None), None)
+        if supply is None and drug.count and per_day:
             supply = drug.count / per_day / _CALENDAR.days_per_week
-        else:
-            supply = next(
-                (w for f in mentions if (w := _field(f, "supply_weeks")) is not None), None
-            )
         return _answer(predicate, round(before + (supply or 0), 1), support)
 
 

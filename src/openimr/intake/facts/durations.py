@@ -13,13 +13,20 @@ an operation, or a treatment, which is no complaint's time).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from openimr.fact_kinds import typed_value
-from openimr.intake.dates import PartialDate, date_pattern, date_rules, find_partial_dates
+from openimr.intake.dates import (
+    PartialDate,
+    date_pattern,
+    date_rules,
+    find_dates,
+    find_partial_dates,
+)
 from openimr.intake.facts.nlp import Analysis
 from openimr.intake.lexicon import lexicon, whole_words
 from openimr.intake.numbers import half_pattern, number_pattern, number_value
@@ -361,7 +368,104 @@ def _fact(text: str, source: str, value: dict[str, Any], spans: list[tuple[int, 
     )
 
 
+def _request_dates(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fact]:
+    """The day the request was made: a whole date in a sentence that says it was
+    requested (not a review's decision on it), the date nearest the word."""
+    facts = []
+    for s_start, s_end in analysis.sentences:
+        sentence = text[s_start:s_end]
+        cues = list(c.request_cue.finditer(sentence))
+        if not cues or c.request_not.search(sentence):
+            continue
+        dates = find_dates(sentence)
+        if not dates:
+            continue
+        cue = cues[0]
+        start, end, day = min(
+            dates, key=lambda d: min(abs(d[0] - cue.end()), abs(cue.start() - d[1]))
+        )
+        spans = [(s_start + start, s_start + end), (s_start + cue.start(), s_start + cue.end())]
+        facts.append(
+            Fact(
+                kind="request_date",
+                value=typed_value("request_date", day),
+                evidence=[_evidence(text, source, a, z) for a, z in sorted(spans)],
+            )
+        )
+    return facts
+
+
+def _urine_tests(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fact]:
+    """Urine drug tests done before, one fact a sentence that names them: the dated tests,
+    a count, a test some time ago, or none at all."""
+    facts = []
+    for s_start, s_end in analysis.sentences:
+        sentence = text[s_start:s_end]
+        names = list(c.test_names.finditer(sentence))
+        if not names or c.not_the_patient.search(sentence):
+            continue
+        spans = [(s_start + m.start(), s_start + m.end()) for m in names]
+        if m := c.test_none.search(sentence):
+            spans.append((s_start + m.start(), s_start + m.end()))
+            value: dict[str, Any] = {"none": True}
+            facts.append(_test_fact(text, source, value, spans))
+            continue
+        dates, schedule_start = [], None
+        whole = [d for _, _, d in find_partial_dates(sentence) if d.whole_year]
+        for start, end, when in find_partial_dates(sentence, short_years=True):
+            before = sentence[max(0, start - 20) : start]
+            if re.search(r"\bsince\s+$", before, re.IGNORECASE):
+                schedule_start = when  # "monthly since 9/2015": when the tests began
+                continue
+            year = when.year
+            if year is None and len(whole) == 1 and when.day is None:
+                year = whole[0].year  # "four times in 2014, in February, May, ..."
+            if when.whole_year or year is None or not 1900 < year < 2100:
+                continue
+            day = PartialDate(month=when.month, year=year, day=when.day).resolve(
+                dt.date(year, 12, 31)
+            )
+            if day is not None:
+                dates.append(day.isoformat())
+                spans.append((s_start + start, s_start + end))
+        count = None
+        for rx in c.test_count:
+            if m := rx.search(sentence):
+                count = 1 if m.groupdict().get("one") else number_value(m["n"])
+                spans.append((s_start + m.start(), s_start + m.end()))
+                break
+        ago = None
+        if m := c.ago.search(sentence):
+            ago = _amount(m, c)
+            spans.append((s_start + m.start(), s_start + m.end()))
+        past_year = c.test_past_year.search(sentence) is not None
+        per_year = next((n for n, rx in c.test_per_year if rx.search(sentence)), None)
+        if count is None and per_year and (past_year or schedule_start):
+            count = per_year if past_year else None
+        if not (dates or count or ago):
+            continue  # "P: UDS today", "sees the doctor monthly": no test done stated
+        if not dates and count is None and c.test_planned.search(sentence):
+            continue
+        value = {"count": count, "dates": dates, "days_ago": ago, "past_year": past_year}
+        if schedule_start is not None and count is not None:
+            value["past_year"] = True  # "x6 since 9/2015": counted from a start this year
+        facts.append(_test_fact(text, source, value, spans))
+    return facts
+
+
+def _test_fact(text: str, source: str, value: dict[str, Any], spans: list) -> Fact:
+    return Fact(
+        kind="urine_drug_test_history",
+        value=typed_value("urine_drug_test_history", value),
+        evidence=[_evidence(text, source, s, e) for s, e in sorted(set(spans))],
+    )
+
+
 def duration_facts(text: str, source: str, analysis: Analysis) -> list[Fact]:
     """The onsets, the request's date and the urine drug test history of one text."""
     c = _compiled()
-    return _onsets(text, source, analysis, c)
+    return (
+        _onsets(text, source, analysis, c)
+        + _request_dates(text, source, analysis, c)
+        + _urine_tests(text, source, analysis, c)
+    )

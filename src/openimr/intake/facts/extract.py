@@ -75,6 +75,8 @@ class _Compiled:
         self.med_for = [_rx(p) for p in r.medication_duration.for_period]
         self.med_since = [_rx(p) for p in r.medication_duration.since]
         self.weeks_per_unit = r.medication_duration.weeks_per_unit
+        self.med_new = _words(r.medication_duration.new_start)
+        self.med_supply = [_rx(p) for p in r.medication_duration.supply]
         self.report_section = _rx(r"^\W*(?:" + "|".join(r.imaging.report_sections) + r")\b")
         self.report_window = r.imaging.report_window
         self.diagnosis = [_rx(p) for p in r.diagnosis.patterns]
@@ -390,20 +392,51 @@ def _pain_scores(b: _Builder, c: _Compiled) -> None:
 
 
 def _medication_duration(b: _Builder, hit: Hit, c: _Compiled) -> dict[str, Any]:
-    """How long the drug has been taken, when its sentence says so after its name."""
-    _s_start, s_end = b.analysis.sentence_of(hit.start)
+    """How long the drug has been taken (when its sentence says so after its name), whether
+    it is first prescribed now, and the supply asked for that the text states."""
+    s_start, s_end = b.analysis.sentence_of(hit.start)
     tail = b.text[hit.end : s_end]
+    found: dict[str, Any] = {}
+    # The sentence after too ("New Rx: cyclobenzaprine. No prior use."), unless it names
+    # another drug.
+    n_start, n_end = b.analysis.sentence_of(s_end + 1) if s_end < len(b.text) else (s_end, s_end)
+    following = b.text[s_end:n_end] if n_start >= s_end else ""
+    if lexicon().find_drugs(following):
+        following = ""
+    around = b.text[s_start:s_end] + " " + following
+    if c.med_new.search(around):
+        found["new_start"] = True
+    for rx, per_day in lexicon().dosing:
+        if per_day is not None and rx.search(around):
+            found["doses_per_day_nearby"] = per_day
+            break
+    for rx in c.med_supply:
+        if m := rx.search(around):
+            weeks = _weeks(m, c)
+            if weeks is not None:
+                found["supply_weeks"] = weeks
+                break
     for rx in c.med_for:
         if m := rx.search(tail):
             n = number_value(m["n"]) if m.groupdict().get("n") else 1
             weeks = n * c.weeks_per_unit[m["unit"].lower()] if n is not None else None
-            return {"duration_weeks": round(weeks, 1) if weeks is not None else None}
+            found["duration_weeks"] = round(weeks, 1) if weeks is not None else None
+            return found
     for rx in c.med_since:
         if m := rx.search(tail):
             text = m["date"]
             day = parse_date(text) or (parse_date(f"January 1, {text}") if text.isdigit() else None)
-            return {"since": day}
-    return {}
+            found["since"] = day
+            return found
+    return found
+
+
+def _weeks(m: re.Match[str], c: _Compiled) -> float | None:
+    g = m.groupdict()
+    text = g.get("n") or g.get("n2")
+    n = number_value(text) if text else 1
+    unit = c.weeks_per_unit.get(g["unit"].lower())
+    return None if n is None or unit is None else round(n * unit, 2)
 
 
 def _medications(b: _Builder, drugs: list[Hit]) -> None:
@@ -454,6 +487,9 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
             "med_mg": med_mg,
             "duration_weeks": None,
             "since": None,
+            "new_start": None,
+            "supply_weeks": None,
+            "doses_per_day_nearby": None,
         }
         value.update(_medication_duration(b, hit, c))
         b.add("medication", value, spans, b.analysis.assertion(target))

@@ -75,6 +75,10 @@ class MedicationDurationRules(RuleModel):
     since: list[str]
     """Patterns with group date (a date or a year)."""
     weeks_per_unit: dict[str, float]
+    new_start: list[str]
+    """First prescribed now: no weeks on the drug before."""
+    supply: list[str]
+    """The supply asked for, said in the text (groups n, unit)."""
 
 
 class FactRules(RuleModel):
