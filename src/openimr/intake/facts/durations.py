@@ -102,7 +102,10 @@ class _Compiled:
         self.spans = [
             rx(rf"(?<!\w){_alternatives(r.span_before)}\s*{hedges}{amount}{unit_part}"),
             rx(rf"(?<![\w-]){hedges}{amount}{unit_part}\s*{_alternatives(r.span_after)}(?!\w)"),
-        ]
+            # "for the last month": one of the unit
+            rx(rf"(?<!\w){_alternatives(r.span_before)}\s+the\s+(?:past|last|previous)\s+"
+               rf"(?P<unit>day|week|month|year)(?![\w/])"),
+        ]  # fmt: skip
         self.ago = rx(rf"(?<![\w-]){hedges}{amount}{unit_part}\s+{_alternatives(r.ago)}(?!\w)")
         self.since_cue = rx(
             rf"(?<!\w){_alternatives(r.since)}\s+(?:(?:the|about|around|approximately|roughly|"
@@ -162,6 +165,8 @@ def _amount(m: re.Match[str], c: _Compiled) -> float | None:
     g = m.groupdict()
     if g.get("halfa"):
         n: float | None = 0.5
+    elif "n" not in g:
+        n = 1  # "for the last month"
     else:
         n = _number(g.get("n"))
         if n is not None and g.get("n2") and (n2 := _number(g["n2"])) is not None:

@@ -286,8 +286,8 @@ def _prior_treatment(
     # Attach each count to the nearest service mention in its sentence.
     attached: dict[int, list[tuple[Target, dict]]] = {}
     for target, info in counts:
-        if b.analysis.assertion(target) in _NOT_PRESENT:
-            continue
+        if b.analysis.assertion(target) == Assertion.HYPOTHETICAL:
+            continue  # a denial is read at the treatment's name, not at its count
         sentence = b.analysis.sentence_of(target.start)
         best = None
         for i in by_sentence.get(sentence, []):
@@ -314,6 +314,10 @@ def _prior_treatment(
         s_start, s_end = b.analysis.sentence_of(hit.start)
         has_cue = c.prior_cue.search(b.text, s_start, s_end) is not None
         mine = attached.get(i, [])
+        if assertion == Assertion.NEGATED and any("count" in info for _, info in mine):
+            # "PT x12, chiro none": the denial after the list is another treatment's (a
+            # denial of this one is read above, right by its name).
+            assertion = Assertion.PRESENT
         if assertion in _NOT_PRESENT or not (has_cue or mine):
             continue
         entry = per_modality.setdefault(
