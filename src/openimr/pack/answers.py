@@ -503,7 +503,7 @@ class Predicates(Mapping[str, Any]):
             if _field(fact, "none"):
                 denied.append(fact)
                 continue
-            dates = [dt.date.fromisoformat(d) for d in _field(fact, "dates") or []]
+            dates = [self._test_day(d) for d in _field(fact, "dates") or []]
             ago = _field(fact, "days_ago")
             if ago is not None:
                 dates.append(self.on - dt.timedelta(days=round(ago)))
@@ -522,6 +522,21 @@ class Predicates(Mapping[str, Any]):
         if best is not None:
             return _answer(predicate, best[0], [best[1]])
         return _answer(predicate, 0, denied) if denied else None
+
+    def _test_day(self, text: str) -> dt.date:
+        """An ISO date, or a month and day without a year ("--01-15"): the most recent
+        such day on or before the decision date."""
+        if not text.startswith("--"):
+            return dt.date.fromisoformat(text)
+        month, day = int(text[2:4]), int(text[5:7])
+        for year in (self.on.year, self.on.year - 1):
+            try:
+                found = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if found <= self.on:
+                return found
+        return dt.date(self.on.year - 1, month, min(day, 28))
 
     def _received_count(self, predicate: str, spec: op.PriorCount) -> Fact | None:
         """Sessions of the requested modality received; records that say none were had

@@ -422,9 +422,16 @@ def _urine_tests(text: str, source: str, analysis: Analysis, c: _Compiled) -> li
             if re.search(r"\bsince\s+$", before, re.IGNORECASE):
                 schedule_start = when  # "monthly since 9/2015": when the tests began
                 continue
+            if c.test_planned.search(sentence[max(0, start - 25) : start]):
+                continue  # "requested on 5/15/2016": the day it was asked for
             year = when.year
             if year is None and len(whole) == 1 and when.day is None:
                 year = whole[0].year  # "four times in 2014, in February, May, ..."
+            if year is None and not when.whole_year and when.holiday is None:
+                # "last UDT in January": the most recent such day, read on the decision date
+                dates.append(f"--{when.month:02d}-{when.day or 15:02d}")
+                spans.append((s_start + start, s_start + end))
+                continue
             if when.whole_year or year is None or not 1900 < year < 2100:
                 continue
             day = PartialDate(month=when.month, year=year, day=when.day).resolve(
@@ -447,6 +454,8 @@ def _urine_tests(text: str, source: str, analysis: Analysis, c: _Compiled) -> li
         per_year = next((n for n, rx in c.test_per_year if rx.search(sentence)), None)
         if count is None and per_year and (past_year or schedule_start):
             count = per_year if past_year else None
+        if count is None and per_year:
+            continue  # "monthly, last 5/2/2016": how many in the year is not said
         if not (dates or count or ago):
             continue  # "P: UDS today", "sees the doctor monthly": no test done stated
         if not dates and count is None and c.test_planned.search(sentence):
