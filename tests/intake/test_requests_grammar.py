@@ -86,3 +86,12 @@ def test_as_needed_gives_no_doses_a_day() -> None:
 def test_a_drug_title_carries_its_doses_a_day() -> None:
     drug = parse_request("Tramadol 50 mg 1 tab every 6 hours #120").drug
     assert drug is not None and (drug.count, drug.doses_per_day) == (120, 4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40))
+def test_a_programme_in_hours_counts_its_full_days(days) -> None:
+    request = parse_request(f"Functional restoration program {days * 8} hours")
+    assert (request.quantity, request.unit) == (days, "days")
+    part_day = parse_request(f"Functional restoration program {days * 8 + 3} hours")
+    assert part_day.quantity == days + 1

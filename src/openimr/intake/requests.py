@@ -52,6 +52,7 @@ class RequestRules(RuleModel):
     dosing_every_hours: list[str]
     dosing_per_day: list[str]
     counted_in_days: list[ServiceKind]
+    hours_per_programme_day: dict[ServiceKind, int]
     continuation: ContinuationRules
     phases: dict[str, list[str]]
     retrospective: list[str]
@@ -395,6 +396,12 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         ):
             # "Functional restoration program x 20 days": a programme's days are its sessions.
             fields["quantity"], fields["unit"] = freq.duration, "days"
+
+    day = c.rules.hours_per_programme_day.get(fields["service"])
+    if fields.get("unit") == "hours" and day:
+        # "Functional restoration program 160 hours": 20 full-day sessions
+        fields["quantity"] = -(-fields["quantity"] // day)
+        fields["unit"] = "days"
 
     if m := c.additional.search(title):
         fields["continuation"] = True
