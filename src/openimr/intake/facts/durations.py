@@ -94,7 +94,7 @@ class _Compiled:
         half = half_pattern()
         number = rf"\d+\.\d+|{number_pattern(True)}|an?"
         amount = (
-            rf"(?:(?P<halfa>half\s+an?)|(?P<n>{number})(?:\s*(?:-|to)\s*(?P<n2>{number}))?"
+            rf"(?:(?P<halfa>half\s+an?)|(?P<n>{number})(?:\s*(?:-|to|or)\s*(?P<n2>{number}))?"
             rf"(?:\s+(?P<half1>{half}))?)"
         )
         unit_part = rf"[\s-]*(?P<unit>{unit})(?![\w/])(?:\s+(?P<half2>{half}))?(?:'s|s'|')?"
@@ -297,8 +297,8 @@ def _value(topic: str, t: _Time, anchor: _Time | None = None) -> dict[str, Any]:
     return value
 
 
-_TOPICS_OF_TIME = ("pain", "symptom", "limitation", "injury", "surgery")
-_COMPLAINTS = ("pain", "symptom", "limitation")
+_TOPICS_OF_TIME = ("pain", "symptom", "complaint", "limitation", "injury", "surgery")
+_COMPLAINTS = ("pain", "symptom", "complaint", "limitation")
 
 
 def _onsets(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fact]:
@@ -312,7 +312,7 @@ def _onsets(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fa
             continue
         heads = _heads(text, s_start, s_end, c)
         previous = complaint
-        complaints = [h for h in heads if h[2] in ("pain", "symptom")]
+        complaints = [h for h in heads if h[2] in ("pain", "symptom", "complaint")]
         complaint = complaints[-1] if complaints else None
         for clause in _clauses(text, s_start, s_end):
             clause_text = text[clause[0] : clause[1]]
@@ -356,7 +356,7 @@ def _onsets(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fa
                     if t.when is not None or t.days is not None:
                         last = t if topic and topic[0] in _TOPICS_OF_TIME else last
                     continue
-                between = text[min(topic[1], t.start) : t.start]
+                between = text[max(clause[0], min(topic[1], t.start) - 30) : t.start]
                 if c.worsening.search(between) or c.planned.search(between):
                     continue
                 spans = [(t.start, t.end), (topic[1], topic[2])]
