@@ -13,6 +13,7 @@ an operation, or a treatment, which is no complaint's time).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -305,12 +306,16 @@ def _onsets(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fa
     facts: list[Fact] = []
     last: _Time | None = None  # the last start stated (for "ever since", "since then")
     complaint = None  # the last complaint named in the sentence before
+    all_heads = _heads(text, 0, len(text), c)
     for s_start, s_end in analysis.sentences:
         sentence = text[s_start:s_end]
         if c.not_the_patient.search(sentence):
             last = None
             continue
-        heads = _heads(text, s_start, s_end, c)
+        heads = all_heads[
+            bisect.bisect_left(all_heads, (s_start,)) : bisect.bisect_left(all_heads, (s_end,))
+        ]
+        heads = [h for h in heads if h[1] <= s_end]
         previous = complaint
         complaints = [h for h in heads if h[2] in ("pain", "symptom", "complaint")]
         complaint = complaints[-1] if complaints else None
