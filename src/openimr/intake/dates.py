@@ -38,7 +38,7 @@ class DateRules(RuleModel):
     last: list[str]
     seasons: dict[str, int]
     holidays: dict[str, Holiday]
-    week_of_month: str
+    part_of_month: dict[str, int]
     verbs: list[str]
 
 
@@ -184,7 +184,7 @@ class _Partial:
         last_year = "|".join(r.last_year)
         relative = rf"(?:\s+(?:(?P<this>{this})|(?P<lastyear>{last_year})))?"
         last = rf"(?:(?P<last>{'|'.join(r.last)})\s+)?"
-        week = r.week_of_month
+        week = "|".join(f"(?P<w{i}>{p})" for i, p in enumerate(r.part_of_month))
         seasons = "|".join(r.seasons)
         holidays = "|".join(f"(?P<h{i}>{p})" for i, p in enumerate(r.holidays))
         forms = [
@@ -197,9 +197,7 @@ class _Partial:
         ]
         self.words = [compile_pattern(rf"(?<!\w)(?:{f}){relative}(?!\w)", RULE_FILE) for f in forms]
         self.holidays = list(r.holidays)
-        self.week_nth = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
-                         "fourth": 4, "4th": 4, "last": 4}  # fmt: skip
-        self.week = compile_pattern(week, RULE_FILE)
+        self.part_days = list(r.part_of_month.values())
         self.numeric = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{4}|\d{2})(?![\d/]|\.\d)")
         self.year = re.compile(r"(?<![\d/.,-])((?:19|20)\d{2})(?![\d/]|\.\d)")
 
@@ -229,7 +227,8 @@ def _partial_of(m: re.Match[str], p: _Partial) -> PartialDate | None:
     if not g.get("month"):
         return None
     word = g["month"].rstrip(".")
-    if word.islower() and word in date_rules().verbs and not (qualified or g.get("ord")):
+    part = next((d for i, d in enumerate(p.part_days) if g.get(f"w{i}")), None)
+    if word.islower() and word in date_rules().verbs and not (qualified or g.get("ord") or part):
         return None  # "may need", "march on": a verb, not a month
     month = month_names()[word.lower()]
     day = None
@@ -238,8 +237,8 @@ def _partial_of(m: re.Match[str], p: _Partial) -> PartialDate | None:
         day = int(text) if text.isdigit() else ordinal_value(text)
         if day is None or not 1 <= day <= 31:
             return None
-    elif week := p.week.search(m.group()):
-        day = 7 * (p.week_nth[week["nth"].lower()] - 1) + 4
+    else:
+        day = part
     return PartialDate(month=month, year=year, day=day, years_back=years_back)
 
 

@@ -227,8 +227,6 @@ def _times(text: str, lo: int, hi: int, c: _Compiled) -> list[_Time]:
     for t in sorted(found, key=lambda t: (t.start, -(t.end - t.start))):
         if not kept or t.start >= kept[-1].end:
             kept.append(t)
-        elif t.when is not None and kept[-1].when is None and kept[-1].days is None:
-            continue
     return kept
 
 
@@ -357,6 +355,8 @@ def _onsets(text: str, source: str, analysis: Analysis, c: _Compiled) -> list[Fa
                         topic = (until_topic, t.start, t.end)
                 if weak and topic is not None and topic[0] in _COMPLAINTS:
                     topic = None  # "seen on 3/20/2018 for back pain": a visit, not an onset
+                if topic and topic[0] == "surgery" and t.when is not None and t.when.whole_year:
+                    topic = None  # "appendectomy in 1990": no day to count from
                 if topic is None or topic[0] not in _TOPICS_OF_TIME or ended:
                     if t.when is not None or t.days is not None:
                         last = t if topic and topic[0] in _TOPICS_OF_TIME else last
