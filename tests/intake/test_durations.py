@@ -39,6 +39,8 @@ def ask(predicate: str, text: str, request: str = "Physical therapy 2x4", on: dt
         ("October of 2014", dt.date(2014, 10, 15)),
         ("march second two thousand fifteen", dt.date(2015, 3, 2)),
         ("Labor Day of last year", dt.date(2015, 9, 7)),
+        ("the end of march", dt.date(2016, 3, 27)),
+        ("mid-November 2014", dt.date(2014, 11, 15)),
     ],
 )
 def test_partial_dates_are_read_against_the_decision_date(text, day) -> None:
@@ -94,6 +96,8 @@ def test_times_are_read_whatever_their_form(predicate, text, expected) -> None:
         ("symptom_duration_weeks", "Guidelines support EMG when symptoms last beyond 4 weeks."),
         # an operation not yet done
         ("post_operative_day", "The knee replacement is scheduled for next month."),
+        # a year alone gives no day to count from
+        ("post_operative_day", "Past surgical history: cholecystectomy in 2001."),
         # someone else's history
         ("pain_duration_months", "Her mother had back pain for years."),
     ],
