@@ -125,6 +125,8 @@ class Drug(Model):
     form: str | None = None
     count: int | None = None
     dosing: str | None = None
+    doses_per_day: float | None = None
+    """Doses a day the dosing says ("1 tab every 6 hours": 4), None if it does not."""
 
 
 class Request(Model):

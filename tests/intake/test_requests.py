@@ -78,8 +78,9 @@ def test_seed_items_match_gold(seed_gold) -> None:
             dict(service="home_health", quantity=6, unit="hours"),
         ),
         (
+            # counted in full days, as the guideline counts the programme (20 full days)
             "Functional restoration program x 160 hours",
-            dict(service="functional_restoration_program", quantity=160, unit="hours"),
+            dict(service="functional_restoration_program", quantity=20, unit="days"),
         ),
         (
             "Post-op PT 12 visits left knee",

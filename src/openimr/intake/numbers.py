@@ -20,6 +20,9 @@ class NumberRules(RuleModel):
     other: dict[str, int]
     minus: list[str]
     most: dict[str, int]
+    ordinals: dict[str, int]
+    thousand: list[str]
+    half: list[str]
 
 
 class ImplausibleValue(ValueError):
@@ -168,3 +171,66 @@ def number_value(text: str) -> int | None:
         else:
             return None
     return total
+
+
+@cache
+def ordinal_pattern() -> str:
+    """A regex (no groups) for a day of the month as an ordinal: ``14th``, ``fourteenth``,
+    ``twenty-first``, ``3rd``."""
+    r = number_rules()
+    tens = "|".join(sorted(r.tens, key=len, reverse=True))
+    ordinals = "|".join(sorted(r.ordinals, key=len, reverse=True))
+    return rf"(?<!\w)(?:\d{{1,2}}(?:st|nd|rd|th)|(?:(?:{tens})[\s-]?)?(?:{ordinals}))(?!\w)"
+
+
+def ordinal_value(text: str) -> int | None:
+    """The value of an ordinal matched by ``ordinal_pattern``: ``"twenty-first"`` -> 21."""
+    r = number_rules()
+    s = re.sub(r"\s+", " ", text.strip().lower())
+    if m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", s):
+        return int(m[1])
+    parts = [p for p in re.split(r"[\s-]+", s) if p]
+    if not parts or parts[-1] not in r.ordinals:
+        return None
+    total = r.ordinals[parts[-1]]
+    for part in parts[:-1]:
+        if part not in r.tens:
+            return None
+        total += r.tens[part]
+    return total
+
+
+@cache
+def year_words_pattern() -> str:
+    """A regex (no groups) for a year said in words: ``two thousand fourteen``,
+    ``twenty fourteen``, ``nineteen ninety-nine``."""
+    r = number_rules()
+    tens = "|".join(sorted(r.tens, key=len, reverse=True))
+    units = "|".join(sorted(r.units, key=len, reverse=True))
+    thousand = "|".join(r.thousand)
+    below_100 = rf"(?:(?:{tens})(?:[\s-]?(?:{units}))?|(?:{units}))"
+    return (
+        rf"(?<!\w)(?:two\s+(?:{thousand})(?:\s+and)?(?:\s+{below_100})?"
+        rf"|(?:nineteen|twenty)[\s-]+(?:oh[\s-]+(?:{units})|{below_100}))(?!\w)"
+    )
+
+
+def year_words_value(text: str) -> int | None:
+    """The year of words matched by ``year_words_pattern``."""
+    r = number_rules()
+    s = re.sub(r"\s+", " ", text.strip().lower())
+    for word in r.thousand:
+        if m := re.fullmatch(rf"two {word}(?: and)?(?: (.+))?", s):
+            rest = number_value(m[1]) if m[1] else 0
+            return None if rest is None else 2000 + rest
+    if m := re.fullmatch(r"(nineteen|twenty)[\s-]+(?:oh[\s-]+)?(.+)", s):
+        rest = number_value(m[2])
+        century = 1900 if m[1] == "nineteen" else 2000
+        return None if rest is None else century + rest
+    return None
+
+
+@cache
+def half_pattern() -> str:
+    """A regex (no groups) for the half after a count: ``and a half``."""
+    return "(?:" + "|".join(number_rules().half) + ")"

@@ -31,7 +31,7 @@ from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Drug, Frequency, Request
 from openimr.vocabulary import ServiceKind, vocabulary
 
-__all__ = ["ImplausibleValue", "parse_request"]
+__all__ = ["ImplausibleValue", "doses_per_day", "parse_request"]
 
 RULE_FILE = "requests.yaml"
 UNITS = ("visits", "sessions", "units", "days", "hours")
@@ -49,7 +49,10 @@ class RequestRules(RuleModel):
     frequency: list[str]
     duration: list[str]
     weeks_per_month: int
+    dosing_every_hours: list[str]
+    dosing_per_day: list[str]
     counted_in_days: list[ServiceKind]
+    hours_per_programme_day: dict[ServiceKind, int]
     continuation: ContinuationRules
     phases: dict[str, list[str]]
     retrospective: list[str]
@@ -80,6 +83,8 @@ class _Compiled:
         self.quantity = [expand(p) for p in r.quantity]
         self.frequency = [expand(p) for p in r.frequency]
         self.duration = [expand(p) for p in r.duration]
+        self.every_hours = [expand(p) for p in r.dosing_every_hours]
+        self.per_day = [expand(p) for p in r.dosing_per_day]
         self.unit_words = [
             (name, compile_pattern("^(?:" + "|".join(ps) + ")$", RULE_FILE))
             for name, ps in r.units.items()
@@ -247,8 +252,30 @@ def _drug(reader: _Reader, name: Hit) -> Drug:
             reader.cover(name.end + s, name.end + e)
     generic = lx.drug_info(name.value).generic
     return Drug(
-        name=name.text, generic=generic, strength=strength, form=form, count=count, dosing=dosing
+        name=name.text,
+        generic=generic,
+        strength=strength,
+        form=form,
+        count=count,
+        dosing=dosing,
+        doses_per_day=doses_per_day(after),
     )
+
+
+def doses_per_day(text: str) -> float | None:
+    """Doses a day a dosing says: "BID" 2, "1 tab every 6 hours" 4, "q8h" 3, "3 times a
+    day" 3; ``None`` when it says none ("PRN", or no dosing)."""
+    c = _compiled()
+    for regex in c.per_day:  # "2 tabs daily": the count is stated, before "daily" alone
+        if (m := regex.search(text)) and (n := number_value(m["n"])):
+            return float(n)
+    for regex, per_day in lexicon().dosing:
+        if per_day is not None and regex.search(text):
+            return float(per_day)
+    for regex in c.every_hours:
+        if (m := regex.search(text)) and (hours := number_value(m["n"])):
+            return round(24 / hours, 2) if hours <= 24 else None
+    return None
 
 
 _TIME_UNITS = {"day": "days", "week": "weeks", "month": "months"}
@@ -369,6 +396,12 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         ):
             # "Functional restoration program x 20 days": a programme's days are its sessions.
             fields["quantity"], fields["unit"] = freq.duration, "days"
+
+    day = c.rules.hours_per_programme_day.get(fields["service"])
+    if fields.get("unit") == "hours" and day:
+        # "Functional restoration program 160 hours": 20 full-day sessions
+        fields["quantity"] = -(-fields["quantity"] // day)
+        fields["unit"] = "days"
 
     if m := c.additional.search(title):
         fields["continuation"] = True

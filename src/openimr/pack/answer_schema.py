@@ -175,6 +175,17 @@ class Ingredients(Model):
     """The words of the other forms (cream, gel...): such an ingredient in one of them is
     not recommended; in no form named, it is not documented."""
     form_field: str = "result"
+class Elapsed(Model):
+    """Time since something began (``onset`` facts of the given topics), to the decision
+    date, in ``unit``."""
+
+    unit: Literal["days", "weeks", "months"]
+    topics: list[str]
+    injury: Literal["first", "fallback", "linked"] = "linked"
+    """``first``: the date of injury answers before any stated time (time since injury);
+    ``fallback``: a stated time answers, else the date of injury (a complaint of the
+    claim dates from its injury unless the records date it otherwise); ``linked``: only a
+    time stated to begin with the injury reads the date of injury."""
 
 
 class AnsweredBy(Model):
@@ -213,6 +224,16 @@ class AnsweredBy(Model):
     choice_of: ChoiceOf | None = None
     """The one value of ``field`` the records state (two different values: contradiction)."""
     ingredients: Ingredients | None = None
+    elapsed: Elapsed | None = None
+    """The most recent start of the topics (a complaint, a limitation, the injury)."""
+    post_operative_days: FieldOf | None = None
+    """Days since the latest operation: dated on record, or the interval stated."""
+    tests_in_past_year: FieldOf | None = None
+    """Tests done in the 12 months before the decision date."""
+    received_count: PriorCount | None = None
+    """Sessions of the same modality received; 0 only when the records say none."""
+    weeks_with_supply: FieldOf | None = None
+    """Weeks on the requested drug so far plus the supply requested."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -266,6 +287,8 @@ class AnsweredBy(Model):
                 pairs.append((getattr(value, kind_attr), field))
         if isinstance(value, PriorCount):
             pairs.append((value.fact, value.match))
+        if isinstance(value, Elapsed):
+            pairs += [("onset", "topic"), ("date_of_injury", None)]
         if isinstance(value, SummaryStatus):
             pairs += [(value.status_fact, None), (value.mention_fact, None)]
         return pairs
@@ -350,6 +373,19 @@ class AnsweredBy(Model):
             return "the product's ingredients (request title, else the records), against the lists"
         if name == "weeks_on_requested_drug":
             return "how long the records say the requested drug has been taken"
+        if name == "elapsed":
+            return f"{value.unit} since the {' or '.join(value.topics)} began, to the decision date"
+        if name == "post_operative_days":
+            return "days from the latest operation (dated or stated) to the request"
+        if name == "tests_in_past_year":
+            return "tests the records date within the 12 months before the decision date"
+        if name == "received_count":
+            return (
+                "sessions of the same modality the records count as received; 0 when "
+                "they say none were had"
+            )
+        if name == "weeks_with_supply":
+            return "weeks on the requested drug so far plus the weeks the requested supply lasts"
         return "the hours a week the request asks for"
 
     def term_lists(self) -> list[str]:

@@ -490,6 +490,212 @@ class Predicates(Mapping[str, Any]):
         if any("allowed" not in found for found in forms.values()):
             return None
         return _answer(predicate, False, support)
+    # Dates and durations (det-time) ------------------------------------------------------
+
+    def _onset_day(self, fact: Fact) -> dt.date | None:
+        """The day an ``onset`` fact says its topic began, read on the decision date."""
+        if _field(fact, "with_injury"):
+            found = self.injury_date()
+            if found is not None:
+                return found[0]
+            injuries = [
+                day
+                for f in self.documented("onset")
+                if _field(f, "topic") == "injury" and not _field(f, "with_injury")
+                if (day := self._onset_day(f)) is not None
+            ]
+            return max(injuries) if injuries else None
+        if (days := _field(fact, "days")) is not None:
+            return self.on - dt.timedelta(days=round(days))
+        month = _field(fact, "month")
+        if month is None:
+            return None
+        year, back = _field(fact, "year"), _field(fact, "years_back")
+        if year is not None:
+            return _calendar_day(fact, year)
+        if back is not None:
+            return _calendar_day(fact, self.on.year - back)
+        day = _calendar_day(fact, self.on.year)
+        if day is not None and day > self.on:
+            day = _calendar_day(fact, self.on.year - 1)
+        return day
+
+    def _latest_onset(self, topics: list[str]) -> tuple[dt.date, Fact] | None:
+        """The most recent start of the topics on or before the decision date."""
+        dated = []
+        for fact in self.documented("onset"):
+            if _field(fact, "topic") in topics:
+                day = self._onset_day(fact)
+                if day is not None and day <= self.on:
+                    dated.append((day, fact))
+        return max(dated, key=lambda pair: pair[0]) if dated else None
+
+    def _elapsed(self, predicate: str, spec: op.Elapsed) -> Fact | None:
+        """Time from the start of the topics to the decision date."""
+        per = {"days": 1, "weeks": _CALENDAR.days_per_week, "months": _CALENDAR.days_per_month}
+        injury = self.injury_date() if spec.injury == "first" else None
+        if injury is not None:
+            day, support = injury[0], injury[1]
+        elif (latest := self._latest_onset(spec.topics)) is not None:
+            day, fact = latest
+            support = [fact]
+            if _field(fact, "with_injury") and (found := self.injury_date()):
+                support = [fact, *found[1]]
+        elif spec.injury == "fallback" and (injury := self.injury_date()) is not None:
+            day, support = injury[0], injury[1]
+        else:
+            return None
+        return _answer(predicate, round((self.on - day).days / per[spec.unit], 1), support)
+
+    def _post_operative_days(self, predicate: str, spec: op.FieldOf) -> Fact | None:
+        """Days since the latest operation: the surgery dated on record (to the request, as
+        ``days_since_surgery``), or an interval or a date the text states."""
+        found = []
+        if (dated := self._days_since_surgery(predicate, spec)) is not None:
+            found.append(dated)
+        if (latest := self._latest_onset(["surgery"])) is not None:
+            day, fact = latest
+            if _field(fact, "days") is not None:
+                found.append(_answer(predicate, (self.on - day).days, [fact]))
+            else:
+                on, review = self._request_day(after=day)
+                found.append(_answer(predicate, (on - day).days, [fact, *review]))
+        return min(found, key=lambda f: f.value) if found else None
+
+    def _tests_in_past_year(self, predicate: str, spec: op.FieldOf) -> Fact | None:
+        """Tests done in the 12 months before the decision date: the dated ones counted,
+        else the count stated of that year; "none done" is 0."""
+        start = self.on - dt.timedelta(days=round(_CALENDAR.days_per_year))
+        best: tuple[int, Fact] | None = None
+        denied = []
+        for fact in self.documented(spec.fact):
+            if _field(fact, "none"):
+                denied.append(fact)
+                continue
+            dates = [self._test_day(d) for d in _field(fact, "dates") or []]
+            ago = _field(fact, "days_ago")
+            if ago is not None:
+                dates.append(self.on - dt.timedelta(days=round(ago)))
+            count = _field(fact, "count")
+            within = [d for d in dates if start < d <= self.on]
+            if within:
+                n = len(within)
+                if count is not None and _field(fact, "past_year") and len(dates) < count:
+                    n = count  # "x6 in the past year (last 2/2015)": the count says more
+            elif count is not None and (not dates or _field(fact, "past_year")):
+                n = count
+            else:
+                continue
+            if best is None or n > best[0]:
+                best = (n, fact)
+        if best is not None:
+            return _answer(predicate, best[0], [best[1]])
+        return _answer(predicate, 0, denied) if denied else None
+
+    def _test_day(self, text: str) -> dt.date:
+        """An ISO date, or a month and day without a year ("--01-15"): the most recent
+        such day on or before the decision date."""
+        if not text.startswith("--"):
+            return dt.date.fromisoformat(text)
+        month, day = int(text[2:4]), int(text[5:7])
+        for year in (self.on.year, self.on.year - 1):
+            try:
+                found = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if found <= self.on:
+                return found
+        return dt.date(self.on.year - 1, month, min(day, 28))
+
+    def _received_count(self, predicate: str, spec: op.PriorCount) -> Fact | None:
+        """Sessions of the requested modality received; records that say none were had
+        give 0. Records silent on it give 0 as ``prior_count`` does (unless the request
+        asks for more), except when the history they give counts nothing at all."""
+        service = self.request.service
+        modalities = set(spec.same_modality.get(service, [service]))
+        prior = [f for f in self.documented(spec.fact) if _field(f, spec.match) in modalities]
+        if prior:
+            counts = [_field(f, spec.field) for f in prior]
+            if any(count is None for count in counts):
+                return None
+            return _answer(predicate, sum(counts), prior)
+        denied = [
+            f
+            for f in self.documented(f"{spec.fact}_none")  # "no prior PT"
+            if _field(f, spec.match) in modalities
+        ]
+        if denied:
+            return _answer(predicate, 0, denied)
+        if spec.none_on_record == "not_documented" or self.request.continuation:
+            return None
+        others = self.documented(spec.fact)
+        if others and all(_field(f, spec.field) is None for f in others):
+            # The records tell of other treatments without counting any: a history that
+            # counts nothing does not show that this one was not had.
+            return None
+        return _answer(predicate, 0, [])
+
+    def _weeks_with_supply(self, predicate: str, spec: op.FieldOf) -> Fact | None:
+        """Weeks on the requested drug before the request, plus the weeks its requested
+        supply lasts (count / doses a day, or the supply the records state)."""
+        drug = self.request.drug
+        if drug is None:
+            return None
+        name = drug.name.lower()
+        mentions = [
+            f
+            for f in self.documented(spec.fact)
+            if str(_field(f, "name") or "").lower() == name
+            or (drug.generic is not None and _field(f, "generic") == drug.generic)
+        ]
+        requested = [f.value for f in self.documented("request_date") if f.value <= self.on]
+        on = max(requested) if requested else self.on  # counted to the request
+        before = None
+        support: list[Fact] = []
+        for fact in mentions:
+            if _field(fact, "new_start"):
+                before, support = 0.0, [fact]
+                break
+            if before is None and (weeks := _field(fact, "duration_weeks")) is not None:
+                before, support = weeks, [fact]
+            elif before is None and (start := _field(fact, "since")) and start <= on:
+                before, support = (on - start).days / _CALENDAR.days_per_week, [fact]
+        if before is None:
+            return None
+        supply = None
+        per_day = next(
+            (
+                n
+                for n in [drug.doses_per_day]
+                + [_field(f, "doses_per_day") for f in mentions]
+                + [_field(f, "doses_per_day_nearby") for f in mentions]
+                if n
+            ),
+            None,
+        )
+        # The supply the text states first (a tube of gel is no count of doses), else the
+        # count requested over the doses a day.
+        supply = next((w for f in mentions if (w := _field(f, "supply_weeks")) is not None), None)
+        if supply is None and drug.count and per_day:
+            supply = drug.count / per_day / _CALENDAR.days_per_week
+        return _answer(predicate, round(before + (supply or 0), 1), support)
+
+
+def _calendar_day(fact: Fact, year: int) -> dt.date | None:
+    """The day of an ``onset`` fact's month in ``year``: its day, the nth weekday of a
+    holiday, or the middle of the month."""
+    month = _field(fact, "month")
+    weekday, nth = _field(fact, "weekday"), _field(fact, "nth")
+    try:
+        if weekday is not None and nth is not None:
+            first = dt.date(year, month, 1)
+            if nth > 0:
+                return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+            last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+        return dt.date(year, month, _field(fact, "day") or 15)
+    except ValueError:
+        return None
 
 
 def _finding_text(fact: Fact) -> str:
@@ -512,4 +718,4 @@ def request_answered(pack: Pack) -> frozenset[str]:
 def absence_answered(pack: Pack) -> frozenset[str]:
     """Predicates a silence of the records can answer (no prior sessions, injections or
     imaging on record), so their verdicts may quote nothing."""
-    return _answered_with(pack, {"prior_count", "zero_of", "in_request_region"})
+    return _answered_with(pack, {"prior_count", "zero_of", "in_request_region", "received_count"})

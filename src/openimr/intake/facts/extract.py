@@ -19,6 +19,7 @@ from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
 from openimr.intake.facts.clause_negation import negated_in_clause
+from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
@@ -33,6 +34,7 @@ _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
+    pattern = pattern.replace("{NUMW}", number_pattern(True))
     pattern = pattern.replace("{NUM}", number_pattern()).replace("{DATE}", date_pattern())
     return compile_pattern(pattern, RULE_FILE)
 
@@ -53,12 +55,19 @@ class _Compiled:
             for family in r.simple
         ]
         self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
-        self.prior_cue = _words(r.prior_treatment.cues)
-        self.counts = [_rx(p) for p in r.prior_treatment.counts]
+        pt = r.prior_treatment
+        self.prior_cue = _words(pt.cues)
+        self.counts = [_rx(p) for p in pt.counts]
         # The same rules reading any number as written, to find counts that cannot be real.
         self.counts_written = [
-            compile_pattern(as_written(p), RULE_FILE) for p in r.prior_treatment.counts
+            compile_pattern(as_written(p.replace("{NUMW}", "{NUM}")), RULE_FILE) for p in pt.counts
         ]
+        self.planned = _words(pt.planned)
+        self.received = _words(pt.received)
+        self.planned_window, self.planned_after = pt.planned_window, pt.planned_after
+        self.none_before = _rx(pt.none_before)
+        self.none_after = _rx(pt.none_after)
+        self.modality_words = [(kind, _words(ps)) for kind, ps in pt.modality_words.items()]
         self.durations = [_rx(p) for p in r.prior_treatment.durations]
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
         self.relief_duration = _rx(r.pain_relief.duration)
@@ -70,6 +79,8 @@ class _Compiled:
         self.med_for = [_rx(p) for p in r.medication_duration.for_period]
         self.med_since = [_rx(p) for p in r.medication_duration.since]
         self.weeks_per_unit = r.medication_duration.weeks_per_unit
+        self.med_new = _words(r.medication_duration.new_start)
+        self.med_supply = [_rx(p) for p in r.medication_duration.supply]
         self.report_section = _rx(r"^\W*(?:" + "|".join(r.imaging.report_sections) + r")\b")
         self.report_window = r.imaging.report_window
         self.diagnosis = [_rx(p) for p in r.diagnosis.patterns]
@@ -226,7 +237,13 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
         for m in rx.finditer(text):
             g = m.groupdict()
             info: dict[str, Any] = {}
-            if g.get("n"):
+            if g.get("times") and g.get("weeks"):
+                times = 2 if g["times"].lower() == "twice" else number_value(g["times"])
+                weeks = number_value(g["weeks"])
+                if not times or not weeks or times * weeks > bound:
+                    continue
+                info["count"] = times * weeks
+            elif g.get("n"):
                 n = number_value(g["n"])
                 if n is None or n == 0 or n > bound:
                     continue
@@ -235,6 +252,8 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
                 if any(end > m.start("n") for _, end in refused[max(0, i - 1) : i]):
                     continue
                 info["count"] = n
+                if g.get("more"):
+                    info["more"] = True
             elif g.get("unspecified"):
                 info["count_text"] = re.sub(r"\s+", " ", m.group().strip())
             hits.append((m.start(), m.end(), info))
@@ -242,14 +261,44 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
         for m in rx.finditer(text):
             hits.append((m.start(), m.end(), {"duration": re.sub(r"\s+", " ", m["duration"])}))
     for start, end, info in _non_overlapping(hits):
+        if "count" in info and _planned(text, start, end, c):
+            continue  # "P: Request PT 2x4", "will ask for six more": not sessions had
         found.append((Target(start, end, "COUNT"), info))
     return found
+
+
+def _planned(text: str, start: int, end: int, c: _Compiled) -> bool:
+    """Whether a count is of a plan, a request or an authorization, not of sessions had:
+    a plan word in the words before it (back to its sentence's start) or just after it,
+    with no word of receiving nearer."""
+    lo = max(0, start - c.planned_window)
+    before = text[lo:start]
+    if m := re.search(r"[.;\n](?=[^.;\n]*$)", before):
+        before = before[m.end() :]
+    after = text[end : end + c.planned_after]
+    plans = list(c.planned.finditer(before))
+    if not plans and not c.planned.search(after):
+        return False
+    received = list(c.received.finditer(before))
+    return not (received and (not plans or received[-1].start() > plans[-1].start()))
+
+
+def _modality_hits(text: str, services: list[Hit], c: _Compiled) -> list[Hit]:
+    """The services named, and the short names of treatments (facts.yaml modality_words)
+    where no service is named."""
+    hits = list(services)
+    for kind, rx in c.modality_words:
+        for m in rx.finditer(text):
+            if not any(h.start < m.end() and m.start() < h.end for h in hits):
+                hits.append(Hit(m.start(), m.end(), kind, m.group()))
+    return sorted(hits, key=lambda h: (h.start, h.end))
 
 
 def _prior_treatment(
     b: _Builder, services: list[Hit], counts: list[tuple[Target, dict]], c: _Compiled
 ) -> None:
     exclude = set(fact_rules().prior_treatment.exclude_kinds)
+    services = _modality_hits(b.text, services, c)
     # The service mentions of each sentence, in text order (one pass, not one per count).
     by_sentence: dict[tuple[int, int], list[int]] = {}
     for i, hit in enumerate(services):
@@ -258,8 +307,8 @@ def _prior_treatment(
     # Attach each count to the nearest service mention in its sentence.
     attached: dict[int, list[tuple[Target, dict]]] = {}
     for target, info in counts:
-        if b.analysis.assertion(target) in _NOT_PRESENT:
-            continue
+        if b.analysis.assertion(target) == Assertion.HYPOTHETICAL:
+            continue  # a denial is read at the treatment's name, not at its count
         sentence = b.analysis.sentence_of(target.start)
         best = None
         for i in by_sentence.get(sentence, []):
@@ -271,14 +320,25 @@ def _prior_treatment(
             attached.setdefault(best[1], []).append((target, info))
 
     per_modality: dict[str, dict[str, Any]] = {}
+    denied: dict[str, list[tuple[int, int]]] = {}
     for i, hit in enumerate(services):
         if hit.value in exclude:
+            continue
+        line_start = max(0, b.text.rfind("\n", 0, hit.start) + 1, hit.start - 60)
+        if c.none_before.search(b.text, line_start, hit.start) or c.none_after.match(
+            b.text, hit.end
+        ):
+            denied.setdefault(hit.value, []).append((hit.start, hit.end))
             continue
         target = Target(hit.start, hit.end, "TREATMENT")
         assertion = b.analysis.assertion(target)
         s_start, s_end = b.analysis.sentence_of(hit.start)
         has_cue = c.prior_cue.search(b.text, s_start, s_end) is not None
         mine = attached.get(i, [])
+        if assertion == Assertion.NEGATED and any("count" in info for _, info in mine):
+            # "PT x12, chiro none": the denial after the list is another treatment's (a
+            # denial of this one is read above, right by its name).
+            assertion = Assertion.PRESENT
         if assertion in _NOT_PRESENT or not (has_cue or mine):
             continue
         entry = per_modality.setdefault(
@@ -291,7 +351,9 @@ def _prior_treatment(
         for count_target, info in mine:
             entry["spans"].append((count_target.start, count_target.end))
             value = entry["value"]
-            if "count" in info:
+            if "count" in info and info.get("more"):
+                value["count"] = (value["count"] or 0) + info["count"]
+            elif "count" in info:
                 value["count"] = max(value["count"] or 0, info["count"])
             for key in ("count_text", "duration"):
                 if key in info and not value[key]:
@@ -300,6 +362,9 @@ def _prior_treatment(
         assertions = entry["assertions"]
         assertion = Assertion.PRESENT if Assertion.PRESENT in assertions else assertions[0]
         b.add("prior_treatment", entry["value"], entry["spans"], assertion)
+    for modality, spans in denied.items():
+        if modality not in per_modality:
+            b.add("prior_treatment_none", {"modality": modality}, spans)
 
 
 # --- pain relief, pain score ---------------------------------------------------------------
@@ -352,20 +417,51 @@ def _pain_scores(b: _Builder, c: _Compiled) -> None:
 
 
 def _medication_duration(b: _Builder, hit: Hit, c: _Compiled) -> dict[str, Any]:
-    """How long the drug has been taken, when its sentence says so after its name."""
-    _s_start, s_end = b.analysis.sentence_of(hit.start)
+    """How long the drug has been taken (when its sentence says so after its name), whether
+    it is first prescribed now, and the supply asked for that the text states."""
+    s_start, s_end = b.analysis.sentence_of(hit.start)
     tail = b.text[hit.end : s_end]
+    found: dict[str, Any] = {}
+    # The sentence after too ("New Rx: cyclobenzaprine. No prior use."), unless it names
+    # another drug.
+    n_start, n_end = b.analysis.sentence_of(s_end + 1) if s_end < len(b.text) else (s_end, s_end)
+    following = b.text[s_end:n_end] if n_start >= s_end else ""
+    if lexicon().find_drugs(following):
+        following = ""
+    around = b.text[s_start:s_end] + " " + following
+    if c.med_new.search(around):
+        found["new_start"] = True
+    for rx, per_day in lexicon().dosing:
+        if per_day is not None and rx.search(around):
+            found["doses_per_day_nearby"] = per_day
+            break
+    for rx in c.med_supply:
+        if m := rx.search(around):
+            weeks = _weeks(m, c)
+            if weeks is not None:
+                found["supply_weeks"] = weeks
+                break
     for rx in c.med_for:
         if m := rx.search(tail):
             n = number_value(m["n"]) if m.groupdict().get("n") else 1
             weeks = n * c.weeks_per_unit[m["unit"].lower()] if n is not None else None
-            return {"duration_weeks": round(weeks, 1) if weeks is not None else None}
+            found["duration_weeks"] = round(weeks, 1) if weeks is not None else None
+            return found
     for rx in c.med_since:
         if m := rx.search(tail):
             text = m["date"]
             day = parse_date(text) or (parse_date(f"January 1, {text}") if text.isdigit() else None)
-            return {"since": day}
-    return {}
+            found["since"] = day
+            return found
+    return found
+
+
+def _weeks(m: re.Match[str], c: _Compiled) -> float | None:
+    g = m.groupdict()
+    text = g.get("n") or g.get("n2")
+    n = number_value(text) if text else 1
+    unit = c.weeks_per_unit.get(g["unit"].lower())
+    return None if n is None or unit is None else round(n * unit, 2)
 
 
 def _medications(b: _Builder, drugs: list[Hit]) -> None:
@@ -416,6 +512,9 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
             "med_mg": med_mg,
             "duration_weeks": None,
             "since": None,
+            "new_start": None,
+            "supply_weeks": None,
+            "doses_per_day_nearby": None,
         }
         value.update(_medication_duration(b, hit, c))
         b.add("medication", value, spans, b.analysis.assertion(target))
@@ -699,4 +798,5 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _medications(b, drugs)
     _imaging(b, imaging, c)
     _ur_history(b, c)
+    b.facts.extend(duration_facts(text, source, analysis))
     return sorted(b.facts, key=lambda f: (f.evidence[0].start if f.evidence else -1, f.kind))

@@ -50,6 +50,13 @@ class SimpleFamily(RuleModel):
 class PriorTreatmentRules(RuleModel):
     cues: list[str]
     counts: list[str]
+    planned: list[str]
+    planned_window: int
+    planned_after: int
+    received: list[str]
+    none_before: str
+    none_after: str
+    modality_words: dict[str, list[str]]
     durations: list[str]
     exclude_kinds: list[str]
 
@@ -91,6 +98,10 @@ class MedicationDurationRules(RuleModel):
     since: list[str]
     """Patterns with group date (a date or a year)."""
     weeks_per_unit: dict[str, float]
+    new_start: list[str]
+    """First prescribed now: no weeks on the drug before."""
+    supply: list[str]
+    """The supply asked for, said in the text (groups n, unit)."""
 
 
 class FactRules(RuleModel):
