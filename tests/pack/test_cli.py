@@ -120,6 +120,13 @@ def test_show_says_how_each_criterion_is_answered() -> None:
 
 
 def test_check_lists_the_predicates_nothing_answers() -> None:
+    from openimr.cli.guidelines import unanswered_predicates
+    from openimr.pack.loader import load_pack
+
     result = run("check")
     note = next(line for line in result.output.splitlines() if line.startswith("note:"))
-    assert "have no answered_by" in note and "trigger_points_twitch_referred" in note
+    listed = note.split(": ", 2)[-1].split(", ")
+    unanswered = unanswered_predicates(load_pack())
+    assert "have no answered_by" in note and listed == unanswered
+    # A predicate with an answer is not among them.
+    assert "trigger_points_twitch_referred" not in listed
