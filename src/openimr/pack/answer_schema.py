@@ -175,6 +175,9 @@ class YesUnless(Model):
 
     yes: list[Selector]
     unless: list[Selector]
+    at_least: int = 1
+    """How many different ``distinct`` values the yes facts must have."""
+    distinct: str | None = None
 
 
 class AnsweredBy(Model):

@@ -455,7 +455,8 @@ class Predicates(Mapping[str, Any]):
         if contrary:
             return _answer(predicate, False, contrary)
         yes = [f for s in spec.yes for f in self._matching(s)]
-        if yes:
+        kinds = {_field(f, spec.distinct) if spec.distinct else f.kind for f in yes}
+        if yes and (spec.distinct is None or len(kinds) >= spec.at_least):
             return _answer(predicate, True, yes)
         no = [f for s in spec.yes for f in self._denied(s)]
         return _answer(predicate, False, no) if no else None

@@ -27,7 +27,12 @@ from typing import Any
 
 from openimr.intake.dates import date_pattern, find_dates, month_names, parse_date
 from openimr.intake.facts.nlp import Target
-from openimr.intake.facts.rules import INJECTIONS, injection_rules, sacroiliac_rules
+from openimr.intake.facts.rules import (
+    INJECTIONS,
+    generator_rules,
+    injection_rules,
+    sacroiliac_rules,
+)
 from openimr.intake.lexicon import lexicon, unique, whole_words
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import compile_pattern
@@ -94,6 +99,7 @@ class _Rules:
         ]  # case-sensitive: "R knee", not "r"
         self.past_year = words(r.past_year)
         self.negation = words(r.negations)
+        self.place_after = compile_pattern(r.place_after, INJECTIONS)
         self.count_before = compile_pattern(_expand(r.count_before), INJECTIONS)
         self.count_after = compile_pattern(_expand(r.count_after), INJECTIONS)
         months = sorted(month_names(), key=len, reverse=True)
@@ -104,6 +110,9 @@ class _Rules:
             INJECTIONS,
         )
         self.exam_kinds = set(r.exam_kinds)
+        g = generator_rules()
+        self.generators = [(name, words(ps)) for name, ps in g.generators.items()]
+        self.generator_status = [("open", words(g.open)), ("excluded", words(g.excluded))]
         s = sacroiliac_rules()
         self.si_tests = [(test, words(ps)) for test, ps in s.tests.items()]
         self.si_results = [("positive", words(s.positive)), ("negative", words(s.negative))]
@@ -328,7 +337,11 @@ def _mentions(b: Any, found: Found) -> list[_Mention]:
         time = _time(text, start, end, sentence)
         if assertion == Assertion.HYPOTHETICAL:
             time = "planned"
-        window = (max(lo, start - 40), min(hi, end + 40))
+        # The place of the injection: the words just before it ("R knee steroid inj",
+        # "L5-S1 TFESI") or a place it was given to, after it ("to the right knee").
+        window = (max(lo, start - 30), end)
+        if place := c.place_after.match(text, end):
+            window = (window[0], min(hi, place.end()))
         sides = _sides(text, *window)
         near_side = sorted(sides, key=lambda s: min(abs(s[0] - end), abs(start - s[1])))
         out.append(
@@ -461,6 +474,36 @@ def add_facts(b: Any, found: Found) -> None:
     _technique(b, found)
     _sacroiliac(b, found)
     _exam_negation(b)
+    _generators(b)
+
+
+def _generators(b: Any) -> None:
+    """Each pain generator named with a status in its clause: excluded or open (an open
+    cue in the clause wins: "facet loading positive, not yet addressed")."""
+    c = _rules()
+    text = b.text
+    hits = _longest([(m.start(), m.end(), g) for g, rx in c.generators for m in rx.finditer(text)])
+    for start, end, generator in hits:
+        sentence = b.analysis.sentence_of(start)
+        if c.rule_statement.search(text, *sentence):
+            continue
+        lo, hi = sentence
+        for m in re.finditer(r"[,;]|\bso\b", text[sentence[0] : sentence[1]]):
+            at = sentence[0] + m.start()
+            if at < start:
+                lo = sentence[0] + m.end()
+            elif at >= end:
+                hi = min(hi, at)
+        for status, rx in c.generator_status:
+            cues = [m for m in rx.finditer(text, lo, hi) if m.end() <= start or m.start() >= end]
+            if cues:
+                cue = min(cues, key=lambda m: min(abs(m.start() - end), abs(start - m.end())))
+                b.add(
+                    "pain_generator",
+                    {"generator": generator, "status": status},
+                    [(start, end), cue.span()],
+                )
+                break
 
 
 def _exam_negation(b: Any) -> None:
@@ -537,7 +580,11 @@ def _si_counts(b: Any, s_start: int, s_end: int) -> None:
                     pos, total = n, n
                 else:
                     continue
-            if pos is None or (total is not None and pos > total):
+            # No more tests than the rules name: "9/15/2015" is a date, not 9 of 15.
+            bound = len(c.si_tests)
+            if pos is None or (total is not None and not pos <= total <= bound) or pos > bound:
+                continue
+            if m.start() > 0 and b.text[m.start() - 1] in "/-" or b.text[m.end() : m.end() + 1] == "/":
                 continue
             b.add("sacroiliac_test_count", {"positive": pos, "total": total}, [m.span()])
 

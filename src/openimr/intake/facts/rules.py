@@ -151,6 +151,7 @@ class InjectionRules(RuleModel):
     side_letters: dict[str, list[str]]
     past_year: list[str]
     negations: list[str]
+    place_after: str
     exam_kinds: list[str]
     count_before: str
     count_after: str
@@ -197,9 +198,19 @@ class SacroiliacRules(RuleModel):
     count_subject: list[str]
 
 
+class GeneratorRules(RuleModel):
+    """Other pain generators and whether each was excluded or is still open
+    (findings/injections_generators.yaml)."""
+
+    generators: dict[str, list[str]]
+    excluded: list[str]
+    open: list[str]
+
+
 INJECTIONS = f"{FINDINGS}/injections.yaml"
 SACROILIAC = f"{FINDINGS}/injections_sacroiliac.yaml"
-DEDICATED = {INJECTIONS, SACROILIAC}
+GENERATORS = f"{FINDINGS}/injections_generators.yaml"
+DEDICATED = {INJECTIONS, SACROILIAC, GENERATORS}
 """Finding files a model of their own reads (not phrase families)."""
 
 
@@ -211,6 +222,11 @@ def injection_rules() -> InjectionRules:
 @cache
 def sacroiliac_rules() -> SacroiliacRules:
     return load_rules(SACROILIAC, SacroiliacRules)
+
+
+@cache
+def generator_rules() -> GeneratorRules:
+    return load_rules(GENERATORS, GeneratorRules)
 
 
 Category = Literal[
