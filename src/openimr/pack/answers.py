@@ -522,7 +522,7 @@ class Predicates(Mapping[str, Any]):
         if spec.read == "weeks":
             return _answer(predicate, weeks, [latest])
         if spec.read == "at_least":
-            if result in ("positive", "negative") and percent is None:
+            if result in ("positive", "negative", "little") and percent is None:
                 return _answer(predicate, result == "positive", [latest])
             if percent is None:
                 return None
@@ -530,7 +530,7 @@ class Predicates(Mapping[str, Any]):
         # failed: no relief, too little, or too short
         short = weeks is not None and spec.weeks is not None and weeks < spec.weeks
         little = percent is not None and spec.percent is not None and percent < spec.percent
-        if result == "no_relief" or short or little:
+        if result in ("no_relief", "little") or short or little:
             return _answer(predicate, True, [latest])
         if percent is None and weeks is None:
             return None

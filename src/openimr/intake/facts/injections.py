@@ -83,10 +83,11 @@ class _Rules:
         self.percent = [words([p]) for p in r.percent]
         self.fractions = [(value, words(ps)) for value, ps in r.fractions.items()]
         self.no_relief = words(r.no_relief)
+        self.little_relief = words(r.little_relief)
         self.scores = [words([p]) for p in r.scores]
         self.durations = [words([p]) for p in r.durations]
         self.not_duration = compile_pattern(
-            r"^\s*(?:" + "|".join(r.not_durations) + r")\b", INJECTIONS
+            r"\s*(?:" + "|".join(r.not_durations) + r")\b", INJECTIONS
         )
         self.until = [words([p]) for p in r.until]
         self.amounts = {re.sub(r"\s+", " ", a.lower()): n for a, n in r.amounts.items()}
@@ -100,6 +101,7 @@ class _Rules:
         self.past_year = words(r.past_year)
         self.negation = words(r.negations)
         self.place_after = compile_pattern(r.place_after, INJECTIONS)
+        self.negation_after = compile_pattern(r.negations_after, INJECTIONS)
         self.count_before = compile_pattern(_expand(r.count_before), INJECTIONS)
         self.count_after = compile_pattern(_expand(r.count_after), INJECTIONS)
         months = sorted(month_names(), key=len, reverse=True)
@@ -268,6 +270,8 @@ def _attributes(text: str, lo: int, hi: int) -> list[_Attr]:
     durations: list[tuple[int, int, _Attr]] = []
     for m in c.no_relief.finditer(text, lo, hi):
         hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), 0, 0.0, "no_relief")))
+    for m in c.little_relief.finditer(text, lo, hi):
+        hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), None, None, "little")))
     for rx in c.scores:
         for m in rx.finditer(text, lo, hi):
             before, after = number_value(m["before"]), number_value(m["after"])
@@ -334,6 +338,8 @@ def _mentions(b: Any, found: Found) -> list[_Mention]:
             c.no_relief.search(text, lo, start) or not _negated_here(text, start, lo)
         ):
             assertion = Assertion.PRESENT  # "no relief from the epidural": it was given
+        if c.negation_after.match(text, end):
+            assertion = Assertion.NEGATED  # "MBB has not been done"
         time = _time(text, start, end, sentence)
         if assertion == Assertion.HYPOTHETICAL:
             time = "planned"
@@ -422,12 +428,14 @@ def _response(m: _Mention) -> dict[str, Any] | None:
     for a in m.attrs:
         if a.result in ("positive", "negative"):
             result = a.result
+        if a.result == "little" and result is None:
+            result = "little"
         if a.result == "no_relief" and percent is None:
             percent, weeks = 0, 0.0
             result = result or "no_relief"
         elif a.percent is not None and (percent is None or result == "no_relief"):
             percent = a.percent
-            result = result if result in ("positive", "negative") else "relief"
+            result = result if result in ("positive", "negative", "little") else "relief"
         if a.weeks is not None and result != "no_relief" and (weeks is None or weeks == 0):
             weeks = a.weeks
         if a.until is not None and weeks is None:
@@ -471,7 +479,7 @@ def add_facts(b: Any, found: Found) -> None:
                 response,
                 [(m.start, m.end)] + [(a.start, a.end) for a in m.attrs],
             )
-    _technique(b, found)
+    _technique(b, found, mentions)
     _sacroiliac(b, found)
     _exam_negation(b)
     _generators(b)
@@ -522,9 +530,11 @@ def _exam_negation(b: Any) -> None:
             b.facts[i] = fact.model_copy(update={"assertion": Assertion.PRESENT})
 
 
-def _technique(b: Any, found: Found) -> None:
+def _technique(b: Any, found: Found, mentions: list[_Mention]) -> None:
     c = _rules()
     text = b.text
+    # The words of injections given ("her caudal epidural did not help"): not the request's.
+    given = [(m.start, m.end) for m in mentions if m.time == "prior" or m.attrs]
     for kind, field_name, label, hits in (
         ("injection_guidance", "guidance", _GUIDANCE, found.guidance),
         ("injection_approach", "approach", _APPROACH, found.approach),
@@ -535,6 +545,8 @@ def _technique(b: Any, found: Found) -> None:
                 continue
             if _time(text, start, end, sentence) == "prior":
                 continue  # an earlier injection's, not the requested one's
+            if any(s <= start < e or start <= s < end for s, e in given):
+                continue
             assertion = b.analysis.assertion(Target(start, end, label))
             lo, _ = _clause(text, start, end, *sentence)
             negated = assertion == Assertion.NEGATED and _negated_here(text, start, lo)
@@ -584,7 +596,9 @@ def _si_counts(b: Any, s_start: int, s_end: int) -> None:
             bound = len(c.si_tests)
             if pos is None or (total is not None and not pos <= total <= bound) or pos > bound:
                 continue
-            if m.start() > 0 and b.text[m.start() - 1] in "/-" or b.text[m.end() : m.end() + 1] == "/":
+            if (m.start() > 0 and b.text[m.start() - 1] in "/-") or b.text[
+                m.end() : m.end() + 1
+            ] == "/":
                 continue
             b.add("sacroiliac_test_count", {"positive": pos, "total": total}, [m.span()])
 

@@ -151,6 +151,7 @@ class InjectionRules(RuleModel):
     side_letters: dict[str, list[str]]
     past_year: list[str]
     negations: list[str]
+    negations_after: str
     place_after: str
     exam_kinds: list[str]
     count_before: str
@@ -159,6 +160,7 @@ class InjectionRules(RuleModel):
     percent: list[str]
     fractions: dict[int, list[str]]
     no_relief: list[str]
+    little_relief: list[str]
     relief_words: list[str]
     scores: list[str]
     durations: list[str]
