@@ -214,6 +214,17 @@ def test_the_approach_of_the_requested_epidural(text, expected) -> None:
         ),
         ("Right sacroiliac joint injection", "Exam 9/15/2015: positive Yeoman test.", 1),
         ("Right sacroiliac joint injection", "Tenderness over the right SI joint.", None),
+        (
+            "Right sacroiliac joint injection",
+            "L1 compression fracture was negative for retropulsion.",
+            None,
+        ),
+        (
+            "Right sacroiliac joint injection",
+            "Squeezing his hips together hurt his right buttock, and so did letting his right leg"
+            " hang off the side of the table, but the figure-4 position did not hurt.",
+            2,
+        ),
     ],
 )
 def test_positive_sacroiliac_provocation_tests(title, text, expected) -> None:

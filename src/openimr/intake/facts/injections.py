@@ -84,6 +84,7 @@ class _Rules:
         self.fractions = [(value, words(ps)) for value, ps in r.fractions.items()]
         self.no_relief = words(r.no_relief)
         self.little_relief = words(r.little_relief)
+        self.relief_words = words(r.relief_words)
         self.scores = [words([p]) for p in r.scores]
         self.durations = [words([p]) for p in r.durations]
         self.not_duration = compile_pattern(
@@ -263,8 +264,21 @@ class _Attr:
     until: dt.date | None = None
 
 
-def _attributes(text: str, lo: int, hi: int) -> list[_Attr]:
-    """Relief statements in text[lo:hi]."""
+def _of_relief(text: str, m: re.Match[str], lo: int, hi: int, after: list[int]) -> bool:
+    """A percent is of relief when a relief word stands near it ("60% relief", "helped about
+    twenty percent"), or when it is the result written after an injection's name and a colon
+    or dash ("MBB 4/11/17: 75% x3h")."""
+    c = _rules()
+    if c.relief_words.search(text, max(lo, m.start() - 60), min(hi, m.end() + 30)):
+        return True
+    return any(
+        0 <= m.start() - end <= 30 and re.search(r":|\s[-–—]\s", text[end : m.start()])
+        for end in after
+    )
+
+
+def _attributes(text: str, lo: int, hi: int, after: list[int]) -> list[_Attr]:
+    """Relief statements in text[lo:hi] (``after``: where the injections named there end)."""
     c = _rules()
     hits: list[tuple[int, int, _Attr]] = []
     durations: list[tuple[int, int, _Attr]] = []
@@ -281,8 +295,9 @@ def _attributes(text: str, lo: int, hi: int) -> list[_Attr]:
     for rx in c.percent:
         for m in rx.finditer(text, lo, hi):
             pct = number_value(m["pct"])
-            if pct is not None and 0 <= pct <= 100:
-                hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), pct, None, "relief")))
+            if pct is None or not 0 <= pct <= 100 or not _of_relief(text, m, lo, hi, after):
+                continue
+            hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), pct, None, "relief")))
     for value, rx in c.fractions:
         for m in rx.finditer(text, lo, hi):
             hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), value, None, "relief")))
@@ -406,7 +421,7 @@ def _attach(b: Any, mentions: list[_Mention]) -> None:
         others = [(o.start(), o.end()) for o in c.other.finditer(text, *sentence)]
         drugs = lexicon().find_drugs(text[sentence[0] : sentence[1]])
         others += [(d.start + sentence[0], d.end + sentence[0]) for d in drugs]
-        for attr in _attributes(text, *sentence):
+        for attr in _attributes(text, *sentence, [m.end for m in given]):
             if any(m.start <= attr.start < m.end for m in group):
                 continue  # inside a mention's own words
 
