@@ -165,6 +165,9 @@ def test_intraarticular_steroid_failed(text, expected) -> None:
         ("The ESI will be done in the office without imaging guidance.", False),
         ("Her last ESI was fluoroscopically guided.", None),
         ("X-ray of the lumbar spine normal.", None),
+        ("TFESI under fluoroscopy 3/2015 gave 60% relief.", None),
+        ("Fluoroscopic discogram 4/2014 was concordant at L5-S1.", None),
+        ("Request repeat L5 TFESI under fluoroscopy as the prior one gave 70% relief.", True),
     ],
 )
 def test_fluoroscopic_guidance_from_the_notes(text, expected) -> None:

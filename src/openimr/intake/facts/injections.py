@@ -546,10 +546,11 @@ def _exam_negation(b: Any) -> None:
 
 
 def _technique(b: Any, found: Found, mentions: list[_Mention]) -> None:
+    """Guidance and approach of the requested injection: not where they describe an
+    injection given (its nearest injection named in the sentence was given: "TFESI under
+    fluoroscopy 3/2015 gave 60% relief"), nor where a past date with no cue says so."""
     c = _rules()
     text = b.text
-    # The words of injections given ("her caudal epidural did not help"): not the request's.
-    given = [(m.start, m.end) for m in mentions if m.time == "prior" or m.attrs]
     for kind, field_name, label, hits in (
         ("injection_guidance", "guidance", _GUIDANCE, found.guidance),
         ("injection_approach", "approach", _APPROACH, found.approach),
@@ -558,12 +559,18 @@ def _technique(b: Any, found: Found, mentions: list[_Mention]) -> None:
             sentence = b.analysis.sentence_of(start)
             if c.rule_statement.search(text, *sentence):
                 continue
-            if _time(text, start, end, sentence) == "prior":
+            time = _time(text, start, end, sentence)
+            if time == "prior":
                 continue  # an earlier injection's, not the requested one's
-            if any(s <= start < e or start <= s < end for s, e in given):
-                continue
+            near = [m for m in mentions if m.sentence == sentence]
+            if near:
+                nearest = min(near, key=lambda m: max(m.start - end, start - m.end, 0))
+                if nearest.time != "planned" and (nearest.time == "prior" or nearest.attrs):
+                    continue
+            lo, hi = _clause(text, start, end, *sentence)
+            if time is None and _partial_dates(text, lo, hi):
+                continue  # "fluoroscopic discogram in 2014": a dated event, not the request
             assertion = b.analysis.assertion(Target(start, end, label))
-            lo, _ = _clause(text, start, end, *sentence)
             negated = assertion == Assertion.NEGATED and _negated_here(text, start, lo)
             assertion = Assertion.NEGATED if negated else Assertion.PRESENT
             b.add(kind, {field_name: value}, [(start, end)], assertion)
