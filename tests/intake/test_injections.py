@@ -247,6 +247,7 @@ def test_positive_sacroiliac_provocation_tests(title, text, expected) -> None:
         ("Taut bands palpated, but no local twitch or referred pain pattern was noted.", False),
         ("No trigger points found.", False),
         ("Tender trapezius. Request TPI.", None),
+        ("Twitch response and referred pain were not assessed.", None),
     ],
 )
 def test_trigger_points_with_twitch_and_referral(text, expected) -> None:
@@ -261,6 +262,7 @@ def test_trigger_points_with_twitch_and_referral(text, expected) -> None:
         ("Positive facet loading. Radiculopathy L5 on EMG.", False),
         ("Facet loading negative bilaterally.", False),
         ("Chronic low back pain. MRI with facet arthropathy.", None),
+        ("Facet loading was not tested today.", None),
     ],
 )
 def test_facet_pattern_pain(text, expected) -> None:

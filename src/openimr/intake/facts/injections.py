@@ -113,6 +113,7 @@ class _Rules:
             INJECTIONS,
         )
         self.exam_kinds = set(r.exam_kinds)
+        self.not_examined = compile_pattern(r.not_examined, INJECTIONS)
         g = generator_rules()
         self.generators = [(name, words(ps)) for name, ps in g.generators.items()]
         self.generator_status = [("open", words(g.open)), ("excluded", words(g.excluded))]
@@ -531,16 +532,22 @@ def _generators(b: Any) -> None:
 
 def _exam_negation(b: Any) -> None:
     """The examination findings of injections (rules/findings/injections_exam.yaml) are
-    denied only by a negation in their own clause, or by their result."""
+    denied only by a negation in their own clause, or by their result; a test the clause
+    says was not done ("facet loading not performed") says nothing either way."""
     c = _rules()
     for i, fact in enumerate(b.facts):
-        if fact.kind not in c.exam_kinds or fact.assertion != Assertion.NEGATED:
+        if fact.kind not in c.exam_kinds or not fact.evidence:
+            continue
+        start, end = fact.evidence[0].start, fact.evidence[-1].end
+        sentence = b.analysis.sentence_of(start)
+        lo, hi = _clause(b.text, start, end, *sentence)
+        if c.not_examined.search(b.text, end, min(hi, end + 50)):
+            b.facts[i] = fact.model_copy(update={"assertion": Assertion.UNCERTAIN})
+            continue
+        if fact.assertion != Assertion.NEGATED:
             continue
         if fact.value.get("result") in ("negative", "normal"):
             continue
-        start = fact.evidence[0].start
-        sentence = b.analysis.sentence_of(start)
-        lo, _ = _clause(b.text, start, fact.evidence[0].end, *sentence)
         if not _negated_here(b.text, start, lo):
             b.facts[i] = fact.model_copy(update={"assertion": Assertion.PRESENT})
 

@@ -154,6 +154,7 @@ class InjectionRules(RuleModel):
     negations_after: str
     place_after: str
     exam_kinds: list[str]
+    not_examined: str
     count_before: str
     count_after: str
     rule_statements: list[str]
