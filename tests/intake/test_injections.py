@@ -291,3 +291,12 @@ def test_a_denied_injection_is_negated_and_a_planned_one_is_not_given() -> None:
     assert planned.value["time"] == "planned" and planned.assertion is not Assertion.PRESENT
     (given,) = facts("He got no relief from the epidural.", "injection")
     assert given.assertion is Assertion.PRESENT
+
+
+def test_the_guidance_of_another_requested_injection_does_not_answer() -> None:
+    text = (
+        "Request: right L5-S1 TFESI under fluoroscopic guidance. Also requesting a right SI"
+        " joint injection."
+    )
+    assert answer("fluoroscopic_guidance", ESI, text) is True
+    assert answer("fluoroscopic_guidance", "Right sacroiliac joint injection", text) is None

@@ -180,6 +180,15 @@ class YesUnless(Model):
     distinct: str | None = None
 
 
+class OfRequestedInjection(Model):
+    """Another answer, read from the facts about the injection requested: of ``facts``, those
+    whose ``injection`` names another kind (another request's) are set aside."""
+
+    answer: AnsweredBy
+    facts: list[str]
+    same_kind: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class AnsweredBy(Model):
     """Exactly one operator."""
 
@@ -220,6 +229,7 @@ class AnsweredBy(Model):
     positive_tests: PositiveTests | None = None
     all_of: AllOf | None = None
     yes_unless: YesUnless | None = None
+    of_requested_injection: OfRequestedInjection | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -255,6 +265,8 @@ class AnsweredBy(Model):
             return [*value.yes, *value.unless]
         if self.first_of:
             return [s for answer in self.first_of for s in answer.selectors()]
+        if isinstance(value, OfRequestedInjection):
+            return value.answer.selectors()
         return []
 
     def facts(self) -> list[tuple[str, str | None]]:
@@ -284,6 +296,8 @@ class AnsweredBy(Model):
         if self.first_of:
             for answer in self.first_of:
                 pairs += [p for p in answer.facts() if p not in pairs]
+        if isinstance(value, OfRequestedInjection):
+            pairs += value.answer.facts() + [(kind, "injection") for kind in value.facts]
         return pairs
 
     def predicates(self) -> list[str]:
@@ -297,6 +311,8 @@ class AnsweredBy(Model):
             return [value.otherwise]
         if self.first_of:
             return [p for answer in self.first_of for p in answer.predicates()]
+        if isinstance(value, OfRequestedInjection):
+            return value.answer.predicates()
         return []
 
     def describe(self) -> str:
@@ -383,6 +399,8 @@ class AnsweredBy(Model):
             return f"yes if the records state {listed(value.yes)}, unless {listed(value.unless)}"
         if name == "requested_hours_per_week":
             return "the hours a week the request asks for"
+        if name == "of_requested_injection":
+            return value.answer.describe() + " (of the injection requested)"
         return name
 
     def term_lists(self) -> list[str]:
@@ -391,6 +409,7 @@ class AnsweredBy(Model):
 
 
 DiagnosisTerms.model_rebuild()
+OfRequestedInjection.model_rebuild()
 AnsweredBy.model_rebuild()
 
 

@@ -476,6 +476,19 @@ class Predicates(Mapping[str, Any]):
         names = {_field(f, "test") for f in positive}
         return _answer(predicate, len(names), positive or tests)
 
+    def _of_requested_injection(self, predicate: str, spec: op.OfRequestedInjection) -> Fact | None:
+        """The inner answer from the facts, less those about another kind of injection."""
+        service = self.request.service
+        kinds = set(spec.same_kind.get(service, [service]))
+        facts = [
+            f
+            for f in self.facts
+            if f.kind not in spec.facts or _field(f, "injection") in (None, "unspecified", *kinds)
+        ]
+        inner = Predicates(self.pack, facts, self.request, self.on)
+        answer = spec.answer
+        return getattr(inner, f"_{answer.operator}")(predicate, answer.arguments)
+
     def _injection_kinds(self, spec: op.PriorInjection) -> set[str]:
         service = self.request.service
         kinds = set(spec.kinds or spec.same_kind.get(service, [service]))
@@ -597,7 +610,10 @@ def _finding_text(fact: Fact) -> str:
 
 def _answered_with(pack: Pack, operators: set[str]) -> frozenset[str]:
     def uses(answer: op.AnsweredBy) -> bool:
-        return answer.operator in operators or any(uses(a) for a in answer.first_of or [])
+        inner = [*(answer.first_of or [])]
+        if answer.of_requested_injection:
+            inner.append(answer.of_requested_injection.answer)
+        return answer.operator in operators or any(uses(a) for a in inner)
 
     return frozenset(
         p.id for p in pack.predicates.values() if p.answered_by is not None and uses(p.answered_by)

@@ -570,17 +570,20 @@ def _technique(b: Any, found: Found, mentions: list[_Mention]) -> None:
             if time == "prior":
                 continue  # an earlier injection's, not the requested one's
             near = [m for m in mentions if m.sentence == sentence]
+            injection = None
             if near:
                 nearest = min(near, key=lambda m: max(m.start - end, start - m.end, 0))
                 if nearest.time != "planned" and (nearest.time == "prior" or nearest.attrs):
                     continue
+                injection = None if nearest.kind == "unspecified" else nearest.kind
             lo, hi = _clause(text, start, end, *sentence)
             if time is None and _partial_dates(text, lo, hi):
                 continue  # "fluoroscopic discogram in 2014": a dated event, not the request
             assertion = b.analysis.assertion(Target(start, end, label))
             negated = assertion == Assertion.NEGATED and _negated_here(text, start, lo)
             assertion = Assertion.NEGATED if negated else Assertion.PRESENT
-            b.add(kind, {field_name: value}, [(start, end)], assertion)
+            value = {field_name: value, "injection": injection}
+            b.add(kind, value, [(start, end)], assertion)
 
 
 # --- sacroiliac provocation tests ---------------------------------------------------------
