@@ -44,6 +44,10 @@ KNEE_HA = "Right knee hyaluronic acid injections x3"
         ("She reports eighty percent improvement following the epidural in April.", 80, None),
         ("The ESI on 2/2/16 did not help at all.", 0, 0),
         ("The epidural gave no benefit, not even for a day.", 0, 0),
+        ("Prior epidural: 50-60% relief for 4-6 weeks per the UR reviewer.", 50, 4),
+        ("Left L4-5 TFESI (1/12/16) - relief: 80%, duration: 5 weeks.", 80, 5),
+        ("She reports 6 weeks of greater than 50% improvement after the ESI.", 50, 6),
+        ("Following ESI #2, pain decreased from 7 to 3, for like three weeks.", 57, 3),
     ],
 )
 def test_relief_after_an_injection_of_the_kind_requested(text, percent, weeks) -> None:
