@@ -121,6 +121,8 @@ def test_a_positive_diagnostic_block(text, expected) -> None:
         ("He has never had an epidural injection.", 0),
         ("Lumbar ESIs 10/2015 and 3/2016. No cervical injections.", 0),
         ("Prior ESIs helped.", None),
+        ("She has had 3 ESIs, most recently on 1/10/2016.", None),
+        ("Three lumbar ESIs in the last year, the most recent on 1/10/2016.", 3),
         ("Request for L5-S1 ESI.", None),
     ],
 )

@@ -589,6 +589,14 @@ class Predicates(Mapping[str, Any]):
                 best = max(stated, key=lambda f: _field(f, "count"))
                 return _answer(predicate, _field(best, "count"), [best])
             return None
+        stated = 0
+        for fact in dated:
+            # "3 ESIs, most recently on 1/10/2016": the others are not dated.
+            count = _field(fact, "count")
+            if count is not None and count > len(_field(fact, "dates")):
+                if not _field(fact, "within_year"):
+                    return None
+                stated = max(stated, count)
         days: set[str] = set()
         support = []
         for fact in dated:
@@ -601,6 +609,8 @@ class Predicates(Mapping[str, Any]):
                 days.add(text)
                 if fact not in support:
                     support.append(fact)
+        if stated > len(days):
+            return _answer(predicate, stated, [f for f in dated if _field(f, "count")])
         return _answer(predicate, len(days), support)
 
 
