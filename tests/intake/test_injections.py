@@ -254,6 +254,8 @@ def test_positive_sacroiliac_provocation_tests(title, text, expected) -> None:
         ("No trigger points found.", False),
         ("Tender trapezius. Request TPI.", None),
         ("Twitch response and referred pain were not assessed.", None),
+        ("when i pressed the knot it twitched and the pain went up to her head", True),
+        ("Low back pain radiating down the leg. Muscle twitching at night.", None),
     ],
 )
 def test_trigger_points_with_twitch_and_referral(text, expected) -> None:
@@ -269,6 +271,11 @@ def test_trigger_points_with_twitch_and_referral(text, expected) -> None:
         ("Facet loading negative bilaterally.", False),
         ("Chronic low back pain. MRI with facet arthropathy.", None),
         ("Facet loading was not tested today.", None),
+        ("Positive Kemp's test bilaterally.", True),
+        (
+            "Positive Spurling's on the right, numbness into the thumb; facet tenderness C5-6.",
+            False,
+        ),
     ],
 )
 def test_facet_pattern_pain(text, expected) -> None:
