@@ -290,6 +290,8 @@ def test_facet_pattern_pain(text, expected) -> None:
         ("Hip pain possibly contributing. MRI lumbar spine pending.", False),
         ("The hip X-ray was normal.", None),
         ("DDx: SIJ, facet, hip.", None),
+        ("Lumbar MRI shows L4-5 disc protrusion, not yet addressed. Hip exam normal.", False),
+        ("Assessment: SI joint dysfunction; rule out facet syndrome and hip pathology.", False),
     ],
 )
 def test_other_pain_generators_excluded(text, expected) -> None:

@@ -116,7 +116,8 @@ class _Rules:
         self.not_examined = compile_pattern(r.not_examined, INJECTIONS)
         g = generator_rules()
         self.generators = [(name, words(ps)) for name, ps in g.generators.items()]
-        self.generator_status = [("open", words(g.open)), ("excluded", words(g.excluded))]
+        self.generator_open = words(g.open)
+        self.generator_status = [("open", self.generator_open), ("excluded", words(g.excluded))]
         s = sacroiliac_rules()
         self.si_tests = [(test, words(ps)) for test, ps in s.tests.items()]
         self.si_results = [("positive", words(s.positive)), ("negative", words(s.negative))]
@@ -512,10 +513,13 @@ def _generators(b: Any) -> None:
         if c.rule_statement.search(text, *sentence):
             continue
         lo, hi = sentence
-        for m in re.finditer(r"[,;]|\bso\b", text[sentence[0] : sentence[1]]):
-            at = sentence[0] + m.start()
+        breaks = [
+            (sentence[0] + m.start(), sentence[0] + m.end())
+            for m in re.finditer(r"[,;]|\bso\b", text[sentence[0] : sentence[1]])
+        ]
+        for at, after in breaks:
             if at < start:
-                lo = sentence[0] + m.end()
+                lo = after
             elif at >= end:
                 hi = min(hi, at)
         for status, rx in c.generator_status:
@@ -528,6 +532,17 @@ def _generators(b: Any) -> None:
                     [(start, end), cue.span()],
                 )
                 break
+        else:
+            # "disc protrusion, not yet addressed": a clause of its own that says only that.
+            nxt = [at for at, _ in breaks if at > hi]
+            tail = (hi + 1, nxt[0] if nxt else sentence[1])
+            named = any(tail[0] <= s < tail[1] for s, _, _ in hits)
+            if hi < sentence[1] and not named and (cue := c.generator_open.search(text, *tail)):
+                b.add(
+                    "pain_generator",
+                    {"generator": generator, "status": "open"},
+                    [(start, end), cue.span()],
+                )
 
 
 def _exam_negation(b: Any) -> None:
