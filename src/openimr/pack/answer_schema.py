@@ -186,6 +186,60 @@ class Elapsed(Model):
     ``fallback``: a stated time answers, else the date of injury (a complaint of the
     claim dates from its injury unless the records date it otherwise); ``linked``: only a
     time stated to begin with the injury reads the date of injury."""
+class PriorInjection(Model):
+    """The injections the records say were given, and the response to them."""
+
+    read: Literal["percent", "weeks", "at_least", "failed", "count_past_months"]
+    """percent / weeks: of the most recent response; at_least: yes when its percent is at
+    least ``percent`` (or the block is stated positive); failed: yes when it gave no relief,
+    under ``percent`` or under ``weeks``; count_past_months: injections dated within
+    ``months`` of the decision."""
+    kinds: list[str] | None = None
+    """Injection kinds that count, whatever the request; else ``same_kind`` or the service."""
+    same_kind: dict[str, list[str]] = Field(default_factory=dict)
+    unspecified: bool = True
+    """Whether an injection of no stated kind ("the shot") counts as the requested kind."""
+    same_region: bool = True
+    percent: int | None = None
+    weeks: float | None = None
+    months: int = 12
+    otherwise: str | None = None
+    """count_past_months: the predicate whose 0 (nothing of the kind on record) answers 0."""
+
+
+class PositiveTests(Model):
+    """How many tests are positive: a stated count, else the distinct tests found positive
+    on the request's side."""
+
+    fact: str
+    count_fact: str
+
+
+class AllOf(Model):
+    """Yes when every selector is documented; no when any is denied (or ``deny`` is)."""
+
+    all: list[Selector]
+    deny: list[Selector] = Field(default_factory=list)
+
+
+class YesUnless(Model):
+    """Yes when ``yes`` is documented and ``unless`` is not stated present; no when
+    ``unless`` is stated present or ``yes`` is denied."""
+
+    yes: list[Selector]
+    unless: list[Selector]
+    at_least: int = 1
+    """How many different ``distinct`` values the yes facts must have."""
+    distinct: str | None = None
+
+
+class OfRequestedInjection(Model):
+    """Another answer, read from the facts about the injection requested: of ``facts``, those
+    whose ``injection`` names another kind (another request's) are set aside."""
+
+    answer: AnsweredBy
+    facts: list[str]
+    same_kind: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class AnsweredBy(Model):
@@ -234,6 +288,15 @@ class AnsweredBy(Model):
     """Sessions of the same modality received; 0 only when the records say none."""
     weeks_with_supply: FieldOf | None = None
     """Weeks on the requested drug so far plus the supply requested."""
+    first_of: list[AnsweredBy] | None = None
+    """The first of several answers that answers (e.g. the request title, then the records)."""
+    text_of: FieldOf | None = None
+    """The first documented fact's field, as a choice (text)."""
+    prior_injection: PriorInjection | None = None
+    positive_tests: PositiveTests | None = None
+    all_of: AllOf | None = None
+    yes_unless: YesUnless | None = None
+    of_requested_injection: OfRequestedInjection | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -263,6 +326,15 @@ class AnsweredBy(Model):
             return list(value)
         if isinstance(value, YesNo):
             return [*value.yes, *value.no, *value.no_when]
+            return [*value.yes, *value.no]
+        if isinstance(value, AllOf):
+            return [*value.all, *value.deny]
+        if isinstance(value, YesUnless):
+            return [*value.yes, *value.unless]
+        if self.first_of:
+            return [s for answer in self.first_of for s in answer.selectors()]
+        if isinstance(value, OfRequestedInjection):
+            return value.answer.selectors()
         return []
 
     def facts(self) -> list[tuple[str, str | None]]:
@@ -291,6 +363,15 @@ class AnsweredBy(Model):
             pairs += [("onset", "topic"), ("date_of_injury", None)]
         if isinstance(value, SummaryStatus):
             pairs += [(value.status_fact, None), (value.mention_fact, None)]
+        if isinstance(value, PriorInjection):
+            pairs += [("injection", "injection"), ("injection_response", "injection")]
+        if isinstance(value, PositiveTests):
+            pairs += [(value.fact, "result"), (value.count_fact, "positive")]
+        if self.first_of:
+            for answer in self.first_of:
+                pairs += [p for p in answer.facts() if p not in pairs]
+        if isinstance(value, OfRequestedInjection):
+            pairs += value.answer.facts() + [(kind, "injection") for kind in value.facts]
         return pairs
 
     def predicates(self) -> list[str]:
@@ -300,6 +381,12 @@ class AnsweredBy(Model):
             return [value.exam, value.normal]
         if self.zero_of:
             return [self.zero_of]
+        if isinstance(value, PriorInjection) and value.otherwise:
+            return [value.otherwise]
+        if self.first_of:
+            return [p for answer in self.first_of for p in answer.predicates()]
+        if isinstance(value, OfRequestedInjection):
+            return value.answer.predicates()
         return []
 
     def describe(self) -> str:
@@ -387,6 +474,32 @@ class AnsweredBy(Model):
         if name == "weeks_with_supply":
             return "weeks on the requested drug so far plus the weeks the requested supply lasts"
         return "the hours a week the request asks for"
+        if name == "first_of":
+            return "; else ".join(answer.describe() for answer in value)
+        if name == "text_of":
+            return (
+                f"the {value.field} of the first {value.fact.replace('_', ' ')} the records state"
+            )
+        if name == "prior_injection":
+            return {
+                "percent": "the percent relief from the most recent injection of the kind",
+                "weeks": "how many weeks the most recent injection of the kind relieved pain",
+                "at_least": f"yes if the most recent block gave at least {value.percent}% relief",
+                "failed": "yes if the injection of the kind gave no or too little relief",
+                "count_past_months": f"injections of the kind dated in the past {value.months}"
+                " months",
+            }[value.read]
+        if name == "positive_tests":
+            return f"the number of positive {value.fact.replace('_', ' ')}s"
+        if name == "all_of":
+            return f"yes if the records state all of: {listed(value.all)}; no if any is denied"
+        if name == "yes_unless":
+            return f"yes if the records state {listed(value.yes)}, unless {listed(value.unless)}"
+        if name == "requested_hours_per_week":
+            return "the hours a week the request asks for"
+        if name == "of_requested_injection":
+            return value.answer.describe() + " (of the injection requested)"
+        return name
 
     def term_lists(self) -> list[str]:
         value = self.arguments
@@ -394,6 +507,8 @@ class AnsweredBy(Model):
 
 
 DiagnosisTerms.model_rebuild()
+OfRequestedInjection.model_rebuild()
+AnsweredBy.model_rebuild()
 
 
 class TermsFile(Model):

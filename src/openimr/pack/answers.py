@@ -490,6 +490,7 @@ class Predicates(Mapping[str, Any]):
         if any("allowed" not in found for found in forms.values()):
             return None
         return _answer(predicate, False, support)
+
     # Dates and durations (det-time) ------------------------------------------------------
 
     def _onset_day(self, fact: Fact) -> dt.date | None:
@@ -680,6 +681,198 @@ class Predicates(Mapping[str, Any]):
             supply = drug.count / per_day / _CALENDAR.days_per_week
         return _answer(predicate, round(before + (supply or 0), 1), support)
 
+    # Injections and combinations (added for the injection predicates) ------------------
+
+    def _first_of(self, predicate: str, answers: list[op.AnsweredBy]) -> Fact | None:
+        for answer in answers:
+            found = getattr(self, f"_{answer.operator}")(predicate, answer.arguments)
+            if found is not None:
+                return found
+        return None
+
+    def _text_of(self, predicate: str, spec: op.FieldOf) -> Fact | None:
+        for fact in self.documented(spec.fact):
+            value = fact.value if spec.field is None else _field(fact, spec.field)
+            if isinstance(value, str) and value:
+                return _answer(predicate, value, [fact])
+        return None
+
+    def _all_of(self, predicate: str, spec: op.AllOf) -> Fact | None:
+        found = [self._matching(s) for s in spec.all]
+        if all(found):
+            return _answer(predicate, True, [f for group in found for f in group])
+        denied = [f for s in [*spec.all, *spec.deny] for f in self._denied(s)]
+        return _answer(predicate, False, denied) if denied else None
+
+    def _yes_unless(self, predicate: str, spec: op.YesUnless) -> Fact | None:
+        """The pattern holds unless a contrary finding is stated now (not in the past)."""
+        contrary = [
+            f
+            for s in spec.unless
+            for f in _select(self.of_kind(s.fact), s)
+            if f.assertion is Assertion.PRESENT
+        ]
+        if contrary:
+            return _answer(predicate, False, contrary)
+        yes = [f for s in spec.yes for f in self._matching(s)]
+        kinds = {_field(f, spec.distinct) if spec.distinct else f.kind for f in yes}
+        if yes and (spec.distinct is None or len(kinds) >= spec.at_least):
+            return _answer(predicate, True, yes)
+        no = [f for s in spec.yes for f in self._denied(s)]
+        return _answer(predicate, False, no) if no else None
+
+    def _positive_tests(self, predicate: str, spec: op.PositiveTests) -> Fact | None:
+        counts = self.documented(spec.count_fact)
+        if counts:
+            best = max(counts, key=lambda f: _field(f, "positive") or 0)
+            return _answer(predicate, _field(best, "positive"), [best])
+        sides = set(self.request.sides)
+        tests = [
+            f for f in self.documented(spec.fact) if _sides_meet(sides, _field(f, "sides") or [])
+        ]
+        if not tests:
+            return None
+        positive = [f for f in tests if _field(f, "result") == "positive"]
+        names = {_field(f, "test") for f in positive}
+        return _answer(predicate, len(names), positive or tests)
+
+    def _of_requested_injection(self, predicate: str, spec: op.OfRequestedInjection) -> Fact | None:
+        """The inner answer from the facts, less those about another kind of injection."""
+        service = self.request.service
+        kinds = set(spec.same_kind.get(service, [service]))
+        facts = [
+            f
+            for f in self.facts
+            if f.kind not in spec.facts or _field(f, "injection") in (None, "unspecified", *kinds)
+        ]
+        inner = Predicates(self.pack, facts, self.request, self.on)
+        answer = spec.answer
+        return getattr(inner, f"_{answer.operator}")(predicate, answer.arguments)
+
+    def _injection_kinds(self, spec: op.PriorInjection) -> set[str]:
+        service = self.request.service
+        kinds = set(spec.kinds or spec.same_kind.get(service, [service]))
+        return kinds | ({"unspecified"} if spec.unspecified else set())
+
+    def _in_request_place(self, fact: Fact, spec: op.PriorInjection) -> bool:
+        if not spec.same_region:
+            return True
+        regions = set(self.request.body_regions)
+        fact_regions = set(_field(fact, "regions") or [])
+        if regions and fact_regions and not regions & fact_regions:
+            return False
+        return _sides_meet(set(self.request.sides), _field(fact, "sides") or [])
+
+    def _prior_injection(self, predicate: str, spec: op.PriorInjection) -> Fact | None:
+        kinds = self._injection_kinds(spec)
+        if spec.read == "count_past_months":
+            return self._injections_counted(predicate, spec, kinds)
+        responses = [
+            f
+            for f in self.documented("injection_response")
+            if _field(f, "injection") in kinds and self._in_request_place(f, spec)
+        ]
+        wanted = {"percent": ("percent",), "weeks": ("weeks",)}.get(
+            spec.read, ("percent", "weeks", "result")
+        )
+        responses = [f for f in responses if any(_field(f, k) is not None for k in wanted)]
+        if not responses:
+            # "No diagnostic medial branch blocks had been performed", "never had a
+            # cortisone shot in the knee": none was given.
+            denied = [
+                f
+                for f in self.negated("injection")
+                if _field(f, "injection") in kinds - {"unspecified"}
+                and self._in_request_place(f, spec)
+            ]
+            if denied and spec.read in ("at_least", "failed"):
+                return _answer(predicate, False, denied)
+            return None
+        latest = _most_recent(responses)
+        percent, weeks, result = (_field(latest, k) for k in ("percent", "weeks", "result"))
+        if spec.read == "percent":
+            return _answer(predicate, percent, [latest])
+        if spec.read == "weeks":
+            return _answer(predicate, weeks, [latest])
+        if spec.read == "at_least":
+            if result in ("positive", "negative", "little") and percent is None:
+                return _answer(predicate, result == "positive", [latest])
+            if percent is None:
+                return None
+            return _answer(predicate, percent >= (spec.percent or 0), [latest])
+        # failed: no relief, too little, or too short
+        short = weeks is not None and spec.weeks is not None and weeks < spec.weeks
+        little = percent is not None and spec.percent is not None and percent < spec.percent
+        if result in ("no_relief", "little") or short or little:
+            return _answer(predicate, True, [latest])
+        if percent is None and weeks is None:
+            return None
+        return _answer(predicate, False, [latest])
+
+    def _injections_counted(
+        self, predicate: str, spec: op.PriorInjection, kinds: set[str]
+    ) -> Fact | None:
+        """Injections of the kind, to the request's region, dated within ``months`` of the
+        decision date; a count the records give as of the past year counts as such."""
+        given = [
+            f
+            for f in self.documented("injection")
+            if _field(f, "time") != "planned" and _field(f, "injection") in kinds
+        ]
+        mine = [f for f in given if self._in_request_place(f, spec)]
+        if not mine:
+            # Injections of other kinds or regions on record, none of this one's: none.
+            others = [
+                f
+                for f in self.documented("injection")
+                if _field(f, "time") == "prior" and _field(f, "injection") != "unspecified"
+            ]
+            denied = [
+                f
+                for f in self.negated("injection")
+                if _field(f, "injection") in kinds | {"unspecified"}
+            ]
+            if denied or (others and given != others) or (given and not mine):
+                return _answer(predicate, 0, denied or others)
+            if spec.otherwise:
+                found = self.get(spec.otherwise)
+                if found is not None and found.value == 0:
+                    return _answer(predicate, 0, [])
+            return None
+        start = _months_before(self.on, spec.months)
+        dated = [f for f in mine if _field(f, "dates")]
+        if not dated:
+            stated = [
+                f for f in mine if _field(f, "within_year") and _field(f, "count") is not None
+            ]
+            if stated:
+                best = max(stated, key=lambda f: _field(f, "count"))
+                return _answer(predicate, _field(best, "count"), [best])
+            return None
+        stated = 0
+        for fact in dated:
+            # "3 ESIs, most recently on 1/10/2016": the others are not dated.
+            count = _field(fact, "count")
+            if count is not None and count > len(_field(fact, "dates")):
+                if not _field(fact, "within_year"):
+                    return None
+                stated = max(stated, count)
+        days: set[str] = set()
+        support = []
+        for fact in dated:
+            for text in _field(fact, "dates"):
+                lo, hi = _date_span(text)
+                if hi < start or lo > self.on:
+                    continue
+                if lo < start:
+                    return None  # a year or a month that reaches both sides of the window
+                days.add(text)
+                if fact not in support:
+                    support.append(fact)
+        if stated > len(days):
+            return _answer(predicate, stated, [f for f in dated if _field(f, "count")])
+        return _answer(predicate, len(days), support)
+
 
 def _calendar_day(fact: Fact, year: int) -> dt.date | None:
     """The day of an ``onset`` fact's month in ``year``: its day, the nth weekday of a
@@ -703,10 +896,14 @@ def _finding_text(fact: Fact) -> str:
 
 
 def _answered_with(pack: Pack, operators: set[str]) -> frozenset[str]:
+    def uses(answer: op.AnsweredBy) -> bool:
+        inner = [*(answer.first_of or [])]
+        if answer.of_requested_injection:
+            inner.append(answer.of_requested_injection.answer)
+        return answer.operator in operators or any(uses(a) for a in inner)
+
     return frozenset(
-        p.id
-        for p in pack.predicates.values()
-        if p.answered_by is not None and p.answered_by.operator in operators
+        p.id for p in pack.predicates.values() if p.answered_by is not None and uses(p.answered_by)
     )
 
 
@@ -719,3 +916,42 @@ def absence_answered(pack: Pack) -> frozenset[str]:
     """Predicates a silence of the records can answer (no prior sessions, injections or
     imaging on record), so their verdicts may quote nothing."""
     return _answered_with(pack, {"prior_count", "zero_of", "in_request_region", "received_count"})
+    return _answered_with(pack, {"prior_count", "zero_of", "in_request_region"})
+
+
+def _sides_meet(wanted: set[str], stated: list[str]) -> bool:
+    """A finding's sides and the request's: either unsaid, bilateral, or one in common."""
+    if not wanted or not stated or "bilateral" in wanted or "bilateral" in stated:
+        return True
+    return bool(wanted & set(stated))
+
+
+def _most_recent(facts: list[Fact]) -> Fact:
+    """The latest dated one when every one is dated, else the last the text names."""
+    if all(_field(f, "date") for f in facts):
+        return max(facts, key=lambda f: str(_field(f, "date")))
+    return max(facts, key=lambda f: min((e.start for e in f.evidence), default=-1))
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    return dt.date(year, month, 28)
+
+
+def _date_span(text: str) -> tuple[dt.date, dt.date]:
+    """The days an ISO date, month (YYYY-MM) or year (YYYY) covers."""
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 3:
+        day = dt.date(*parts)
+        return day, day
+    if len(parts) == 2:
+        first = dt.date(parts[0], parts[1], 1)
+        nxt = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+        return first, nxt - dt.timedelta(days=1)
+    return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)

@@ -18,6 +18,7 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
+from openimr.intake.facts import injections
 from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.guards import guard_of
@@ -774,6 +775,7 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     relief = _pain_relief_targets(text, c)
     drugs = lx.find_drugs(text)
     imaging = _imaging_targets(text, c)
+    injected = injections.find(text)
     targets = (
         [t for _, t, _, _ in simple]
         + [Target(h.start, h.end, "TREATMENT") for h in services]
@@ -782,6 +784,7 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
         + [t for t, _ in relief]
         + [Target(h.start, h.end, "MED") for h in drugs]
         + [t for t, _ in imaging]
+        + injected.targets()
     )
     analysis = Analysis(text, targets)
     b = _Builder(text, source, analysis)
@@ -799,4 +802,5 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _imaging(b, imaging, c)
     _ur_history(b, c)
     b.facts.extend(duration_facts(text, source, analysis))
+    injections.add_facts(b, injected)
     return sorted(b.facts, key=lambda f: (f.evidence[0].start if f.evidence else -1, f.kind))

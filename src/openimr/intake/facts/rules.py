@@ -145,9 +145,14 @@ FINDINGS = "findings"
 
 
 def finding_files() -> list[str]:
-    """The finding files, by name, as paths under the rules package."""
+    """The finding files of phrase families, by name, as paths under the rules package
+    (not the files a model of their own reads: ``DEDICATED``)."""
     folder = resources.files(RULES_PACKAGE).joinpath(FINDINGS)
-    return sorted(f"{FINDINGS}/{p.name}" for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        f"{FINDINGS}/{p.name}"
+        for p in folder.iterdir()
+        if p.name.endswith(".yaml") and f"{FINDINGS}/{p.name}" not in DEDICATED
+    )
 
 
 @cache
@@ -157,6 +162,108 @@ def fact_rules() -> FactRules:
     if not extra:
         return rules
     return FactRules.model_validate({**rules.model_dump(), "simple": [*rules.simple, *extra]})
+
+
+# --- injections (rules/findings/injections*.yaml) -----------------------------------------
+
+
+class DurationUnit(RuleModel):
+    weeks: float
+    """The weeks one of the unit makes."""
+    words: list[str]
+
+
+class InjectionRules(RuleModel):
+    """Which injection a passage names, whether given or planned, the relief it gave and how
+    the requested one is to be done (findings/injections.yaml)."""
+
+    kinds: dict[str, list[str]]
+    steroid_words: list[str]
+    planned_cues: list[str]
+    prior_cues: list[str]
+    clause_breaks: list[str]
+    side_letters: dict[str, list[str]]
+    past_year: list[str]
+    negations: list[str]
+    negations_after: str
+    place_after: str
+    exam_kinds: list[str]
+    not_examined: str
+    count_before: str
+    count_after: str
+    rule_statements: list[str]
+    percent: list[str]
+    fractions: dict[int, list[str]]
+    no_relief: list[str]
+    little_relief: list[str]
+    relief_words: list[str]
+    scores: list[str]
+    durations: list[str]
+    not_durations: list[str]
+    until: list[str]
+    amounts: dict[str, int]
+    units: dict[str, DurationUnit]
+    block_results: dict[Literal["positive", "negative"], list[str]]
+    other_treatments: list[str]
+    guidance: dict[str, list[str]]
+    approach: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _groups(self) -> InjectionRules:
+        for name, patterns, groups in (
+            ("percent", self.percent, ["pct"]),
+            ("scores", self.scores, ["before", "after"]),
+            ("durations", self.durations, ["unit"]),
+            ("until", self.until, ["date"]),
+        ):
+            for pattern in patterns:
+                missing = [g for g in groups if f"(?P<{g}>" not in pattern]
+                if missing:
+                    raise ValueError(f"{name} pattern {pattern!r} lacks group {missing[0]!r}")
+        if "unspecified" not in self.kinds:
+            raise ValueError("kinds must name the `unspecified` injection")
+        return self
+
+
+class SacroiliacRules(RuleModel):
+    """Sacroiliac provocation tests and their results (findings/injections_sacroiliac.yaml)."""
+
+    tests: dict[str, list[str]]
+    positive: list[str]
+    negative: list[str]
+    counts: list[str]
+    count_subject: list[str]
+
+
+class GeneratorRules(RuleModel):
+    """Other pain generators and whether each was excluded or is still open
+    (findings/injections_generators.yaml)."""
+
+    generators: dict[str, list[str]]
+    excluded: list[str]
+    open: list[str]
+
+
+INJECTIONS = f"{FINDINGS}/injections.yaml"
+SACROILIAC = f"{FINDINGS}/injections_sacroiliac.yaml"
+GENERATORS = f"{FINDINGS}/injections_generators.yaml"
+DEDICATED = {INJECTIONS, SACROILIAC, GENERATORS}
+"""Finding files a model of their own reads (not phrase families)."""
+
+
+@cache
+def injection_rules() -> InjectionRules:
+    return load_rules(INJECTIONS, InjectionRules)
+
+
+@cache
+def sacroiliac_rules() -> SacroiliacRules:
+    return load_rules(SACROILIAC, SacroiliacRules)
+
+
+@cache
+def generator_rules() -> GeneratorRules:
+    return load_rules(GENERATORS, GeneratorRules)
 
 
 Category = Literal[
