@@ -133,6 +133,53 @@ class DailyMorphineEquivalent(Model):
     kind: str
 
 
+class ChangeRule(Model):
+    """One line of a decision list over changes (fact kind ``measured_change``): the facts
+    it counts, and the answer when any does."""
+
+    categories: list[str] | None = None
+    """Categories of measure (function, work, medication, pain, strength, motion, overall)."""
+    measures: list[str] | None = None
+    directions: list[str]
+    quantified: bool = False
+    """Only changes written with values (before and after, or a percent)."""
+    credited: (
+        Literal["request", "request_only", "not_request", "any", "medication", "not_medication"]
+        | list[str]
+        | None
+    ) = None
+    """Which credited treatments count (default: the list's): ``request`` unattributed or the
+    requested treatment; ``request_only`` the requested treatment named; ``medication`` a
+    drug or medication named; ``not_medication`` unattributed or no medication;
+    ``not_request`` unattributed or another treatment than the requested one; a list: those
+    treatment kinds named."""
+    answer: bool | float | None = None
+    """The answer when a fact counts; with ``value`` unset."""
+    value: str | None = None
+    """Answer with this field of the counted fact (the largest), e.g. percent."""
+
+
+class MeasuredChanges(Model):
+    """A decision list: the first rule that counts a fact answers."""
+
+    fact: str = "measured_change"
+    credited: (
+        Literal["request", "request_only", "not_request", "any", "medication", "not_medication"]
+        | list[str]
+    ) = "request"
+    rules: list[ChangeRule]
+    otherwise: SummaryStatus | None = None
+    """When no rule counts a change: the case's summary status (mentions of the outcome
+    with no measure named, e.g. "functional improvement was documented")."""
+
+    @model_validator(mode="after")
+    def _answers(self) -> MeasuredChanges:
+        for rule in self.rules:
+            if (rule.answer is None) == (rule.value is None):
+                raise ValueError("each change rule gives exactly one of answer or value")
+        return self
+
+
 class AnsweredBy(Model):
     """Exactly one operator."""
 
@@ -165,6 +212,9 @@ class AnsweredBy(Model):
     daily_morphine_equivalent: DailyMorphineEquivalent | None = None
     weeks_on_requested_drug: FieldOf | None = None
     requested_hours_per_week: dict | None = None
+    measured_changes: MeasuredChanges | None = None
+    """A decision list over the changes the records state (before/after, direction, the
+    treatment credited)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -216,6 +266,11 @@ class AnsweredBy(Model):
             pairs.append((value.fact, value.match))
         if isinstance(value, SummaryStatus):
             pairs += [(value.status_fact, None), (value.mention_fact, None)]
+        if isinstance(value, MeasuredChanges):
+            pairs += [(value.fact, "category"), (value.fact, "direction")]
+            if value.otherwise:
+                pairs += [(value.otherwise.status_fact, None), (value.otherwise.mention_fact, None)]
+            pairs += [(value.fact, r.value) for r in value.rules if r.value]
         return pairs
 
     def predicates(self) -> list[str]:
@@ -288,6 +343,20 @@ class AnsweredBy(Model):
             return "the daily morphine equivalents of every opioid on record, each counted once"
         if name == "weeks_on_requested_drug":
             return "how long the records say the requested drug has been taken"
+        if name == "measured_changes":
+            said = {True: "yes", False: "no"}
+            rules = "; then ".join(
+                f"{said.get(r.answer, r.answer) if r.value is None else r.value}"
+                f" if {'/'.join(r.categories or ['any'])} {'/'.join(r.directions)}"
+                for r in value.rules
+            )
+            if value.otherwise:
+                status = value.otherwise.status_fact.replace("_", " ")
+                return (
+                    f"the case's {status}, first from the changes the records state "
+                    f"({rules}), else from each mention"
+                )
+            return f"the changes the records state: {rules}"
         return "the hours a week the request asks for"
 
     def term_lists(self) -> list[str]:

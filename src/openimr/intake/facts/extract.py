@@ -18,6 +18,7 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
+from openimr.intake.facts.changes import change_facts
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
@@ -677,4 +678,5 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _medications(b, drugs)
     _imaging(b, imaging, c)
     _ur_history(b, c)
+    b.facts.extend(change_facts(text, source, analysis.sentences))
     return sorted(b.facts, key=lambda f: (f.evidence[0].start if f.evidence else -1, f.kind))
