@@ -152,11 +152,14 @@ class ChangeRule(Model):
     requested treatment; ``request_only`` the requested treatment named; ``medication`` a
     drug or medication named; ``not_medication`` unattributed or no medication;
     ``not_request`` unattributed or another treatment than the requested one; a list: those
-    treatment kinds named."""
+    treatment kinds named (``request`` in it: or the requested treatment)."""
     answer: bool | float | None = None
     """The answer when a fact counts; with ``value`` unset."""
     value: str | None = None
     """Answer with this field of the counted fact (the largest), e.g. percent."""
+    stop: bool = False
+    """When a fact counts: not documented, and no later rule nor ``otherwise`` is read (what
+    the records say is only planned, or not assessed)."""
 
 
 class MeasuredChanges(Model):
@@ -175,8 +178,8 @@ class MeasuredChanges(Model):
     @model_validator(mode="after")
     def _answers(self) -> MeasuredChanges:
         for rule in self.rules:
-            if (rule.answer is None) == (rule.value is None):
-                raise ValueError("each change rule gives exactly one of answer or value")
+            if [rule.answer is not None, rule.value is not None, rule.stop].count(True) != 1:
+                raise ValueError("each change rule gives exactly one of answer, value or stop")
         return self
 
 
@@ -346,7 +349,7 @@ class AnsweredBy(Model):
         if name == "measured_changes":
             said = {True: "yes", False: "no"}
             rules = "; then ".join(
-                f"{said.get(r.answer, r.answer) if r.value is None else r.value}"
+                f"{'not documented' if r.stop else r.value or said.get(r.answer, r.answer)}"
                 f" if {'/'.join(r.categories or ['any'])} {'/'.join(r.directions)}"
                 for r in value.rules
             )

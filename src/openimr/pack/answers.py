@@ -440,6 +440,8 @@ class Predicates(Mapping[str, Any]):
                 found = [f for f in found if _field(f, rule.value) is not None]
             if not found:
                 continue
+            if rule.stop:
+                return None
             if rule.value is None:
                 return _answer(predicate, rule.answer, found)
             best = max(found, key=lambda f: _field(f, rule.value))
@@ -453,7 +455,9 @@ class Predicates(Mapping[str, Any]):
         kind = _field(fact, "credited_kind")
         is_drug = kind is not None and (kind == "medication" or kind.startswith("drug:"))
         if isinstance(credited, list):
-            return kind in credited
+            if kind is None:
+                return False
+            return kind in credited or ("request" in credited and self._is_requested(kind))
         if credited == "any":
             return True
         if credited == "medication":

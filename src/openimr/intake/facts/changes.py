@@ -47,6 +47,8 @@ class ChangeRules(RuleModel):
     fractions: dict[int, list[str]]
     frequencies: dict[str, int]
     credit_cues: list[str]
+    weak_credit_cues: list[str]
+    pronouns: list[str]
     treatments: dict[str, list[str]]
     generic: list[str]
     hypothetical: list[str]
@@ -126,7 +128,9 @@ class _Compiled:
         self.percent = [rx(p) for p in r.percent_relief]
         self.fractions = [(share, words(ps)) for share, ps in r.fractions.items()]
         self.frequencies = [(words([p]), n) for p, n in r.frequencies.items()]
-        self.credit = words(r.credit_cues)
+        self.credit = words(r.credit_cues + r.weak_credit_cues)
+        self.weak_credit = words(r.weak_credit_cues)
+        self.pronoun = rx(r"\W*(?:" + whole_words(r.pronouns) + r")")
         self.treatments = [(kind, words(ps)) for kind, ps in r.treatments.items()]
         self.generic = words(r.generic)
         self.hypothetical = words(r.hypothetical)
@@ -254,8 +258,12 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
     ]
     for kind, rx in c.treatments:
         for m in rx.finditer(text):
-            if not any(t.start < m.end() and m.start() < t.end for t in treatments):
-                treatments.append(_Treatment(m.start(), m.end(), kind, m.group()))
+            if any(t.start < m.end() and m.start() < t.end for t in treatments):
+                continue
+            # "TENS unit trial", "the H-wave rental trial": part of the name before it
+            if any(_joined(text, t.end, m.start()) for t in treatments):
+                continue
+            treatments.append(_Treatment(m.start(), m.end(), kind, m.group()))
     treatments.sort(key=lambda t: t.start)
     inherited: list[_Treatment] = []
     for s_start, s_end in sentences:
@@ -263,10 +271,24 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
         here = [t for t in treatments if s_start <= t.start < s_end]
         if sentence.strip() and not c.generic.search(sentence):
             found += _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
+        elif sentence.strip():
+            # A guideline or a reviewer's reading of it: only what it says is not on record
+            # ("no documentation of functional improvement") is kept.
+            said = _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
+            found += [ch for ch in said if ch.value["direction"] == "not_assessed"]
         # A course named in one sentence is what the next one's changes follow from
         # ("Completed 8 acupuncture sessions. She now sleeps through the night.").
         inherited = [t for t in here if t.kind != "medication" and not t.kind.startswith("drug:")]
     return found
+
+
+def _joined(text: str, end: int, start: int) -> bool:
+    """Whether a word at ``start`` continues the name that ends at ``end``."""
+    gap = text[end:start] if 0 <= start - end <= 12 else None
+    return (
+        gap is not None
+        and re.fullmatch(r"[\s-]*(?:(?:rental|home|unit|device)\s*)?", gap) is not None
+    )
 
 
 def _sentence(
@@ -315,7 +337,19 @@ def _sentence(
         _Mention(s, e, name, m.category, m.higher)
         for s, e, (name, m) in _longest(measure_hits)
         if not any(bs <= s and e <= be and (bs, be) != (s, e) for bs, be in blocked)
-        and not any(t.start <= s and e <= t.end and m.category != "medication" for t in mine)
+        # a treatment's name that holds the measure's ("home exercise program") wins
+        and not any(
+            t.start <= s and e <= t.end and e - s < t.end - t.start and m.category != "medication"
+            for t in mine
+        )
+    ]
+    # A direction word inside a measure's words ("help" of "her husband's help") is none.
+    cues = [
+        (qs, qe, cls)
+        for qs, qe, cls in cues
+        if not any(
+            m.start <= qs and qe <= m.end and (qe - qs) < (m.end - m.start) for m in measures
+        )
     ]
     # A treatment named as what was measured ("no longer using the cane", "meds
     # unchanged") is not what a change is credited to, unless a cue says so.
@@ -323,7 +357,14 @@ def _sentence(
     if not mine:
         implicit = inherited[-1:]
     hypothetical = [m.span() for m in c.hypothetical.finditer(text, s_start, s_end)]
-    credits = _credits(text, s_start, s_end, mine, c)
+    creditable = [
+        t
+        for t in mine
+        if not any(
+            m.start < t.end and t.start < m.end and m.category != "medication" for m in measures
+        )
+    ]
+    credits = _credits(text, s_start, s_end, creditable, c)
     without = c.without.search(text, s_start, s_end) if c.without else None
 
     changes: list[Change] = []
@@ -332,9 +373,25 @@ def _sentence(
     last_measures: list[_Mention] = []
     for clause in clauses:
         in_clause = [m for m in measures if _in((m.start, m.end), clause)]
+        # "It did not help" after "He tried the TENS unit": the treatment just named.
+        pronoun = None
+        if (
+            inherited
+            and c.pronoun.match(text, clause[0])
+            and not any(_in((t.start, t.end), clause) for t in implicit)
+        ):
+            pronoun = inherited[-1]
         clause_cues = [(s, e, cls) for s, e, cls in cues if _in((s, e), clause)]
         if any(_in(h, clause) and h[0] <= min([m.start for m in in_clause] + [clause[1]])
                for h in hypothetical):  # fmt: skip
+            # A goal or plan: said, but not a change of the patient's.
+            if clause_cues:
+                planned = in_clause or [_Mention(*clause_cues[0][:2], "overall", "overall", "")]
+                for measure in planned:
+                    changes.append(
+                        _change(measure, "planned", None, (measure.start, measure.end),
+                                None, None, None)
+                    )  # fmt: skip
             last_measures = in_clause or last_measures
             continue
         # Values written as a change.
@@ -352,7 +409,9 @@ def _sentence(
             percent = None
             if measure.category == "pain" and before > 0:
                 percent = round((before - after) / before * 100, 1)
-            credit = _credit_for(measure, (t_start, t_end), clause, credits, implicit)
+            credit = _credit_for(
+                measure, (t_start, t_end), clause, credits, implicit, pronoun=pronoun
+            )
             changes.append(
                 _change(measure, direction, credit, (t_start, t_end), before, after, percent)
             )
@@ -365,16 +424,31 @@ def _sentence(
             if share is None or share > 100:
                 continue
             pain = _Mention(p_start, p_end, "pain", "pain", "worse")
-            credit = _credit_for(pain, (p_start, p_end), clause, credits, implicit)
+            credit = _credit_for(pain, (p_start, p_end), clause, credits, implicit, pronoun=pronoun)
             direction = "better" if share > 0 else "unchanged"
             changes.append(_change(pain, direction, credit, (p_start, p_end), None, None, share))
             used_cues.update(i for i, (s, e, _) in enumerate(cues) if s < p_end and p_start < e)
         # Direction words.
         measured = [m for m in in_clause if not _covered(m, changes)]
-        targets = measured or last_measures
+        live = [
+            i for i, (qs, qe, _) in enumerate(cues) if i not in used_cues and _in((qs, qe), clause)
+        ]
+        # Each measure of the clause takes the direction word nearest it ("less pain and
+        # back to full duty": less of pain, back to full duty).
+        nearest = {
+            id(m): min(live, key=lambda i: (_distance(cues[i][:2], (m.start, m.end)), -i))
+            for m in measured
+            if live
+        }
         for i, (q_start, q_end, cls) in enumerate(cues):
-            if i in used_cues or not _in((q_start, q_end), clause):
+            if i not in live:
                 continue
+            if measured:
+                targets = [m for m in measured if nearest.get(id(m)) == i]
+                if not targets:
+                    continue
+            else:
+                targets = last_measures
             direction, needs_measure = _CLASSES.get(cls, (cls, False))
             denied = None
             if direction in {"better", "up", "down"}:
@@ -396,7 +470,9 @@ def _sentence(
                     d = _direction_for(measure, direction)
                     if d is None:
                         continue
-                    credit = _credit_for(measure, (q_start, q_end), clause, credits, implicit)
+                    credit = _credit_for(
+                        measure, (q_start, q_end), clause, credits, implicit, pronoun=pronoun
+                    )
                     percent = 0.0 if measure.category == "pain" and d == "unchanged" else None
                     if cls == "no_effect" and measure.category == "pain":
                         percent = 0.0
@@ -407,7 +483,13 @@ def _sentence(
             elif not needs_measure:
                 overall = _Mention(q_start, q_end, "overall", "overall", "better")
                 credit = _credit_for(
-                    overall, (q_start, q_end), clause, credits, implicit, near=True
+                    overall,
+                    (q_start, q_end),
+                    clause,
+                    credits,
+                    implicit,
+                    near=True,
+                    pronoun=pronoun,
                 )
                 d = "unchanged" if direction == "no_effect" else direction
                 if d in {"up", "down"}:
@@ -489,7 +571,7 @@ def _direction_for(measure: _Mention, direction: str) -> str | None:
 
 def _credits(
     text: str, s_start: int, s_end: int, mine: list[_Treatment], c: _Compiled
-) -> list[tuple[_Treatment, tuple[int, int]]]:
+) -> list[tuple[_Treatment, tuple[int, int], bool]]:
     """Treatments a cue credits ("since starting acupuncture", "with the medication"):
     the treatment named within a few words after the cue."""
     out = []
@@ -497,7 +579,7 @@ def _credits(
         for t in mine:
             gap = text[m.end() : t.start]
             if t.start >= m.end() and len(gap) <= 30 and len(gap.split()) <= 4:
-                out.append((t, m.span()))
+                out.append((t, m.span(), bool(c.weak_credit.fullmatch(m.group()))))
                 break
     return out
 
@@ -506,9 +588,10 @@ def _credit_for(
     measure: _Mention,
     span: tuple[int, int],
     clause: tuple[int, int],
-    credits: list[tuple[_Treatment, tuple[int, int]]],
+    credits: list[tuple[_Treatment, tuple[int, int], bool]],
     mine: list[_Treatment],
     near: bool = False,
+    pronoun: _Treatment | None = None,
 ) -> _Treatment | None:
     """The treatment a change is credited to: one a cue credits (in the clause, else in
     the sentence), else one named in the clause, else the sentence's first."""
@@ -517,17 +600,22 @@ def _credit_for(
     def not_self(t: _Treatment) -> bool:
         return not (t.start < own[1] and own[0] < t.end)
 
-    explicit = [(t, s) for t, s in credits if not_self(t)]
-    in_clause = [(t, s) for t, s in explicit if _in(s, clause)]
+    explicit = [(t, s, weak) for t, s, weak in credits if not_self(t)]
+    in_clause = [(t, s) for t, s, _ in explicit if _in(s, clause)]
     if in_clause:
         return min(in_clause, key=lambda p: _distance(p[1], span))[0]
+    named = [t for t in mine if not_self(t) and _in((t.start, t.end), clause)]
+    if named and measure.category != "medication":
+        return min(named, key=lambda t: _distance((t.start, t.end), span))
+    strong = [(t, s) for t, s, weak in explicit if not weak]
+    if strong:
+        return min(strong, key=lambda p: _distance(p[1], span))[0]
+    if pronoun is not None:
+        return pronoun
     if explicit:
         return min(explicit, key=lambda p: _distance(p[1], span))[0]
     if measure.category == "medication" or not mine:
         return None
-    named = [t for t in mine if not_self(t) and _in((t.start, t.end), clause)]
-    if named:
-        return min(named, key=lambda t: _distance((t.start, t.end), span))
     others = [t for t in mine if not_self(t)]
     if others and not near:
         return others[0]
