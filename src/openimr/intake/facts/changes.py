@@ -49,6 +49,8 @@ class ChangeRules(RuleModel):
     credit_cues: list[str]
     weak_credit_cues: list[str]
     pronouns: list[str]
+    state_adjectives: list[str] = Field(default_factory=list)
+    state_categories: list[str] = Field(default_factory=list)
     treatments: dict[str, list[str]]
     generic: list[str]
     hypothetical: list[str]
@@ -130,6 +132,7 @@ class _Compiled:
         self.frequencies = [(words([p]), n) for p, n in r.frequencies.items()]
         self.credit = words(r.credit_cues + r.weak_credit_cues)
         self.weak_credit = words(r.weak_credit_cues)
+        self.state = words(r.state_adjectives) if r.state_adjectives else None
         self.pronoun = rx(r"\W*(?:" + whole_words(r.pronouns) + r")")
         self.treatments = [(kind, words(ps)) for kind, ps in r.treatments.items()]
         self.generic = words(r.generic)
@@ -429,7 +432,12 @@ def _sentence(
             changes.append(_change(pain, direction, credit, (p_start, p_end), None, None, share))
             used_cues.update(i for i, (s, e, _) in enumerate(cues) if s < p_end and p_start < e)
         # Direction words.
-        measured = [m for m in in_clause if not _covered(m, changes)]
+        measured = [
+            m
+            for m in in_clause
+            if not _covered(m, changes)
+            and not any(ps <= m.start and m.end <= pe for ps, pe, _ in percents)
+        ]
         live = [
             i for i, (qs, qe, _) in enumerate(cues) if i not in used_cues and _in((qs, qe), clause)
         ]
@@ -444,7 +452,11 @@ def _sentence(
             if i not in live:
                 continue
             if measured:
-                targets = [m for m in measured if nearest.get(id(m)) == i]
+                targets = [
+                    m
+                    for m in measured
+                    if nearest.get(id(m)) == i and not _state(text, cues[i], m, c)
+                ]
                 if not targets:
                     continue
             else:
@@ -468,6 +480,8 @@ def _sentence(
             if targets:
                 for measure in targets:
                     d = _direction_for(measure, direction)
+                    if needs_measure and measure.category == "medication" and d == "effective":
+                        d = None  # "now on gabapentin" says nothing of its effect
                     if d is None:
                         continue
                     credit = _credit_for(
@@ -510,6 +524,17 @@ def _sentence(
                 )
         last_measures = in_clause or last_measures
     return changes
+
+
+def _state(text: str, cue: tuple[int, int, str], measure: _Mention, c: _Compiled) -> bool:
+    """An examination finding, not a change: "decreased range of motion"."""
+    return (
+        c.state is not None
+        and measure.category in c.rules.state_categories
+        and cue[1] <= measure.start
+        and not text[cue[1] : measure.start].strip()
+        and c.state.fullmatch(text, cue[0], cue[1]) is not None
+    )
 
 
 def _covered(measure: _Mention, changes: list[Change]) -> bool:
