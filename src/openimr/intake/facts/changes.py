@@ -76,6 +76,8 @@ _CLASSES = {
     "not_tried": ("not_tried", False),
     "not_tolerated": ("not_tolerated", False),
     "tolerated": ("tolerated", False),
+    "limited": ("limited", True),
+    "independent": ("independent", True),
 }
 
 _WORD_NUMBERS = (
@@ -208,13 +210,15 @@ def _read_value(text: str, c: _Compiled) -> float | None:
     return None
 
 
-def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A sentence cut at semicolons, commas (not inside numbers) and contrast words."""
-    cuts = [start]
+def _clauses(text: str, start: int, end: int, more: list[int]) -> list[tuple[int, int]]:
+    """A sentence cut at semicolons, commas (not inside numbers), contrast words and the
+    offsets ``more``."""
+    cuts = sorted({start, *more})
     for m in re.finditer(
         r";|(?<!\d),|,(?!\d)|\s(?:but|though|although|however|whereas|yet)\s", text[start:end]
     ):
         cuts.append(start + m.end())
+    cuts = sorted(set(cuts))
     cuts.append(end)
     return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
@@ -371,7 +375,9 @@ def _sentence(
     without = c.without.search(text, s_start, s_end) if c.without else None
 
     changes: list[Change] = []
-    clauses = _clauses(text, s_start, s_end)
+    # "with the medication he mows the lawn without it he stays on the couch": two states
+    cuts = [m.start() for m in c.without.finditer(text, s_start, s_end)] if c.without else []
+    clauses = _clauses(text, s_start, s_end, cuts)
     used_cues: set[int] = set()
     last_measures: list[_Mention] = []
     for clause in clauses:
@@ -584,12 +590,18 @@ def _direction_for(measure: _Mention, direction: str) -> str | None:
         up = direction == "up"
         return "better" if up == (measure.higher == "better") else "worse"
     if measure.category == "medication":
-        return {"better": "effective", "no_effect": "ineffective", "worse": None}.get(
-            direction, direction
-        )
+        return {
+            "better": "effective",
+            "no_effect": "ineffective",
+            "worse": None,
+            "limited": None,
+            "independent": None,
+        }.get(direction, direction)
     if direction == "no_effect":
         return "unchanged"
     if direction in {"not_tolerated", "tolerated"} and measure.category not in {"overall"}:
+        return None
+    if direction in {"limited", "independent"} and measure.category not in {"function", "work"}:
         return None
     return direction
 
