@@ -189,8 +189,14 @@ def _longest(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
 
 def _read_value(text: str, c: _Compiled) -> float | None:
     """The number a value is written with: "45 min" 45, "3.5/10" 3.5, "4-/5" 3.7,
-    "eight" 8, "BID" 2, "1 at bedtime" 1."""
-    text = text.strip()
+    "eight" 8, "BID" 2, "1 at bedtime" 1; hours in minutes ("one hour" 60)."""
+    n = _number(text.strip(), c)
+    if n is not None and re.search(r"\b(?:hours?|hrs?|h)\b", text, re.IGNORECASE):
+        return n * 60
+    return n
+
+
+def _number(text: str, c: _Compiled) -> float | None:
     if m := re.match(r"(\d+(?:\.\d+)?)\s*([+-])?", text):
         n = float(m.group(1))
         if m.group(2):
@@ -458,11 +464,9 @@ def _sentence(
             if i not in live:
                 continue
             if measured:
-                targets = [
-                    m
-                    for m in measured
-                    if nearest.get(id(m)) == i and not _state(text, cues[i], m, c)
-                ]
+                attached = [m for m in measured if _attached(text, cues[i], m)]
+                targets = attached or [m for m in measured if nearest.get(id(m)) == i]
+                targets = [m for m in targets if not _state(text, cues[i], m, c)]
                 if not targets:
                     continue
             else:
@@ -530,6 +534,16 @@ def _sentence(
                 )
         last_measures = in_clause or last_measures
     return changes
+
+
+def _attached(text: str, cue: tuple[int, int, str], measure: _Mention) -> bool:
+    """A direction word written right before its measure ("increased pain", "decrease in
+    medication"): it says nothing of the other measures of its clause."""
+    gap = text[cue[1] : measure.start] if cue[1] <= measure.start else None
+    return (
+        gap is not None
+        and re.fullmatch(r"\s*(?:(?:in|of)\s+)?(?:(?:her|his|the|their)\s+)?", gap) is not None
+    )
 
 
 def _state(text: str, cue: tuple[int, int, str], measure: _Mention, c: _Compiled) -> bool:
