@@ -174,6 +174,9 @@ class MeasuredChanges(Model):
     otherwise: SummaryStatus | None = None
     """When no rule counts a change: the case's summary status (mentions of the outcome
     with no measure named, e.g. "functional improvement was documented")."""
+    otherwise_status: Status | None = None
+    """When no rule counts a change: the first documented fact's field (e.g. the work
+    status), as the ``status`` operator reads it."""
 
     @model_validator(mode="after")
     def _answers(self) -> MeasuredChanges:
@@ -273,6 +276,8 @@ class AnsweredBy(Model):
             pairs += [(value.fact, "category"), (value.fact, "direction")]
             if value.otherwise:
                 pairs += [(value.otherwise.status_fact, None), (value.otherwise.mention_fact, None)]
+            if value.otherwise_status:
+                pairs.append((value.otherwise_status.fact, value.otherwise_status.field))
             pairs += [(value.fact, r.value) for r in value.rules if r.value]
         return pairs
 

@@ -448,6 +448,8 @@ class Predicates(Mapping[str, Any]):
             return _answer(predicate, _field(best, rule.value), [best])
         if spec.otherwise is not None:
             return self._summary_status(predicate, spec.otherwise)
+        if spec.otherwise_status is not None:
+            return self._status(predicate, spec.otherwise_status)
         return None
 
     def _credited(self, fact: Fact, credited: str | list[str]) -> bool:
