@@ -148,3 +148,26 @@ def test_trials_and_plateaus():
     assert answer("device_trial_successful", log, "Interferential unit purchase") is True
     never = "No trial of the interferential unit has been performed."
     assert answer("device_trial_successful", never, "Interferential unit purchase") is False
+
+
+@pytest.mark.parametrize(
+    ("predicate", "text", "title", "expected"),
+    [
+        ("significant_loss_of_function", "His wife has to help him bathe and dress.", "FRP", True),
+        ("significant_loss_of_function", "Independent in self-care; drives to work.", "FRP", False),
+        ("significant_loss_of_function", "Pain 8/10, worse at night.", "FRP", None),
+        ("returned_to_work", "She went back to her job as a clerk in May.", PT, True),
+        ("returned_to_work", "He has not been back to work since the fall.", PT, False),
+        ("returned_to_work", "The goal of therapy is a return to work.", PT, None),
+        ("functional_improvement_documented", "Working without restrictions now.", PT, True),
+        (
+            "functional_improvement_documented",
+            "Grip 20 lb at eval and 35 lb at visit 10.",
+            PT,
+            None,
+        ),
+        ("therapy_plateau", "Grip 20 lb at eval and 35 lb at visit 10.", "Work hardening", False),
+    ],
+)
+def test_states_of_function_and_work(predicate, text, title, expected):
+    assert answer(predicate, text, title) is expected
