@@ -479,10 +479,13 @@ def _sentence(
                 if cut:
                     window += cut[-1].end()
                 denied = c.negation.search(text, window, q_start)
-                if denied and not c.not_stated.search(denied.group()):
-                    # "without restrictions now": the denial is of the measure between
-                    if any(denied.start() <= m.start and m.end <= q_start for m in measures):
-                        denied = None
+                # "without restrictions now": the denial is of the measure between
+                if (
+                    denied
+                    and not c.not_stated.search(denied.group())
+                    and any(denied.start() <= m.start and m.end <= q_start for m in measures)
+                ):
+                    denied = None
             if denied:
                 # "no reduction in medication": no change; "no documentation of
                 # decreased use": not stated either way.
