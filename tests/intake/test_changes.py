@@ -171,3 +171,18 @@ def test_trials_and_plateaus():
 )
 def test_states_of_function_and_work(predicate, text, title, expected):
     assert answer(predicate, text, title) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Left leg pain 9/10 down to the foot; cannot stand to shower.", True),
+        ("Occasional tingling in the right hand, 2/10, not limiting.", False),
+        ("Axial neck pain without radiation.", False),
+        ("Back pain 6/10 today.", None),
+        ("Remote history of sciatica, long resolved.", None),
+        ("Consider referral if the severe arm pain persists.", None),
+    ],
+)
+def test_severe_disabling_limb_symptoms(text, expected):
+    assert answer("severe_disabling_symptoms", text, "Spine surgery consultation") is expected

@@ -38,6 +38,14 @@ class Measure(RuleModel):
     patterns: list[str]
 
 
+class LimbRules(RuleModel):
+    mentions: list[str]
+    severe: list[str]
+    mild: list[str]
+    absent: list[str]
+    past: list[str]
+
+
 class ChangeRules(RuleModel):
     measures: dict[str, Measure]
     directions: dict[str, list[str]]
@@ -58,6 +66,7 @@ class ChangeRules(RuleModel):
     negation: list[str] = Field(default_factory=list)
     negation_not_stated: list[str] = Field(default_factory=list)
     minimal_change_percent: float
+    limb_symptoms: LimbRules | None = None
 
 
 # How each direction word class reads: the direction it gives, and whether it needs a
@@ -140,6 +149,15 @@ class _Compiled:
         self.generic = words(r.generic)
         self.hypothetical = words(r.hypothetical)
         self.without = words(r.without) if r.without else None
+        limb = r.limb_symptoms
+        self.limb = (
+            {
+                name: words(getattr(limb, name))
+                for name in ("mentions", "severe", "mild", "absent", "past")
+            }
+            if limb
+            else None
+        )
         # A denial reaches over a short list: "no log of use, pain relief or function".
         self.negation = rx(
             r"(?:"
@@ -289,10 +307,43 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
             # ("no documentation of functional improvement") is kept.
             said = _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
             found += [ch for ch in said if ch.value["direction"] == "not_assessed"]
+        if sentence.strip() and not c.generic.search(sentence):
+            found += _limb_symptoms(text, s_start, s_end, c)
         # A course named in one sentence is what the next one's changes follow from
         # ("Completed 8 acupuncture sessions. She now sleeps through the night.").
         inherited = [t for t in here if t.kind != "medication" and not t.kind.startswith("drug:")]
     return found
+
+
+def _limb_symptoms(text: str, s_start: int, s_end: int, c: _Compiled) -> list[Change]:
+    """How bad the limb symptoms of a sentence are (measure ``limb_symptoms``, category
+    ``limb``): severe or disabling, or mild, or absent ("without radiation")."""
+    if c.limb is None or c.limb["past"].search(text, s_start, s_end):
+        return []
+    out = []
+    mentions = list(c.limb["mentions"].finditer(text, s_start, s_end))
+    if not mentions and (cue := c.limb["absent"].search(text, s_start, s_end)):
+        # "axial pain without radiation": no limb symptoms
+        mention = _Mention(cue.start(), cue.end(), "limb_symptoms", "limb", "worse")
+        return [_change(mention, "mild", None, cue.span(), None, None, None)]
+    for m in mentions:
+        if c.hypothetical.search(text, s_start, m.start()):
+            continue  # "refer if the severe leg pain persists"
+        clause = next(
+            (cl for cl in _clauses(text, s_start, s_end, []) if _in(m.span(), cl)), (s_start, s_end)
+        )
+        mention = _Mention(m.start(), m.end(), "limb_symptoms", "limb", "worse")
+        for direction, where in (
+            ("absent", clause),
+            ("mild", clause),
+            ("severe", (s_start, s_end)),
+        ):
+            cue = c.limb[direction].search(text, *where)
+            if cue:
+                d = "mild" if direction == "absent" else direction
+                out.append(_change(mention, d, None, cue.span(), None, None, None))
+                break
+    return out
 
 
 def _joined(text: str, end: int, start: int) -> bool:
