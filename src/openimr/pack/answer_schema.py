@@ -175,6 +175,8 @@ class Ingredients(Model):
     """The words of the other forms (cream, gel...): such an ingredient in one of them is
     not recommended; in no form named, it is not documented."""
     form_field: str = "result"
+
+
 class Elapsed(Model):
     """Time since something began (``onset`` facts of the given topics), to the decision
     date, in ``unit``."""
@@ -186,6 +188,8 @@ class Elapsed(Model):
     ``fallback``: a stated time answers, else the date of injury (a complaint of the
     claim dates from its injury unless the records date it otherwise); ``linked``: only a
     time stated to begin with the injury reads the date of injury."""
+
+
 class PriorInjection(Model):
     """The injections the records say were given, and the response to them."""
 
@@ -240,6 +244,59 @@ class OfRequestedInjection(Model):
     answer: AnsweredBy
     facts: list[str]
     same_kind: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class ChangeRule(Model):
+    """One line of a decision list over changes (fact kind ``measured_change``): the facts
+    it counts, and the answer when any does."""
+
+    categories: list[str] | None = None
+    """Categories of measure (function, work, medication, pain, strength, motion, overall)."""
+    measures: list[str] | None = None
+    directions: list[str]
+    quantified: bool = False
+    """Only changes written with values (before and after, or a percent)."""
+    credited: (
+        Literal["request", "request_only", "not_request", "any", "medication", "not_medication"]
+        | list[str]
+        | None
+    ) = None
+    """Which credited treatments count (default: the list's): ``request`` unattributed or the
+    requested treatment; ``request_only`` the requested treatment named; ``medication`` a
+    drug or medication named; ``not_medication`` unattributed or no medication;
+    ``not_request`` unattributed or another treatment than the requested one; a list: those
+    treatment kinds named (``request`` in it: or the requested treatment)."""
+    answer: bool | float | None = None
+    """The answer when a fact counts; with ``value`` unset."""
+    value: str | None = None
+    """Answer with this field of the counted fact (the largest), e.g. percent."""
+    stop: bool = False
+    """When a fact counts: not documented, and no later rule nor ``otherwise`` is read (what
+    the records say is only planned, or not assessed)."""
+
+
+class MeasuredChanges(Model):
+    """A decision list: the first rule that counts a fact answers."""
+
+    fact: str = "measured_change"
+    credited: (
+        Literal["request", "request_only", "not_request", "any", "medication", "not_medication"]
+        | list[str]
+    ) = "request"
+    rules: list[ChangeRule]
+    otherwise: SummaryStatus | None = None
+    """When no rule counts a change: the case's summary status (mentions of the outcome
+    with no measure named, e.g. "functional improvement was documented")."""
+    otherwise_status: Status | None = None
+    """When no rule counts a change: the first documented fact's field (e.g. the work
+    status), as the ``status`` operator reads it."""
+
+    @model_validator(mode="after")
+    def _answers(self) -> MeasuredChanges:
+        for rule in self.rules:
+            if [rule.answer is not None, rule.value is not None, rule.stop].count(True) != 1:
+                raise ValueError("each change rule gives exactly one of answer, value or stop")
+        return self
 
 
 class AnsweredBy(Model):
@@ -297,6 +354,9 @@ class AnsweredBy(Model):
     all_of: AllOf | None = None
     yes_unless: YesUnless | None = None
     of_requested_injection: OfRequestedInjection | None = None
+    measured_changes: MeasuredChanges | None = None
+    """A decision list over the changes the records state (before/after, direction, the
+    treatment credited)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -372,6 +432,13 @@ class AnsweredBy(Model):
                 pairs += [p for p in answer.facts() if p not in pairs]
         if isinstance(value, OfRequestedInjection):
             pairs += value.answer.facts() + [(kind, "injection") for kind in value.facts]
+        if isinstance(value, MeasuredChanges):
+            pairs += [(value.fact, "category"), (value.fact, "direction")]
+            if value.otherwise:
+                pairs += [(value.otherwise.status_fact, None), (value.otherwise.mention_fact, None)]
+            if value.otherwise_status:
+                pairs.append((value.otherwise_status.fact, value.otherwise_status.field))
+            pairs += [(value.fact, r.value) for r in value.rules if r.value]
         return pairs
 
     def predicates(self) -> list[str]:
@@ -473,6 +540,20 @@ class AnsweredBy(Model):
             )
         if name == "weeks_with_supply":
             return "weeks on the requested drug so far plus the weeks the requested supply lasts"
+        if name == "measured_changes":
+            said = {True: "yes", False: "no"}
+            rules = "; then ".join(
+                f"{'not documented' if r.stop else r.value or said.get(r.answer, r.answer)}"
+                f" if {'/'.join(r.categories or ['any'])} {'/'.join(r.directions)}"
+                for r in value.rules
+            )
+            if value.otherwise:
+                status = value.otherwise.status_fact.replace("_", " ")
+                return (
+                    f"the case's {status}, first from the changes the records state "
+                    f"({rules}), else from each mention"
+                )
+            return f"the changes the records state: {rules}"
         return "the hours a week the request asks for"
         if name == "first_of":
             return "; else ".join(answer.describe() for answer in value)

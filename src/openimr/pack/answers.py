@@ -873,6 +873,68 @@ class Predicates(Mapping[str, Any]):
             return _answer(predicate, stated, [f for f in dated if _field(f, "count")])
         return _answer(predicate, len(days), support)
 
+    def _measured_changes(self, predicate: str, spec: op.MeasuredChanges) -> Fact | None:
+        """The first rule of the list that counts a change the records state answers: with
+        its answer, or the largest of a field of the changes it counts."""
+        changes = self.documented(spec.fact)
+        for rule in spec.rules:
+            credited = rule.credited if rule.credited is not None else spec.credited
+            found = [
+                f
+                for f in changes
+                if (rule.categories is None or _field(f, "category") in rule.categories)
+                and (rule.measures is None or _field(f, "measure") in rule.measures)
+                and _field(f, "direction") in rule.directions
+                and (not rule.quantified or _field(f, "quantified"))
+                and self._credited(f, credited)
+            ]
+            if rule.value is not None:
+                found = [f for f in found if _field(f, rule.value) is not None]
+            if not found:
+                continue
+            if rule.stop:
+                return None
+            if rule.value is None:
+                return _answer(predicate, rule.answer, found)
+            best = max(found, key=lambda f: _field(f, rule.value))
+            return _answer(predicate, _field(best, rule.value), [best])
+        if spec.otherwise is not None:
+            return self._summary_status(predicate, spec.otherwise)
+        if spec.otherwise_status is not None:
+            return self._status(predicate, spec.otherwise_status)
+        return None
+
+    def _credited(self, fact: Fact, credited: str | list[str]) -> bool:
+        """Whether a change's credited treatment is one a change rule counts."""
+        kind = _field(fact, "credited_kind")
+        is_drug = kind is not None and (kind == "medication" or kind.startswith("drug:"))
+        if isinstance(credited, list):
+            if kind is None:
+                return False
+            return kind in credited or ("request" in credited and self._is_requested(kind))
+        if credited == "any":
+            return True
+        if credited == "medication":
+            return is_drug
+        if credited == "not_medication":
+            return not is_drug
+        if kind is None:
+            return credited in {"request", "not_request"}
+        if credited == "not_request":
+            return not self._is_requested(kind)
+        return self._is_requested(kind)
+
+    def _is_requested(self, kind: str) -> bool:
+        """Whether a treatment kind a change is credited to is the requested treatment."""
+        request = self.request
+        if request.drug is not None:
+            generic = request.drug.generic or request.drug.name.lower()
+            return kind == "medication" or kind == f"drug:{generic}"
+        if kind == request.service:
+            return True
+        words = kind.replace("_", " ")
+        return request.service == "unknown" and words in request.text.lower()
+
 
 def _calendar_day(fact: Fact, year: int) -> dt.date | None:
     """The day of an ``onset`` fact's month in ``year``: its day, the nth weekday of a

@@ -19,6 +19,7 @@ from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
 from openimr.intake.facts import injections
+from openimr.intake.facts.changes import change_facts
 from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.guards import guard_of
@@ -803,4 +804,5 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _ur_history(b, c)
     b.facts.extend(duration_facts(text, source, analysis))
     injections.add_facts(b, injected)
+    b.facts.extend(change_facts(text, source, analysis.sentences))
     return sorted(b.facts, key=lambda f: (f.evidence[0].start if f.evidence else -1, f.kind))

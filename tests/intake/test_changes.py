@@ -1,0 +1,188 @@
+"""Changes over treatment (intake/facts/changes.py): the measure, its values before and
+after, the direction and the treatment credited, and the predicates answered from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.intake.case_file import intake_case
+from openimr.intake.facts.extract import extract_facts
+from openimr.intake.requests import parse_request
+from openimr.model import Case
+from openimr.pack.answers import Predicates
+from openimr.review.engine import default_pack
+
+DAY = dt.date(2016, 3, 1)
+PT = "Physical therapy 2x4"
+
+
+def changes(text: str) -> list:
+    return [f for f in extract_facts(text) if f.kind == "measured_change"]
+
+
+def answer(predicate: str, text: str, request: str):
+    case = Case(
+        case_id="t", decision_date=DAY, clinical_summary=text, requests=[parse_request(request)]
+    )
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], DAY).get(predicate)
+    return None if found is None else found.value
+
+
+def test_values_before_and_after_give_the_direction_by_the_measures_sense():
+    text = "Standing tolerance 10 -> 40 minutes. Neck disability index 44% down to 22%."
+    found = {
+        (f.value.measure, f.value.before, f.value.after, f.value.direction) for f in changes(text)
+    }
+    assert ("tolerance", 10.0, 40.0, "better") in found  # longer is better
+    assert ("disability_score", 44.0, 22.0, "better") in found  # a lower score is better
+    for f in changes(text):
+        for e in f.evidence:
+            assert text[e.start : e.end] == e.text
+
+
+def test_a_dose_written_as_frequencies_or_instead_of():
+    (tid_to_bid,) = [
+        f for f in changes("Tramadol was cut from TID to BID.") if f.value.before is not None
+    ]
+    assert (tid_to_bid.value.before, tid_to_bid.value.after) == (3.0, 2.0)
+    assert tid_to_bid.value.category == "medication" and tid_to_bid.value.direction == "better"
+    night = changes("He uses two Norco at night instead of five a day now.")
+    assert any(f.value.before == 5.0 and f.value.after == 2.0 for f in night)
+
+
+def test_pain_unchanged_but_function_improved_is_two_changes():
+    found = {
+        (f.value.category, f.value.direction)
+        for f in changes("Her pain is about the same, but she can now drive to the store.")
+    }
+    assert ("pain", "unchanged") in found
+    assert ("function", "better") in found
+    assert ("function", "unchanged") not in found
+
+
+def test_the_treatment_credited():
+    (f,) = [
+        f
+        for f in changes("Since starting acupuncture she sleeps through the night again.")
+        if f.value.category == "function"
+    ]
+    assert f.value.credited_kind == "acupuncture"
+    assert any(e.text == "acupuncture" for e in f.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        ("After the chiropractic visits he can carry groceries again.", "Chiropractic x6", True),
+        ("Twelve PT visits later her ADLs are unchanged, she remains on TTD.", PT, False),
+        ("Pain 8/10 -> 3/10 with therapy; still unable to sit over 15 minutes.", PT, False),
+        ("Goal: walk 30 minutes and improve lifting tolerance.", PT, None),
+        ("She denies improvement in her activities since acupuncture.", "Acupuncture x6", False),
+        ("Her walking tolerance has declined since the last visit.", PT, False),
+        ("With the tramadol she is able to do her laundry again.", PT, None),
+        ("The epidural let her walk a mile again.", PT, None),
+        ("No documentation of functional improvement was submitted.", PT, None),
+    ],
+)  # fmt: skip
+def test_functional_improvement(text, title, expected):
+    assert answer("functional_improvement_documented", text, title) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Naproxen stopped in March because of heartburn.", True),
+        ("Oxycodone tapered from 30 mg a day to 10 mg a day.", True),
+        ("Gabapentin raised from BID to TID; no side effects.", False),
+        ("The doctor plans to taper the Norco next month.", None),
+        ("Meds: Norco 5/325 BID.", None),
+    ],
+)
+def test_medication_reduced_or_not_tolerated(text, expected):
+    assert answer("medication_reduced_or_not_tolerated", text, "Acupuncture x6") is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("With gabapentin the burning drops from 6/10 to 3/10.", 50),
+        ("With Lyrica the burning drops from 6/10 to 3/10.", None),  # another drug
+        ("Neurontin gives him roughly 40 percent relief.", 40),
+        ("The nerve pill takes the pain from a nine down to a six.", 33.3),
+        ("The medial branch block gave 80% relief for six hours.", None),
+        ("A 50% reduction in pain is considered a good response by the guidelines.", None),
+        ("Pain 7/10 today.", None),
+    ],
+)
+def test_pain_relief_percent(text, expected):
+    got = answer("pain_relief_percent", text, "Gabapentin 300 mg #90")
+    assert got == expected if expected is None else got == pytest.approx(expected, abs=0.5)
+
+
+def test_the_four_as_from_function_and_pain_on_the_drug():
+    request = "Norco 10/325 #90"
+    on_drug = "On Norco he can mow the lawn; without it he stays in bed."
+    assert answer("opioid_activities_documented", on_drug, request) is True
+    assert answer("opioid_activities_documented", "Pain 6/10 on Norco.", request) is None
+    not_asked = "ADLs were not discussed at this visit."
+    assert answer("opioid_activities_documented", not_asked, request) is False
+    quantified = "Pain 9/10 without Norco and 5/10 with it."
+    assert answer("opioid_analgesia_documented", quantified, request) is True
+    assert answer("opioid_analgesia_documented", "Norco helps. Refill.", request) is False
+
+
+def test_trials_and_plateaus():
+    assert answer("tens_trial_failed", "A month of TENS gave no relief.", "H-wave device purchase")
+    assert not answer("tens_trial_failed", "The TENS unit helped a lot.", "H-wave device purchase")
+    assert (
+        answer("tens_trial_failed", "Acupuncture gave no relief.", "H-wave device purchase") is None
+    )
+    plateau = "Therapy progress has plateaued: grip unchanged at 20 kg."
+    assert answer("therapy_plateau", plateau, "Work conditioning 10 sessions") is True
+    gaining = "Still gaining with PT: lifting 20 lb now, was 10 lb."
+    assert answer("therapy_plateau", gaining, "Work conditioning 10 sessions") is False
+    log = "Interferential trial: used twice a day, pain 8/10 -> 4/10, sitting 20 min (was 5)."
+    assert answer("device_trial_successful", log, "Interferential unit purchase") is True
+    never = "No trial of the interferential unit has been performed."
+    assert answer("device_trial_successful", never, "Interferential unit purchase") is False
+
+
+@pytest.mark.parametrize(
+    ("predicate", "text", "title", "expected"),
+    [
+        ("significant_loss_of_function", "His wife has to help him bathe and dress.", "FRP", True),
+        ("significant_loss_of_function", "Independent in self-care; drives to work.", "FRP", False),
+        ("significant_loss_of_function", "Pain 8/10, worse at night.", "FRP", None),
+        ("returned_to_work", "She went back to her job as a clerk in May.", PT, True),
+        ("returned_to_work", "He has not been back to work since the fall.", PT, False),
+        ("returned_to_work", "The goal of therapy is a return to work.", PT, None),
+        ("functional_improvement_documented", "Working without restrictions now.", PT, True),
+        (
+            "functional_improvement_documented",
+            "Grip 20 lb at eval and 35 lb at visit 10.",
+            PT,
+            None,
+        ),
+        ("therapy_plateau", "Grip 20 lb at eval and 35 lb at visit 10.", "Work hardening", False),
+    ],
+)
+def test_states_of_function_and_work(predicate, text, title, expected):
+    assert answer(predicate, text, title) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Left leg pain 9/10 down to the foot; cannot stand to shower.", True),
+        ("Occasional tingling in the right hand, 2/10, not limiting.", False),
+        ("Axial neck pain without radiation.", False),
+        ("Back pain 6/10 today.", None),
+        ("Remote history of sciatica, long resolved.", None),
+        ("Consider referral if the severe arm pain persists.", None),
+    ],
+)
+def test_severe_disabling_limb_symptoms(text, expected):
+    assert answer("severe_disabling_symptoms", text, "Spine surgery consultation") is expected
