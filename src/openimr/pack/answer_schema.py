@@ -122,6 +122,19 @@ class CorroboratedExam(Model):
     terms: str
 
 
+class Corroboration(Model):
+    """Studies that corroborate the examination: imaging or electrodiagnostic findings with
+    the words of a term list, on the side and at the root the examination names (when both
+    name them)."""
+
+    terms: str
+    """A named list in ``terms.yaml``."""
+    exam: str = "exam_finding"
+    """The fact kind of the examination's findings."""
+    signs: list[str] = Field(default_factory=lambda: ["radicular", "radicular_level"])
+    """The signs (the kind's ``sign`` field) whose side and root the studies must match."""
+
+
 class DiagnosisTerms(Model):
     diagnoses: dict[str, list[str]]
     surgeries: dict[str, SurgeryTerms]
@@ -213,6 +226,9 @@ class AnsweredBy(Model):
     choice_of: ChoiceOf | None = None
     """The one value of ``field`` the records state (two different values: contradiction)."""
     ingredients: Ingredients | None = None
+    corroboration: Corroboration | None = None
+    """Studies matching the examination's side and root: yes; studies that do not match,
+    or normal ones, no."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -350,11 +366,17 @@ class AnsweredBy(Model):
             return "the product's ingredients (request title, else the records), against the lists"
         if name == "weeks_on_requested_drug":
             return "how long the records say the requested drug has been taken"
+        if name == "corroboration":
+            return (
+                f"imaging or electrodiagnostic findings among the {value.terms.replace('_', ' ')} "
+                "on the side and at the root the examination names; no if they do not match "
+                "or the studies are normal"
+            )
         return "the hours a week the request asks for"
 
     def term_lists(self) -> list[str]:
         value = self.arguments
-        return [value.terms] if isinstance(value, Findings | CorroboratedExam) else []
+        return [value.terms] if isinstance(value, Findings | CorroboratedExam | Corroboration) else []
 
 
 DiagnosisTerms.model_rebuild()

@@ -23,6 +23,8 @@ from openimr.pack.loader import Pack
 from openimr.vocabulary import vocabulary
 
 _DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
+# The parts of the spine, as studies of them are compared (a level named S1 is lumbosacral).
+_SPINE = {"cervical": "cervical", "thoracic": "thoracic", "lumbar": "lumbar", "sacroiliac": "lumbar"}
 _CALENDAR = vocabulary().calendar
 
 
@@ -490,6 +492,54 @@ class Predicates(Mapping[str, Any]):
         if any("allowed" not in found for found in forms.values()):
             return None
         return _answer(predicate, False, support)
+
+    def _corroboration(self, predicate: str, spec: op.Corroboration) -> Fact | None:
+        """Imaging or electrodiagnostics corroborate the examination: a finding of the term
+        list on the side and at the root the examination names (when both name one). A
+        study on the other side or at another root, or a normal study, is a no."""
+        words = self.pack.terms[spec.terms]
+        regions = set(self.request.body_regions)
+        exam = [
+            f
+            for f in self.documented(spec.exam)
+            if _field(f, "sign") in spec.signs and _field(f, "abnormal")
+        ]
+        sides = {_field(f, "side") for f in exam} & {"left", "right"}
+        roots = {_field(f, "root") for f in exam if _field(f, "root")}
+        studies, normal = [], []
+        for kind in ("imaging_finding", "electrodiagnostic_finding"):
+            for fact in self.of_kind(kind):
+                # A study of the spine corroborates the limb's radiculopathy: only a study
+                # of another part of the spine is of another region.
+                fact_spine = {_SPINE[r] for r in _field(fact, "regions") or [] if r in _SPINE}
+                asked = {_SPINE[r] for r in regions if r in _SPINE}
+                if asked and fact_spine and not asked & fact_spine:
+                    continue
+                lesion = _contains(_finding_text(fact).replace("_", " "), words)
+                if fact.assertion in _DOCUMENTED:
+                    if lesion:
+                        studies.append(fact)
+                    elif _field(fact, "finding") == "normal":
+                        normal.append(fact)
+                elif fact.assertion is Assertion.NEGATED and lesion:
+                    normal.append(fact)
+        matching = [f for f in studies if _same_side_and_root(f, sides, roots)]
+        if matching:
+            return _answer(predicate, True, [*matching, *exam])
+        if studies:
+            return _answer(predicate, False, [*studies, *exam])
+        return _answer(predicate, False, normal) if normal else None
+
+
+def _same_side_and_root(fact: Fact, sides: set[str], roots: set[str]) -> bool:
+    side = _field(fact, "side")
+    if sides and side in {"left", "right"} and side not in sides:
+        return False
+    levels = _field(fact, "spinal_levels") or []
+    if roots and levels:
+        named = {part for level in levels for part in level.split("-")}
+        return bool(roots & named)
+    return True
 
 
 def _finding_text(fact: Fact) -> str:
