@@ -74,8 +74,12 @@ def test_radiculopathy_from_any_radicular_sign_and_denied_by_a_normal_examinatio
     slr = fact("exam_finding", {"kind": "provocative_test", "sign": "radicular", "abnormal": True})
     assert predicates([slr])["radiculopathy_on_exam"].value is True
     normal = [
-        fact("exam_finding", {"kind": kind, "sign": "radicular", "abnormal": False},
-             assertion=Assertion.NEGATED, start=i * 10)  # fmt: skip
+        fact(
+            "exam_finding",
+            {"kind": kind, "sign": "radicular", "abnormal": False},
+            assertion=Assertion.NEGATED,
+            start=i * 10,
+        )
         for i, kind in enumerate(["motor", "sensory", "reflex"])
     ]
     assert predicates(normal)["radiculopathy_on_exam"].value is False

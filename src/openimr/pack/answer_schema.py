@@ -376,7 +376,9 @@ class AnsweredBy(Model):
 
     def term_lists(self) -> list[str]:
         value = self.arguments
-        return [value.terms] if isinstance(value, Findings | CorroboratedExam | Corroboration) else []
+        return (
+            [value.terms] if isinstance(value, Findings | CorroboratedExam | Corroboration) else []
+        )
 
 
 DiagnosisTerms.model_rebuild()

@@ -24,7 +24,12 @@ from openimr.vocabulary import vocabulary
 
 _DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
 # The parts of the spine, as studies of them are compared (a level named S1 is lumbosacral).
-_SPINE = {"cervical": "cervical", "thoracic": "thoracic", "lumbar": "lumbar", "sacroiliac": "lumbar"}
+_SPINE = {
+    "cervical": "cervical",
+    "thoracic": "thoracic",
+    "lumbar": "lumbar",
+    "sacroiliac": "lumbar",
+}
 _CALENDAR = vocabulary().calendar
 
 

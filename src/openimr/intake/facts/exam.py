@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -81,6 +82,7 @@ class TestRules(RuleModel):
 class MotionRules(RuleModel):
     movements: dict[str, list[str]]
     angle: str
+    bare_angle: str
     lag: list[str]
     range_words: list[str]
     limited: list[str]
@@ -188,9 +190,7 @@ class _Compiled:
         self.uncertain = _alt(s.cues.uncertain, name)
         contrast = "|".join(s.contrast)
         self.contrast = compile_pattern(rf"(?<!\w)(?:{contrast})(?!\w)", name)
-        self.boundary = compile_pattern(
-            rf"[;,:()\[\]]|\s-\s|(?<!\w)(?:{contrast})(?!\w)", name
-        )
+        self.boundary = compile_pattern(rf"[;,:()\[\]]|\s-\s|(?<!\w)(?:{contrast})(?!\w)", name)
         self.negation = _alt(s.negation, name)
         self.affirm = _alt(s.affirm, name)
         self.components = [(k, _alt(v, name)) for k, v in s.components.items()]
@@ -208,12 +208,15 @@ class _Compiled:
         ]
         name = f"{FOLDER}/tests.yaml"
         t = load_rules(name, TestRules)
-        self.tests = [(test, rule.sign, _alt(rule.patterns, name)) for test, rule in t.tests.items()]
+        self.tests = [
+            (test, rule.sign, _alt(rule.patterns, name)) for test, rule in t.tests.items()
+        ]
         self.results = {k: _alt(v, name) for k, v in t.results.items()}
         name = f"{FOLDER}/motion.yaml"
         m = load_rules(name, MotionRules)
         self.movements = [(k, _alt(v, name)) for k, v in m.movements.items()]
         self.angle = _one(m.angle, name)
+        self.bare_angle = _one(m.bare_angle, name)
         self.lag = [_one(p, name) for p in m.lag]
         self.range_words = _alt(m.range_words, name)
         self.limited = _alt(m.limited, name)
@@ -231,9 +234,13 @@ class _Compiled:
             *s.radicular_claim,
             *[p for rule in t.tests.values() for p in rule.patterns],
             *[p for ps in m.movements.values() for p in ps],
-            *m.range_words, *m.full_phrases, *m.limited_phrases,
+            *m.range_words,
+            *m.full_phrases,
+            *m.limited_phrases,
         ]
-        trigger = "|".join([_whole(parts), _fill(s.motor_grade), _fill(m.grip)] + [_fill(p) for p in m.lag])
+        trigger = "|".join(
+            [_whole(parts), _fill(s.motor_grade), _fill(m.grip)] + [_fill(p) for p in m.lag]
+        )
         self.trigger = compile_pattern(re.sub(r"\(\?P<\w+>", "(?:", trigger), name)
         self.phrases = []
         for file in phrase_files():
@@ -318,14 +325,16 @@ class _Sections:
         return self.kinds[i]
 
 
-def _clauses(text: str, sentence: tuple[int, int], c: _Compiled, sections: _Sections) -> list[Clause]:
+def _clauses(
+    text: str, sentence: tuple[int, int], c: _Compiled, sections: _Sections
+) -> list[Clause]:
     s_start, s_end = sentence
     cuts = [(s_start, "")]
     for m in c.boundary.finditer(text, s_start, s_end):
         cuts.append((m.end(), m.group().strip().lower()))
     cuts.append((s_end, "."))
     clauses = []
-    for (a, _), (b, sep) in zip(cuts, cuts[1:], strict=False):
+    for (a, _), (b, sep) in itertools.pairwise(cuts):
         if b > a and text[a:b].strip(" \t\n,;:()[]"):
             clauses.append(Clause(a, b, sentence, "none", ends_list=sep))
     sentence_text = text[s_start:s_end]
@@ -418,7 +427,9 @@ def _side(text: str, start: int, end: int, around: tuple[int, int], c: _Compiled
     return best[1] if best else None
 
 
-def side_near(text: str, start: int, end: int, sentence: tuple[int, int], radius: int = 40) -> str | None:
+def side_near(
+    text: str, start: int, end: int, sentence: tuple[int, int], radius: int = 40
+) -> str | None:
     """The side written nearest a mention, within ``radius`` characters in its sentence."""
     lo, hi = max(sentence[0], start - radius), min(sentence[1], end + radius)
     return _side(text, start, end, (lo, hi), _compiled())
@@ -497,7 +508,9 @@ def _grade_abnormal(m: re.Match[str]) -> tuple[bool, float]:
     return value < 5, value
 
 
-def _neuro(b: Any, cl: Clause, c: _Compiled, prev_kind: str | None, out: list[_Found]) -> str | None:
+def _neuro(
+    b: Any, cl: Clause, c: _Compiled, prev_kind: str | None, out: list[_Found]
+) -> str | None:
     """The motor, sensory and reflex findings of one clause; returns the kind its last
     part was (a next clause of only a side and a grade, "R 2+", continues it)."""
     text = b.text
@@ -515,7 +528,6 @@ def _neuro(b: Any, cl: Clause, c: _Compiled, prev_kind: str | None, out: list[_F
             status.append((m.start(), m.end(), False))
     motor_grades = _finditer(c.motor_grade, text, lo, hi)
     found_kinds: list[str] = []
-    sentence = cl.sentence
 
     def emit(kind: str, abnormal: bool, spans: list[tuple[int, int]], value: float | None,
              at: int, negated: bool = False) -> None:  # fmt: skip
@@ -536,7 +548,9 @@ def _neuro(b: Any, cl: Clause, c: _Compiled, prev_kind: str | None, out: list[_F
             abnormal=abnormal,
             text=re.sub(r"\s+", " ", text[a:e]),
         )
-        out.append(_Found("exam_finding", v, spans, Assertion.PRESENT if abnormal else Assertion.NEGATED))
+        out.append(
+            _Found("exam_finding", v, spans, Assertion.PRESENT if abnormal else Assertion.NEGATED)
+        )
         found_kinds.append(kind)
         spans_taken.extend(spans)
 
@@ -565,10 +579,10 @@ def _neuro(b: Any, cl: Clause, c: _Compiled, prev_kind: str | None, out: list[_F
             comps.append((m.start(), m.end(), kind))
     comps.sort()
     reflex_grades = _finditer(c.reflex_grade, text, lo, hi)
-    if not comps and prev_kind and (status or (prev_kind == "reflex" and reflex_grades)):
+    continues = prev_kind and (status or (prev_kind == "reflex" and reflex_grades))
+    if not comps and continues and len(text[lo:hi].split()) <= 4 and not motor_grades:
         # "L Achilles 0, R 2+": a side and a grade continue the previous part
-        if len(text[lo:hi].split()) <= 4 and not motor_grades:
-            comps = [(lo, lo, prev_kind)]
+        comps = [(lo, lo, str(prev_kind))]
     if comps and cl.subjective and not cl.exam_sentence:
         return found_kinds[-1] if found_kinds else None
     for i, (a, e, kind) in enumerate(comps):
@@ -579,10 +593,8 @@ def _neuro(b: Any, cl: Clause, c: _Compiled, prev_kind: str | None, out: list[_F
             for m in reflex_grades:
                 if any(sa <= m.start() < sx for sa, sx in spans_taken):
                     continue
-                g = int(m["grade"])
-                plus = bool(m["plus"])
-                abnormal = g != 2 and not (g == 1 and not plus and False)
-                candidates.append((m.start(), m.end(), abnormal))
+                # 2+ is normal (NINDS scale); 0, trace and 1+ are diminished, 3+ and 4+ brisk
+                candidates.append((m.start(), m.end(), int(m["grade"]) != 2))
         if kind == "motor" and any(
             a <= m.start() <= nxt + 12 or prv <= m.start() < a for m in motor_grades
         ):
@@ -662,7 +674,7 @@ def _tests(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> list[tuple[in
     # Tests joined by "/" or "and" share a result ("Tinel/Phalen +").
     groups: list[list[tuple[int, int, str, str]]] = []
     for h in kept:
-        if groups and re.fullmatch(r"\s*(?:/|and|&|or)\s*", text[groups[-1][-1][1] : h[0]]):
+        if groups and re.fullmatch(r"\s*(?:/|and|&|or|,)?\s*", text[groups[-1][-1][1] : h[0]]):
             groups[-1].append(h)
         else:
             groups.append([h])
@@ -702,7 +714,9 @@ def _tests(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> list[tuple[in
                     positive = positive  # "no ... SLR positive" is rare; the result decides
         degrees = None
         if m := c.angle.search(text, g_end, nxt):
-            degrees = float(number_value(m["deg"]) or 0) if not m["deg"].isdigit() else float(m["deg"])
+            degrees = (
+                float(number_value(m["deg"]) or 0) if not m["deg"].isdigit() else float(m["deg"])
+            )
         for a, e, test, sgn in group:
             spans = [(a, e)] + ([result[:2]] if result else [])
             v = _exam_value(
@@ -717,7 +731,11 @@ def _tests(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> list[tuple[in
                 abnormal=positive,
                 text=re.sub(r"\s+", " ", text[a : max(e, result[1] if result else e)]),
             )
-            out.append(_Found("exam_finding", v, spans, Assertion.PRESENT if positive else Assertion.NEGATED))
+            out.append(
+                _Found(
+                    "exam_finding", v, spans, Assertion.PRESENT if positive else Assertion.NEGATED
+                )
+            )
     return [(h[0], h[1]) for h in kept]
 
 
@@ -733,9 +751,17 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
 
     def emit(kind_value: dict[str, Any], spans: list[tuple[int, int]], abnormal: bool) -> None:
         a, e = min(s for s, _ in spans), max(x for _, x in spans)
-        v = _exam_value(kind="range_of_motion", sign="mobility", side=_side(text, a, e, (lo, hi), c),
-                        abnormal=abnormal, text=re.sub(r"\s+", " ", text[a:e]), **kind_value)  # fmt: skip
-        out.append(_Found("exam_finding", v, spans, Assertion.PRESENT if abnormal else Assertion.NEGATED))
+        v = _exam_value(
+            kind="range_of_motion",
+            sign="mobility",
+            side=_side(text, a, e, (lo, hi), c),
+            abnormal=abnormal,
+            text=re.sub(r"\s+", " ", text[a:e]),
+            **kind_value,
+        )
+        out.append(
+            _Found("exam_finding", v, spans, Assertion.PRESENT if abnormal else Assertion.NEGATED)
+        )
         taken.extend(spans)
 
     for rx in c.lag:
@@ -752,9 +778,13 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
                 continue
             moves.append((m.start(), m.end(), movement))
     moves.sort()
+    s_start, s_end = cl.sentence
+    ranged = bool(c.range_words and c.range_words.search(text, s_start, s_end))
     for i, (a, e, movement) in enumerate(moves):
         nxt = moves[i + 1][0] if i + 1 < len(moves) else hi
         m = c.angle.match(text, e) or c.angle.search(text, e, nxt)
+        if (not m or m.start() - e > 25) and ranged:
+            m = c.bare_angle.match(text, e)
         if not m or m.start() - e > 25:
             continue
         d = m["deg"]
@@ -786,16 +816,27 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
         if _negated_at(text, cl, min(m.start(), x.start()), c, []):
             abnormal = not abnormal
         emit({"region": _region(text, cl, m.start())}, [m.span(), x.span()], abnormal)
-    for m in c.grip.finditer(text, lo, hi):
+    for m in c.grip.finditer(text, lo, cl.sentence[1]):
+        if m.start() >= hi:
+            break
         a_val, b_val = float(m["a"]), float(m["b"])
         if max(a_val, b_val) <= 0:
             continue
         ratio = min(a_val, b_val) / max(a_val, b_val)
-        v = _exam_value(region="hand", kind="function", sign="grip", test="grip", value=min(a_val, b_val),
-                        normal=max(a_val, b_val), abnormal=ratio < c.grip_ratio,
-                        text=re.sub(r"\s+", " ", m.group()))  # fmt: skip
-        out.append(_Found("exam_finding", v, [m.span()],
-                          Assertion.PRESENT if ratio < c.grip_ratio else Assertion.NEGATED))  # fmt: skip
+        weak = ratio < c.grip_ratio
+        v = _exam_value(
+            region="hand",
+            kind="function",
+            sign="grip",
+            test="grip",
+            value=min(a_val, b_val),
+            normal=max(a_val, b_val),
+            abnormal=weak,
+            text=re.sub(r"\s+", " ", m.group()),
+        )
+        out.append(
+            _Found("exam_finding", v, [m.span()], Assertion.PRESENT if weak else Assertion.NEGATED)
+        )
 
 
 # --- phrases of the finding files -------------------------------------------------------------
@@ -812,14 +853,14 @@ def _phrase_hits(text: str, c: _Compiled) -> list[tuple[int, int, bool, _PhraseR
         absent: list[tuple[int, int]] = []
         present: list[tuple[int, int]] = []
         for at in places:
-            if p.absent and not (absent and absent[-1][1] > at):
-                if (m := p.absent.match(text, at)) and m.end() > at:
-                    absent.append(m.span())
-                    hits.append((m.start(), m.end(), False))
-                    continue
-            if p.present and not (present and present[-1][1] > at):
-                if (m := p.present.match(text, at)) and m.end() > at:
-                    present.append(m.span())
+            free = not (absent and absent[-1][1] > at)
+            if p.absent and free and (m := p.absent.match(text, at)) and m.end() > at:
+                absent.append(m.span())
+                hits.append((m.start(), m.end(), False))
+                continue
+            free = not (present and present[-1][1] > at)
+            if p.present and free and (m := p.present.match(text, at)) and m.end() > at:
+                present.append(m.span())
         ends = [e for _, e in absent]
         for start, end in present:
             i = bisect.bisect_right(ends, start)  # the first absent span ending after it
@@ -860,7 +901,9 @@ def _phrases(
             continue
         stated = present and not _negated_at(text, cl, start, c, [])
         doubt = bool(c.uncertain and c.uncertain.search(text, cl.start, start))
-        assertion = Assertion.UNCERTAIN if doubt else Assertion.PRESENT if stated else Assertion.NEGATED
+        assertion = (
+            Assertion.UNCERTAIN if doubt else Assertion.PRESENT if stated else Assertion.NEGATED
+        )
         value = dict(rule.value)
         if rule.fact == "exam_finding":
             value = _exam_value(
@@ -874,9 +917,7 @@ def _phrases(
             )
         elif rule.fact == "history_finding":
             value = {**rule.value, "text": re.sub(r"\s+", " ", text[start:end])}
-        out.append(
-            _Found(rule.fact, value, [(start, end)], assertion)
-        )
+        out.append(_Found(rule.fact, value, [(start, end)], assertion))
 
 
 def _clause_of(clauses: list[Clause], starts: list[int], at: int) -> Clause | None:
