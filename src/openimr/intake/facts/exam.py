@@ -83,6 +83,8 @@ class MotionRules(RuleModel):
     movements: dict[str, list[str]]
     angle: str
     bare_angle: str
+    arc: str
+    percent: str
     lag: list[str]
     range_words: list[str]
     limited: list[str]
@@ -217,6 +219,8 @@ class _Compiled:
         self.movements = [(k, _alt(v, name)) for k, v in m.movements.items()]
         self.angle = _one(m.angle, name)
         self.bare_angle = _one(m.bare_angle, name)
+        self.arc = _one(m.arc, name)
+        self.percent = _one(m.percent, name)
         self.lag = [_one(p, name) for p in m.lag]
         self.range_words = _alt(m.range_words, name)
         self.limited = _alt(m.limited, name)
@@ -779,13 +783,20 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
             moves.append((m.start(), m.end(), movement))
     moves.sort()
     s_start, s_end = cl.sentence
-    ranged = bool(c.range_words and c.range_words.search(text, s_start, s_end))
+    ranged = bool(c.range_words and c.range_words.search(text, s_start, s_end)) or any(
+        r in ranges.normal for _, r in cl.regions
+    )
     for i, (a, e, movement) in enumerate(moves):
         nxt = moves[i + 1][0] if i + 1 < len(moves) else hi
         m = c.angle.match(text, e) or c.angle.search(text, e, nxt)
         if (not m or m.start() - e > 25) and ranged:
             m = c.bare_angle.match(text, e)
         if not m or m.start() - e > 25:
+            if (p := c.percent.match(text, e)) and p.end() <= hi:
+                share = float(p["pct"])
+                emit({"region": _region(text, cl, a), "test": movement, "value": share,
+                      "normal": 100.0, "unit": "percent of normal"},
+                     [(a, p.end())], share < 100 * ranges.tolerance)  # fmt: skip
             continue
         d = m["deg"]
         deg = float(d) if d.isdigit() else float(number_value(d) or 0)
@@ -796,6 +807,17 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
         abnormal = deg < normal * ranges.tolerance if normal > 0 else deg < -ranges.lag_degrees
         emit({"region": reg, "test": movement, "value": deg, "normal": normal, "unit": "degrees"},
              [(a, m.end())], abnormal)  # fmt: skip
+    if region in ranges.normal and ranges.normal[region].get("extension") == 0:
+        # "knee ROM 0-120": extension lag, then flexion
+        for m in _finditer(c.arc, text, lo, hi):
+            if any(a <= m.start() < e for a, e in taken) or not c.range_words.search(text, lo, hi):
+                continue
+            lag, flex = float(m["lo"]), float(m["hi"])
+            normal = ranges.normal[region]["flexion"]
+            emit({"region": region, "test": "flexion", "value": flex, "normal": normal,
+                  "unit": "degrees"}, [m.span()], flex < normal * ranges.tolerance)  # fmt: skip
+            emit({"region": region, "test": "extension", "value": -lag, "normal": 0.0,
+                  "unit": "degrees"}, [m.span()], lag > ranges.lag_degrees)  # fmt: skip
     for m in _finditer(c.full_phrases, text, lo, hi):
         if not any(a <= m.start() < e for a, e in taken):
             emit({"region": region}, [m.span()], False)
