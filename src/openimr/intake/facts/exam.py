@@ -156,7 +156,7 @@ def _whole(patterns: list[str]) -> str:
     parts = []
     if words:
         parts.append(r"(?=\w)(?<!\w)(?:" + "|".join(f"(?:{p})" for p in words) + r")(?!\w)")
-    parts += [rf"(?:{p})(?!\w)" for p in symbols]
+    parts += [f"(?:{p})" for p in symbols]
     return "|".join(parts)
 
 
