@@ -187,6 +187,9 @@ def test_imaging_on_the_other_side_does_not_corroborate() -> None:
     assert answer(text, "imaging_or_edx_corroborates", "epidural_steroid_injection") is False
     same = text.replace("left L4-5", "right L4-5").replace("the left L5", "the right L5")
     assert answer(same, "imaging_or_edx_corroborates", "epidural_steroid_injection") is True
+    emg = ("emg_ncv", ("lower_extremity",))
+    assert answer(text, "radiculopathy_clinically_obvious", *emg) is False
+    assert answer(same, "radiculopathy_clinically_obvious", *emg) is True
 
 
 def test_a_normal_study_is_no_corroboration_and_no_study_says_nothing() -> None:

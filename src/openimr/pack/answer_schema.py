@@ -120,6 +120,9 @@ class CorroboratedExam(Model):
     normal: str
     """The predicate whose 'no' is a normal examination."""
     terms: str
+    studies: str | None = None
+    """The predicate answering whether the studies corroborate the examination (on its side,
+    at its root); without it, any finding of the term list does."""
 
 
 class Corroboration(Model):
@@ -290,7 +293,7 @@ class AnsweredBy(Model):
         """Other predicates the answer builds on."""
         value = self.arguments
         if isinstance(value, CorroboratedExam):
-            return [value.exam, value.normal]
+            return [value.exam, value.normal] + ([value.studies] if value.studies else [])
         if self.zero_of:
             return [self.zero_of]
         return []

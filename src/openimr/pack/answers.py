@@ -351,6 +351,9 @@ class Predicates(Mapping[str, Any]):
             normal = self.get(spec.normal)
             return _answer(predicate, False, [normal]) if normal and normal.value is False else None
         corroborating = self._findings_with(spec.terms, regions=set())
+        if spec.studies is not None:
+            studies = self.get(spec.studies)
+            corroborating = [studies] if studies is not None and studies.value is True else []
         if exam.value is True and corroborating:
             return _answer(predicate, True, [exam, *corroborating])
         return _answer(predicate, False, [exam])
