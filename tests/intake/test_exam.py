@@ -291,3 +291,12 @@ def test_neuropathic_pain_from_its_character_and_its_denial() -> None:
     )
     assert answer("The pain is purely mechanical.", "neuropathic_pain") is False
     assert answer("His aunt has peripheral neuropathy.", "neuropathic_pain") is None
+
+
+def test_the_root_an_examination_points_to_must_match_the_level_imaged() -> None:
+    exam = "Exam: absent left ankle jerk and numbness along the outside of the left foot. "
+    far = exam + "MRI: left L3-4 foraminal stenosis impinging the exiting left L3 root."
+    near = exam + "MRI: left L5-S1 disc extrusion compressing the traversing left S1 root."
+    esi = "epidural_steroid_injection"
+    assert answer(far, "imaging_or_edx_corroborates", esi) is False
+    assert answer(near, "imaging_or_edx_corroborates", esi) is True

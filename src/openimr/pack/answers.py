@@ -545,9 +545,23 @@ def _same_side_and_root(fact: Fact, sides: set[str], roots: set[str]) -> bool:
         return False
     levels = _field(fact, "spinal_levels") or []
     if roots and levels:
-        named = {part for level in levels for part in level.split("-")}
-        return bool(roots & named)
+        # A root matches a level it exits or traverses at, or the next one (dermatomes and
+        # myotomes overlap by a segment): S1 matches L5-S1, L4 matches L4-5 and L5-S1.
+        named = [_segment(part) for level in levels for part in level.split("-")]
+        return any(abs(_segment(root) - part) <= 1 for root in roots for part in named if part >= 0)
     return True
+
+
+_SEGMENTS = {"C": (0, 8), "T": (8, 12), "L": (20, 5), "S": (25, 5)}
+
+
+def _segment(name: str) -> int:
+    """A spinal segment's place, top to bottom (C1 = 0 ... S5 = 29); -1 when unknown."""
+    first, number = name[:1].upper(), name[1:]
+    if first not in _SEGMENTS or not number.isdigit():
+        return -1
+    start, count = _SEGMENTS[first]
+    return start + min(int(number), count) - 1
 
 
 def _finding_text(fact: Fact) -> str:

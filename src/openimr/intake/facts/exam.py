@@ -67,6 +67,7 @@ class SignRules(RuleModel):
     normal_exam: dict[str, list[str]]
     side_letters: dict[str, list[str]]
     radicular_claim: list[str]
+    roots: dict[str, list[str]]
 
 
 class TestRule(RuleModel):
@@ -204,6 +205,7 @@ class _Compiled:
         self.reflex_grade = _one(s.reflex_grade, name)
         self.normal_exam = _alt(s.normal_exam["neurologic"], name)
         self.radicular_claim = _alt(s.radicular_claim, name)
+        self.roots = [(root, _alt(ps, name)) for root, ps in s.roots.items()]
         self.side_letters = [
             (side, compile_pattern(r"(?<![\w/])(?:" + "|".join(ws) + r")(?![\w/])", name, 0))
             for side, ws in s.side_letters.items()
@@ -461,10 +463,16 @@ def study_of(
 
 
 def _root(text: str, lo: int, hi: int) -> str | None:
+    """The nerve root a clause names ("L5 dermatome"), else the one its dermatome, muscle
+    or reflex points to (signs.yaml ``roots``)."""
     for hit, _region in lexicon().find_levels(text[lo:hi]):
         if "-" not in hit.value:
             return hit.value
-    return None
+    best: tuple[int, str] | None = None
+    for root, rx in _compiled().roots:
+        if rx and (m := rx.search(text, lo, hi)) and (best is None or m.start() < best[0]):
+            best = (m.start(), root)
+    return best[1] if best else None
 
 
 def _region(text: str, cl: Clause, at: int) -> str | None:
