@@ -70,16 +70,22 @@ def test_functional_improvement_status_wins_over_single_mentions():
     assert predicates(present)["functional_improvement_documented"].value is True
 
 
-def test_radiculopathy_from_any_positive_sign_and_denied_only_when_all_are_normal():
-    slr = fact("straight_leg_raise", {"result": "positive"})
+def test_radiculopathy_from_any_radicular_sign_and_denied_by_a_normal_examination():
+    slr = fact("exam_finding", {"kind": "provocative_test", "sign": "radicular", "abnormal": True})
     assert predicates([slr])["radiculopathy_on_exam"].value is True
-    normal = [fact("radicular_findings", assertion=Assertion.NEGATED)] + [
-        fact(kind, {"result": "normal"}, assertion=Assertion.NEGATED, start=i * 10)
-        for i, kind in enumerate(["straight_leg_raise", "sensory_deficit", "motor_deficit"], 1)
+    normal = [
+        fact(
+            "exam_finding",
+            {"kind": kind, "sign": "radicular", "abnormal": False},
+            assertion=Assertion.NEGATED,
+            start=i * 10,
+        )
+        for i, kind in enumerate(["motor", "sensory", "reflex"])
     ]
-    normal.append(fact("reflex_deficit", {"result": "normal"}, assertion=Assertion.NEGATED))
     assert predicates(normal)["radiculopathy_on_exam"].value is False
-    assert predicates(normal[:2]).get("radiculopathy_on_exam") is None
+    assert predicates([*normal, slr])["radiculopathy_on_exam"].value is True
+    knee = fact("exam_finding", {"kind": "provocative_test", "sign": "meniscal", "abnormal": True})
+    assert predicates([knee]).get("radiculopathy_on_exam") is None
 
 
 def test_time_since_injury_and_post_operative_day():

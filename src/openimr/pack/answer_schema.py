@@ -120,6 +120,22 @@ class CorroboratedExam(Model):
     normal: str
     """The predicate whose 'no' is a normal examination."""
     terms: str
+    studies: str | None = None
+    """The predicate answering whether the studies corroborate the examination (on its side,
+    at its root); without it, any finding of the term list does."""
+
+
+class Corroboration(Model):
+    """Studies that corroborate the examination: imaging or electrodiagnostic findings with
+    the words of a term list, on the side and at the root the examination names (when both
+    name them)."""
+
+    terms: str
+    """A named list in ``terms.yaml``."""
+    exam: str = "exam_finding"
+    """The fact kind of the examination's findings."""
+    signs: list[str] = Field(default_factory=lambda: ["radicular", "radicular_level"])
+    """The signs (the kind's ``sign`` field) whose side and root the studies must match."""
 
 
 class DiagnosisTerms(Model):
@@ -357,6 +373,9 @@ class AnsweredBy(Model):
     measured_changes: MeasuredChanges | None = None
     """A decision list over the changes the records state (before/after, direction, the
     treatment credited)."""
+    corroboration: Corroboration | None = None
+    """Studies matching the examination's side and root: yes; studies that do not match,
+    or normal ones, no."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -445,7 +464,7 @@ class AnsweredBy(Model):
         """Other predicates the answer builds on."""
         value = self.arguments
         if isinstance(value, CorroboratedExam):
-            return [value.exam, value.normal]
+            return [value.exam, value.normal] + ([value.studies] if value.studies else [])
         if self.zero_of:
             return [self.zero_of]
         if isinstance(value, PriorInjection) and value.otherwise:
@@ -554,6 +573,12 @@ class AnsweredBy(Model):
                     f"({rules}), else from each mention"
                 )
             return f"the changes the records state: {rules}"
+        if name == "corroboration":
+            return (
+                f"imaging or electrodiagnostic findings among the {value.terms.replace('_', ' ')} "
+                "on the side and at the root the examination names; no if they do not match "
+                "or the studies are normal"
+            )
         return "the hours a week the request asks for"
         if name == "first_of":
             return "; else ".join(answer.describe() for answer in value)
@@ -584,7 +609,9 @@ class AnsweredBy(Model):
 
     def term_lists(self) -> list[str]:
         value = self.arguments
-        return [value.terms] if isinstance(value, Findings | CorroboratedExam) else []
+        return (
+            [value.terms] if isinstance(value, Findings | CorroboratedExam | Corroboration) else []
+        )
 
 
 DiagnosisTerms.model_rebuild()

@@ -23,6 +23,13 @@ from openimr.pack.loader import Pack
 from openimr.vocabulary import vocabulary
 
 _DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
+# The parts of the spine, as studies of them are compared (a level named S1 is lumbosacral).
+_SPINE = {
+    "cervical": "cervical",
+    "thoracic": "thoracic",
+    "lumbar": "lumbar",
+    "sacroiliac": "lumbar",
+}
 _CALENDAR = vocabulary().calendar
 
 
@@ -344,6 +351,9 @@ class Predicates(Mapping[str, Any]):
             normal = self.get(spec.normal)
             return _answer(predicate, False, [normal]) if normal and normal.value is False else None
         corroborating = self._findings_with(spec.terms, regions=set())
+        if spec.studies is not None:
+            studies = self.get(spec.studies)
+            corroborating = [studies] if studies is not None and studies.value is True else []
         if exam.value is True and corroborating:
             return _answer(predicate, True, [exam, *corroborating])
         return _answer(predicate, False, [exam])
@@ -935,6 +945,43 @@ class Predicates(Mapping[str, Any]):
         words = kind.replace("_", " ")
         return request.service == "unknown" and words in request.text.lower()
 
+    def _corroboration(self, predicate: str, spec: op.Corroboration) -> Fact | None:
+        """Imaging or electrodiagnostics corroborate the examination: a finding of the term
+        list on the side and at the root the examination names (when both name one). A
+        study on the other side or at another root, or a normal study, is a no."""
+        words = self.pack.terms[spec.terms]
+        regions = set(self.request.body_regions)
+        exam = [
+            f
+            for f in self.documented(spec.exam)
+            if _field(f, "sign") in spec.signs and _field(f, "abnormal")
+        ]
+        sides = {_field(f, "side") for f in exam} & {"left", "right"}
+        roots = {_field(f, "root") for f in exam if _field(f, "root")}
+        studies, normal = [], []
+        for kind in ("imaging_finding", "electrodiagnostic_finding"):
+            for fact in self.of_kind(kind):
+                # A study of the spine corroborates the limb's radiculopathy: only a study
+                # of another part of the spine is of another region.
+                fact_spine = {_SPINE[r] for r in _field(fact, "regions") or [] if r in _SPINE}
+                asked = {_SPINE[r] for r in regions if r in _SPINE}
+                if asked and fact_spine and not asked & fact_spine:
+                    continue
+                lesion = _contains(_finding_text(fact).replace("_", " "), words)
+                if fact.assertion in _DOCUMENTED:
+                    if lesion:
+                        studies.append(fact)
+                    elif _field(fact, "finding") == "normal":
+                        normal.append(fact)
+                elif fact.assertion is Assertion.NEGATED and lesion:
+                    normal.append(fact)
+        matching = [f for f in studies if _same_side_and_root(f, sides, roots)]
+        if matching:
+            return _answer(predicate, True, [*matching, *exam])
+        if studies:
+            return _answer(predicate, False, [*studies, *exam])
+        return _answer(predicate, False, normal) if normal else None
+
 
 def _calendar_day(fact: Fact, year: int) -> dt.date | None:
     """The day of an ``onset`` fact's month in ``year``: its day, the nth weekday of a
@@ -951,6 +998,31 @@ def _calendar_day(fact: Fact, year: int) -> dt.date | None:
         return dt.date(year, month, _field(fact, "day") or 15)
     except ValueError:
         return None
+
+
+def _same_side_and_root(fact: Fact, sides: set[str], roots: set[str]) -> bool:
+    side = _field(fact, "side")
+    if sides and side in {"left", "right"} and side not in sides:
+        return False
+    levels = _field(fact, "spinal_levels") or []
+    if roots and levels:
+        # A root matches a level it exits or traverses at, or the next one (dermatomes and
+        # myotomes overlap by a segment): S1 matches L5-S1, L4 matches L4-5 and L5-S1.
+        named = [_segment(part) for level in levels for part in level.split("-")]
+        return any(abs(_segment(root) - part) <= 1 for root in roots for part in named if part >= 0)
+    return True
+
+
+_SEGMENTS = {"C": (0, 8), "T": (8, 12), "L": (20, 5), "S": (25, 5)}
+
+
+def _segment(name: str) -> int:
+    """A spinal segment's place, top to bottom (C1 = 0 ... S5 = 29); -1 when unknown."""
+    first, number = name[:1].upper(), name[1:]
+    if first not in _SEGMENTS or not number.isdigit():
+        return -1
+    start, count = _SEGMENTS[first]
+    return start + min(int(number), count) - 1
 
 
 def _finding_text(fact: Fact) -> str:

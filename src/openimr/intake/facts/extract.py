@@ -22,6 +22,7 @@ from openimr.intake.facts import injections
 from openimr.intake.facts.changes import change_facts
 from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.durations import duration_facts
+from openimr.intake.facts.exam import exam_facts, side_near, study_of
 from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
@@ -601,12 +602,8 @@ def _imaging_targets(text: str, c: _Compiled) -> list[tuple[Target, str]]:
 def _imaging(b: _Builder, found: list[tuple[Target, str]], c: _Compiled) -> None:
     for target, finding in found:
         s_start, s_end = b.analysis.sentence_of(target.start)
-        modality = None
-        modality_span = None
-        for name, rx in c.modalities:
-            if m := rx.search(b.text, s_start, s_end):
-                modality, modality_span = name, m.span()
-                break
+        modality, modality_span = study_of(b.text, target.start, target.end, (s_start, s_end),
+                                           c.modalities)  # fmt: skip
         if modality is None and c.report_section.search(b.text[s_start:s_end]):
             # "MRI cervical spine. Impression: disc protrusion": the study named just before.
             window = max(0, s_start - c.report_window)
@@ -639,6 +636,7 @@ def _imaging(b: _Builder, found: list[tuple[Target, str]], c: _Compiled) -> None
             "regions": regions,
             "date": date,
             "text": re.sub(r"\s+", " ", b.text[target.start : target.end]),
+            "side": side_near(b.text, target.start, target.end, (s_start, s_end)),
         }
         b.add(kind, value, spans, b.analysis.assertion(target))
 
@@ -795,6 +793,7 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _body_regions(b)
     _simple_facts(b, simple)
     b.facts.extend(job_demand(text, b.facts))
+    exam_facts(b)
     _prior_treatment(b, services, counts, c)
     _surgeries(b, services)
     _pain_relief(b, relief, c)
