@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from openimr.pack.loader import load_pack
@@ -53,6 +55,7 @@ def test_golden_cases_sit_beside_their_rules() -> None:
         )
 
 
+CPMTG_2016 = dt.date(2016, 7, 29)
 PAGED_GUIDELINES = {
     "MTUS Chronic Pain Medical Treatment Guidelines",
     "ACOEM Occupational Medicine Practice Guidelines",
@@ -62,7 +65,8 @@ PAGED_GUIDELINES = {
 def test_rules_from_paginated_guidelines_cite_pages() -> None:
     """The 2009 CPMTG and ACOEM 2nd edition have pages; their rules must cite them."""
     for rule in PACK.rules:
-        if rule.citation.guideline in PAGED_GUIDELINES:
+        # the 2016 CPMTG is cited by section name; its pages are not known (pages_note says so)
+        if rule.citation.guideline in PAGED_GUIDELINES and rule.effective.from_ < CPMTG_2016:
             assert rule.citation.pages, rule.id
 
 
