@@ -27,7 +27,11 @@ def test_every_rule_has_two_golden_cases() -> None:
 
 def test_every_rule_is_met_once_and_not_met_once() -> None:
     """Each rule has a case meeting the guideline and one that does not (catch-all aside)."""
-    verdicts: dict[str, set[str]] = {rule.id: set() for rule in PACK.rules if not rule.catch_all}
+    verdicts: dict[str, set[str]] = {
+        rule.id: set()
+        for rule in PACK.rules
+        if not rule.catch_all and rule.recommendation != "physician_judgement"
+    }
     for case in PACK.cases:
         if case.expect.rule in verdicts:
             verdicts[case.expect.rule].add(case.expect.verdict.value)
@@ -75,3 +79,16 @@ def test_uncertain_rules_say_what_is_uncertain() -> None:
         if rule.citation.verification.value == "U":
             said = " ".join(rule.not_modelled + rule.notes + [rule.statement]).lower()
             assert "uncertain" in said or "not confirmed" in said or "k/u" in said, rule.id
+
+
+def test_judgement_rules_leave_every_case_to_the_physician_with_their_reason() -> None:
+    """A rule that routes to physician judgement never decides, and says why."""
+    judged = {r.id: r for r in PACK.rules if r.recommendation == "physician_judgement"}
+    for case in PACK.cases:
+        if case.expect.rule in judged:
+            assert case.expect.decided_by == "physician_judgement_required", case.id
+            result, _ = run_case(PACK, case)
+            assert result is not None and result.reason, case.id
+            rule = judged[case.expect.rule]
+            if rule.judgement_reason:
+                assert result.reason == rule.judgement_reason, case.id

@@ -304,6 +304,9 @@ class Rule(Model):
     notes: list[str] = Field(default_factory=list)
     catch_all: bool = False
     """The rule for services no other rule covers: routes to physician judgement."""
+    judgement_reason: str | None = None
+    """Why a ``physician_judgement`` rule leaves the item to the reviewer, said in the
+    determination (e.g. the edition's text for the topic is not encoded)."""
 
     # set by the loader from the file the rule came from
     topic: str = ""
@@ -313,6 +316,8 @@ class Rule(Model):
     def _catch_all_or_services(self) -> Rule:
         if self.catch_all and self.recommendation != "physician_judgement":
             raise ValueError("the catch-all rule must have recommendation physician_judgement")
+        if self.judgement_reason and self.recommendation != "physician_judgement":
+            raise ValueError("judgement_reason belongs on a physician_judgement rule")
         if not self.catch_all and not self.applies_to.services:
             raise ValueError("applies_to.services is empty (only the catch-all may omit it)")
         return self
