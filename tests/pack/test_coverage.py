@@ -330,7 +330,10 @@ def test_cpmtg_editions_end_when_the_next_begins() -> None:
     ends = {dt.date(2009, 7, 18): dt.date(2016, 7, 28), dt.date(2016, 7, 29): dt.date(2017, 11, 30)}
     seen = set()
     for rule in PACK.rules:
-        editions = [(rule.effective, rule.citation), *((e.effective, e.citation) for e in rule.editions)]
+        editions = [
+            (rule.effective, rule.citation),
+            *((e.effective, e.citation) for e in rule.editions),
+        ]
         for effective, citation in editions:
             if citation.guideline == cpmtg:
                 assert ends.get(effective.from_) == effective.to, rule.id

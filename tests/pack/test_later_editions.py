@@ -4,6 +4,7 @@ it is in force over the union of its ranges and cites the edition of the day."""
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from click.testing import CliRunner
 

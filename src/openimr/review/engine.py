@@ -107,7 +107,11 @@ class Selection:
 
 
 def select(
-    pack: Pack, request: Request, facts: list[Fact], day: dt.date, edition_day: dt.date | None = None
+    pack: Pack,
+    request: Request,
+    facts: list[Fact],
+    day: dt.date,
+    edition_day: dt.date | None = None,
 ) -> Selection:
     """The rule in force for the request, trying first the phases the pack implies for a
     request that names none (care after an operation is post-surgical). Facts are read as of
@@ -179,7 +183,11 @@ def _judgement_reason(selection: Selection) -> str:
 
 
 def review_request(
-    pack: Pack, request: Request, facts: list[Fact], day: dt.date, edition_day: dt.date | None = None
+    pack: Pack,
+    request: Request,
+    facts: list[Fact],
+    day: dt.date,
+    edition_day: dt.date | None = None,
 ) -> ItemReview:
     """select -> evaluate (in select) -> explain -> decide, each once. ``edition_day`` picks
     the guideline edition (default ``day``)."""
