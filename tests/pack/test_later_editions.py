@@ -142,3 +142,8 @@ def test_a_ur_date_after_the_decision_is_not_used() -> None:
         requests=[Request(text="x")],
     )
     assert decision_date(case, [], None, dt.date(2020, 1, 1)).edition_day == dt.date(2016, 8, 20)
+
+
+def test_show_says_why_a_judgement_rule_leaves_the_item_to_the_reviewer() -> None:
+    shown = CliRunner().invoke(cli, ["guidelines", "show", "massage.acoem_2017"]).output
+    assert "Why the physician reviewer decides: The 2017 ACOEM text for this topic is not" in shown

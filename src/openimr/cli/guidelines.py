@@ -171,6 +171,8 @@ def describe(rule: Rule, pack: Pack) -> list[str]:
     lines.append("What the guideline says (our words):")
     lines += textwrap.wrap(rule.statement, width=96, initial_indent="  ", subsequent_indent="  ")
     lines.append(f"  Recommendation: {rule.recommendation.replace('_', ' ')}")
+    if rule.judgement_reason:
+        lines += _bullet(f"Why the physician reviewer decides: {rule.judgement_reason}")
     if rule.limits:
         lines.append("Limits:")
         for limit in rule.limits:
