@@ -197,6 +197,17 @@ class CriterionStatus(StrEnum):
     MET = "met"
     NOT_MET = "not_met"
     NOT_DOCUMENTED = "not_documented"
+    NEEDS_REVIEWER = "needs_reviewer"
+    """The pack declares the criterion's fact one only a physician reviewer can assess from
+    the records: never reported as not documented, it sends the item to the reviewer."""
+
+
+class ReviewerAssessment(Model):
+    """The answer to a predicate the pack declares physician-assessed: not a value, but the
+    reason the physician reviewer has to weigh it (``physician_assessed`` in predicates.yaml)."""
+
+    predicate: str
+    reason: str
 
 
 class Measurement(Model):

@@ -965,14 +965,19 @@ def _targets_of(text: str) -> list:
 
 
 def _assert_reads_as_stock(text: str) -> None:
-    from openimr.intake.facts.nlp import Analysis
+    """The driver gives what the components give, once our clause bounds (which the
+    components do not have) are set aside."""
+    from unittest import mock
+
+    from openimr.intake.facts import nlp
 
     _plain_rush()  # the sentence prefilter built, so that it is what is compared
     targets = _targets_of(text)
     if not targets:
         return
     sentences, modifiers = _stock_reading(text, targets)
-    analysis = Analysis(text, targets)
+    with mock.patch.object(nlp._Clauses, "clip", lambda self, d, s, e, scope: scope):
+        analysis = nlp.Analysis(text, targets)
     assert analysis.sentences == sentences
     for t in targets:
         assert analysis.modifiers(t) == modifiers.get(t, []), (t, text[t.start : t.end])
@@ -1077,3 +1082,29 @@ def test_services_found_as_before(text) -> None:
     from openimr.intake.lexicon import lexicon
 
     assert lexicon().find_services(text) == _services_one_by_one(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "assertion"),
+    [
+        # A negation ends with its clause: a semicolon, or a comma or conjunction opening a
+        # clause that states something of its own.
+        ("Denies numbness; reports weakness in the left leg at 4/5.", "motor_deficit", "present"),
+        ("No bowel or bladder change, positive straight leg raise on the left.",
+         "straight_leg_raise", "present"),
+        ("He denies fever and reports that straight leg raise is positive.",
+         "straight_leg_raise", "present"),
+        ("She walks without assistance and muscle spasm is noted.", "spasm", "present"),
+        # A full stop with no space after it still ends the sentence.
+        ("No fever.Positive straight leg raise on the right.", "straight_leg_raise", "present"),
+        # A list under one negation stays negated.
+        ("She denies fever, chills or saddle anesthesia.", "red_flag", "negated"),
+        ("There is no documentation of reduced work restrictions; an increase in activity "
+         "tolerance; or a reduction in medication use.", "functional_improvement", "negated"),
+    ],
+)  # fmt: skip
+def test_assertions_are_bounded_by_their_clause(text: str, kind: str, assertion: str) -> None:
+    found = facts_of(text, kind)
+    assert found and all(f.assertion == assertion for f in found), [
+        (f.assertion, [e.text for e in f.evidence]) for f in found
+    ]

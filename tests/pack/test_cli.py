@@ -119,7 +119,52 @@ def test_show_says_how_each_criterion_is_answered() -> None:
     assert "answered by: sessions of the same modality the records count" in result.output
 
 
-def test_check_lists_the_predicates_nothing_answers() -> None:
-    result = run("check")
-    note = next(line for line in result.output.splitlines() if line.startswith("note:"))
-    assert "have no answered_by" in note and "trigger_points_twitch_referred" in note
+def _two_passing_cases() -> list[dict]:
+    """Two cases for the massage rule and two the catch-all decides (an unknown service)."""
+    massage = {"text": "Massage x6", "service": "massage", "quantity": 6, "phase": "initial_trial"}
+    other = {"text": "Shockwave x3", "service": "unknown"}
+    judged = {
+        "rule": "catch_all.test",
+        "verdict": "not_documented",
+        "decided_by": "physician_judgement_required",
+    }
+    return [
+        {"id": f"c{i}", "description": "d", "date": "2014-01-01", "request": massage,
+         "facts": {"functional_improvement_documented": shown},
+         "expect": {"rule": "massage.test", "verdict": verdict}}
+        for i, (shown, verdict) in enumerate([(True, "met"), (False, "not_met")])
+    ] + [
+        {"id": f"j{i}", "description": "d", "date": "2014-01-01", "request": other, "facts": {},
+         "expect": judged}
+        for i in range(2)
+    ]  # fmt: skip
+
+
+def test_check_fails_on_a_predicate_nothing_answers(tiny: TinyPack) -> None:
+    tiny.cases = _two_passing_cases()
+    result = run("check", "--pack", str(tiny.write()))
+    assert result.exit_code == 1
+    assert (
+        "FAIL predicate 'functional_improvement_documented' is used by rules but has neither "
+        "answered_by nor physician_assessed"
+    ) in result.output
+
+
+def test_check_passes_a_predicate_declared_physician_assessed(tiny: TinyPack) -> None:
+    tiny.cases = _two_passing_cases()
+    for predicate in tiny.predicates["predicates"]:
+        predicate["physician_assessed"] = "a clinical judgement"
+    result = run("check", "--pack", str(tiny.write()))
+    assert result.exit_code == 0, result.output
+    assert "assessed by the physician reviewer" in result.output
+    assert "functional_improvement_documented" in result.output.splitlines()[-1]
+
+
+def test_a_predicate_cannot_be_both_answered_and_physician_assessed(tiny: TinyPack) -> None:
+    tiny.cases = _two_passing_cases()
+    first = tiny.predicates["predicates"][1]
+    first["answered_by"] = {"presence": {"fact": "home_exercise_program"}}
+    first["physician_assessed"] = "a clinical judgement"
+    result = run("check", "--pack", str(tiny.write()))
+    assert result.exit_code == 1
+    assert "either answered_by the records or physician_assessed, not both" in result.output

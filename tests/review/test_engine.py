@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from openimr.intake.case_file import intake_case
+from openimr.intake.requests import parse_request
 from openimr.model import Case, Record
 from openimr.review.contract import determination_json, dumps
 from openimr.review.engine import review_case
@@ -172,3 +173,35 @@ def test_physical_therapy_soon_after_surgery_is_read_as_postsurgical(surgery, po
     _, result = _review(["PT 2x6 right knee"], summary=summary, decision_date=dt.date(2014, 6, 1))
     (item,) = result.determination.items
     assert item.rule_id.startswith("postsurgical") is postsurgical
+
+
+def test_an_item_waiting_on_a_physician_assessed_criterion_goes_to_the_reviewer():
+    import dataclasses
+
+    from openimr.review.engine import default_pack
+
+    pack = default_pack()
+    # Every predicate of the acupuncture rule's indication is left to the reviewer.
+    assessed = {
+        name: definition.model_copy(
+            update={"answered_by": None, "physician_assessed": "for this test"}
+        )
+        for name, definition in pack.predicates.items()
+        if name in {"medication_reduced_or_not_tolerated", "active_therapy_concurrent"}
+    }
+    judged = dataclasses.replace(pack, predicates={**pack.predicates, **assessed})
+    case = Case(
+        case_id="reviewer-1",
+        decision_date=dt.date(2014, 2, 1),
+        clinical_summary="Low back pain since a fall at work. No acupuncture so far.",
+        requests=[parse_request("6 acupuncture sessions lumbar")],
+    )
+    item = review_case(intake_case(case), pack=judged, today=TODAY).determination.items[0]
+    assert item.decision is None and item.decided_by == "physician_judgement_required"
+    assert "the physician reviewer assesses" in item.rationale
+    statuses = {c.id: c.status.value for c in item.criteria}
+    assert statuses["indication"] == "needs_reviewer"
+    # Over the trial limit, the item is Upheld whatever the reviewer would find.
+    case = case.model_copy(update={"requests": [parse_request("12 acupuncture sessions lumbar")]})
+    item = review_case(intake_case(case), pack=judged, today=TODAY).determination.items[0]
+    assert item.decision == "Upheld"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from openimr.model import Assertion, CriterionStatus, Evidence, Fact, Request
+from openimr.model import (
+    Assertion,
+    CriterionStatus,
+    Evidence,
+    Fact,
+    Request,
+    ReviewerAssessment,
+)
 from openimr.pack.loader import load_pack
 from openimr.review.evaluate import combine_all, combine_at_least, evaluate
 from openimr.review.select import select_rule
@@ -111,3 +118,48 @@ def test_limit_on_a_fact_compares_the_documented_number() -> None:
     }
     assert within["dose_ceiling"] is MET
     assert above["dose_ceiling"] is NOT_MET
+
+
+REVIEWER = CriterionStatus.NEEDS_REVIEWER
+
+
+def test_a_criterion_only_the_reviewer_can_assess_outranks_a_gap_but_not_a_failure() -> None:
+    assert combine_all([MET, GAP, REVIEWER]) is REVIEWER
+    assert combine_all([REVIEWER, NOT_MET]) is NOT_MET
+    assert combine_at_least(1, [GAP, REVIEWER]) is REVIEWER
+    assert combine_at_least(2, [MET, REVIEWER, NOT_MET]) is REVIEWER
+    assert combine_at_least(2, [REVIEWER, NOT_MET, NOT_MET]) is NOT_MET
+
+
+def _sacroiliac(facts: dict) -> tuple[dict[str, CriterionStatus], CriterionStatus]:
+    rule = PACK.rule("sacroiliac_joint_injection.odg")
+    request = Request(
+        text="Right SI joint injection under fluoroscopy",
+        service="sacroiliac_joint_injection",
+        quantity=1,
+        body_regions=["lumbar"],
+    )
+    result = evaluate(rule, request, facts)
+    return {c.id: c.status for c in result.criteria}, result.status
+
+
+def test_a_physician_assessed_predicate_is_never_reported_as_not_documented() -> None:
+    assessed = ReviewerAssessment(predicate="other_pain_generators_excluded", reason="judgement")
+    statuses, verdict = _sacroiliac({"other_pain_generators_excluded": assessed})
+    assert statuses["other_generators_excluded"] is REVIEWER and verdict is not GAP
+    # The same criterion with a plain absence is a documentation gap.
+    statuses, _ = _sacroiliac({})
+    assert statuses["other_generators_excluded"] is GAP
+
+
+def test_an_exception_the_records_leave_open_does_not_soften_an_exceeded_limit() -> None:
+    rule = PACK.rule("acupuncture.amtg_2009")
+    request = Request(
+        text="Acupuncture x8", service="acupuncture", quantity=8, phase="continuation"
+    )
+    facts = {"prior_sessions_same_modality": 6, "active_therapy_concurrent": True}
+    result = evaluate(rule, request, facts)
+    trial = next(c for c in result.criteria if c.id == "trial_treatments")
+    assert trial.status is NOT_MET and result.status is NOT_MET
+    lifted = evaluate(rule, request, {**facts, "functional_improvement_documented": True})
+    assert lifted.status is MET

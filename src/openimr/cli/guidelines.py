@@ -77,7 +77,11 @@ def show(pack_path: Path | None, rule_id: str) -> None:
 @guidelines.command("check")
 @pack_option
 def check(pack_path: Path | None) -> None:
-    """Validate the pack and run every golden case."""
+    """Validate the pack and run every golden case.
+
+    Fails, too, on a predicate a rule uses that has neither a source in the records
+    (answered_by) nor a declaration that only the physician reviewer can assess it
+    (physician_assessed): such a criterion would silently never be met."""
     try:
         pack = load_pack(pack_path)
     except PackError as exc:
@@ -89,20 +93,36 @@ def check(pack_path: Path | None) -> None:
         click.echo(f"FAIL {failure}")
     summary = _summary(pack)
     unanswered = unanswered_predicates(pack)
-    note = (
-        f"note: {len(unanswered)} predicate(s) used by rules have no answered_by, so their "
-        "criteria are never documented: " + ", ".join(unanswered)
-    )
-    if failures:
-        click.echo(f"{summary}: {len(failures)} golden-case failure(s)")
+    for predicate in unanswered:
+        click.echo(
+            f"FAIL predicate {predicate!r} is used by rules but has neither answered_by nor "
+            "physician_assessed (predicates.yaml)"
+        )
+    if failures or unanswered:
+        click.echo(f"{summary}: {len(failures)} golden-case failure(s), "
+                   f"{len(unanswered)} predicate(s) with no source")  # fmt: skip
         raise SystemExit(1)
     click.echo(f"ok: {summary}")
-    if unanswered:
-        click.echo(note)
+    assessed = sorted(p for p in _used_predicates(pack) if pack.predicates[p].physician_assessed)
+    if assessed:
+        click.echo(
+            f"note: {len(assessed)} predicate(s) are assessed by the physician reviewer, so "
+            "their criteria go to the reviewer: " + ", ".join(assessed)
+        )
 
 
 def unanswered_predicates(pack: Pack) -> list[str]:
-    """Predicates the rules ask about that nothing can answer from the records."""
+    """Predicates the rules ask about that nothing answers: no source in the records and
+    not declared physician-assessed."""
+    definitions = pack.predicates
+    return sorted(
+        p
+        for p in _used_predicates(pack)
+        if definitions[p].answered_by is None and definitions[p].physician_assessed is None
+    )
+
+
+def _used_predicates(pack: Pack) -> set[str]:
     used: set[str] = set()
     for rule in pack.rules:
         nodes = [rule.criteria, *(e.when for e in rule.exceptions)]
@@ -111,8 +131,7 @@ def unanswered_predicates(pack: Pack) -> list[str]:
             leaf.predicate for node in nodes if node for leaf in node.leaves() if leaf.predicate
         }
         used |= {limit.predicate for limit in rule.limits if limit.predicate}
-    definitions = pack.predicates
-    return sorted(p for p in used if p in definitions and definitions[p].answered_by is None)
+    return {p for p in used if p in pack.predicates}
 
 
 def _summary(pack: Pack) -> str:
@@ -215,7 +234,12 @@ def _answered(predicate: str | None, pack: Pack, indent: str) -> list[str]:
         return []
     definition = pack.predicates.get(predicate)
     answer = definition.answered_by if definition else None
-    how = answer.describe() if answer else "not read from the records yet: not documented"
+    if answer:
+        how = answer.describe()
+    elif definition and definition.physician_assessed:
+        how = f"the physician reviewer ({definition.physician_assessed})"
+    else:
+        how = "nothing: not read from the records and not declared physician-assessed"
     return textwrap.wrap(
         f"answered by: {how}", width=96, initial_indent=indent, subsequent_indent=indent + "  "
     )

@@ -372,6 +372,76 @@ def _report_text(report, out: TextIO) -> None:
     console.print(disagreements)
 
 
+def _figures(scores) -> tuple[str, ...]:
+    return (
+        str(scores.items),
+        str(scores.as_expected),
+        _number(scores.accuracy),
+        _number(scores.balanced_accuracy),
+        _number(scores.recall_upheld),
+        _number(scores.recall_overturned),
+        _number(scores.cohen_kappa),
+        str(scores.physician_judgement),
+    )
+
+
+_FIGURE_COLUMNS = (
+    "items",
+    "as expected",
+    "accuracy",
+    "balanced",
+    "recall Upheld",
+    "recall Overturned",
+    "kappa",
+    "judgement",
+)
+
+
+def _labelled_text(report, out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=None if out.isatty() else 140)
+    overall = report.overall
+    console.print(
+        f"Scored {report.cases} labelled case(s), {overall.items} item(s); "
+        f"{len(report.failed)} case(s) could not be read.",
+        soft_wrap=True,
+    )
+    console.print(
+        f"Accuracy {_number(overall.accuracy)} ({overall.as_expected} of {overall.items} "
+        f"items as expected), balanced accuracy {_number(overall.balanced_accuracy)}, "
+        f"recall of Upheld {_number(overall.recall_upheld)}, recall of Overturned "
+        f"{_number(overall.recall_overturned)}, Cohen's kappa {_number(overall.cohen_kappa)}; "
+        f"left to physician judgement: {overall.physician_judgement}.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for title, groups, name in (
+        ("By writing style", report.styles, "style"),
+        ("By service (the label's, else openimr's service kind)", report.services, "service"),
+    ):
+        table = Table(title=title)
+        table.add_column(name)
+        for column in _FIGURE_COLUMNS:
+            table.add_column(column, justify="right")
+        for group, scores in groups.items():
+            table.add_row(group, *_figures(scores))
+        console.print(table)
+    misses = Table(title="Misses (decided otherwise than expected)", show_lines=True)
+    for column in ("case", "item", "expected", "openimr", "deciding criterion"):
+        misses.add_column(column, overflow="fold")
+    for outcome in report.misses:
+        misses.add_row(
+            outcome.case_id,
+            outcome.request,
+            outcome.expected,
+            outcome.ours or "physician judgement",
+            outcome.deciding_criterion or outcome.reason or "(all criteria met)",
+        )
+    console.print(misses)
+
+
 @click.command(name="eval")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -380,46 +450,102 @@ def _report_text(report, out: TextIO) -> None:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: a report to read; json: every figure and every item's outcome.",
+    help="text: a report to read; json: every figure and every item's outcome (letters and "
+    "labelled cases both given: one object with a 'letters' and a 'labelled' report).",
 )
 @out_option
 @progress_option
 def evaluate(
     paths: tuple[Path, ...], output_format: str, out: Path | None, progress: bool | None
 ) -> None:
-    """Replay published letters against openimr and report agreement.
+    """Replay published letters, or score labelled cases, and report agreement.
 
-    Each letter's case is rebuilt from its clinical case summary and item titles
-    only (never its rationales) and reviewed; the report compares openimr's
-    decisions with the published ones: confusion matrix, accuracy, balanced
-    accuracy, overturn precision and recall, Cohen's kappa, the same per service
-    kind, the share decided by rule, and for each disagreement the criterion that
-    decided it and whether the published rationale relied on a fact the summary
-    does not state.
+    A PATH ending in .jsonl is a file of labelled cases; any other is a letter
+    (.txt or .pdf) or a folder, searched recursively for letters. Given both,
+    each set gets its own report.
+
+    Letters: each letter's case is rebuilt from its clinical case summary and
+    item titles only (never its rationales) and reviewed; the report compares
+    openimr's decisions with the published ones: confusion matrix, accuracy,
+    balanced accuracy, overturn precision and recall, Cohen's kappa, the same
+    per service kind, the share decided by rule, and for each disagreement the
+    criterion that decided it and whether the published rationale relied on a
+    fact the summary does not state.
+
+    Labelled cases: one case per line, as `openimr review` reads it, each
+    request with `expected` (Upheld or Overturned) and optionally `service`,
+    the case optionally with `style` (its writing style). Labels (also `rule`,
+    `criteria`, `uncertain`) are removed before review, so each decision is the
+    one `openimr review` gives. Reported overall, per style and per service
+    (the label's, else openimr's service kind): accuracy, balanced accuracy,
+    recall of Upheld and of Overturned, Cohen's kappa and the items left to
+    physician judgement, which count as misses (as shared/eval/score.py counts
+    them); and for each miss the criteria that decided it, with their status.
+
+    A letter or line that cannot be read gets one error line naming it
+    (`file:line: what is wrong`); the rest are still measured, and the exit
+    status is 1.
 
     \b
     Examples:
       openimr eval ../shared/corpus/seeds
       openimr eval letters/ --format json --out agreement.json
+      openimr eval ../shared/eval/written-cases.jsonl
+      openimr eval cases.jsonl --format json | jq '.misses[] | [.case_id, .deciding_criterion]'
     """
+    from openimr.corpus.labelled import score_labelled
     from openimr.corpus.replay import replay
+    from openimr.intake.case_file import count_cases
 
-    documents = _documents(paths, out)
+    labelled = [path for path in paths if path.suffix.lower() == ".jsonl" and not path.is_dir()]
+    letters = [path for path in paths if path not in labelled]
+    documents = _documents(tuple(letters), out) if letters else []
+    check_out(out, labelled)
     show = progress if progress is not None else sys.stderr.isatty()
-    with _progress(show, len(documents), "replaying letters") as bar:
-        task = bar.add_task("replay", total=len(documents))
-        report = replay(documents, on_error=error, on_skip=warn, advance=lambda: bar.advance(task))
+    total = len(documents) + (count_cases(labelled) if show and labelled else len(labelled))
+    what = " and ".join(
+        (["replaying letters"] if documents else [])
+        + (["scoring labelled cases"] if labelled else [])
+    )
+    report = scored = None
+    with _progress(show, total, what) as bar:
+        task = bar.add_task("eval", total=total)
+        if documents:
+            report = replay(
+                documents, on_error=error, on_skip=warn, advance=lambda: bar.advance(task)
+            )
+        if labelled:
+            scored = score_labelled(labelled, on_error=error, advance=lambda: bar.advance(task))
     with output(out) as stream:
         if output_format == "json":
-            document = report.model_dump(mode="json")
+            parts = {"letters": report, "labelled": scored}
+            present = {
+                name: part.model_dump(mode="json")
+                for name, part in parts.items()
+                if part is not None
+            }
+            document = next(iter(present.values())) if len(present) == 1 else present
             stream.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         else:
-            _report_text(report, stream)
-    overall = report.overall
-    click.echo(
-        f"{len(documents)} read, {len(report.failed)} failed, {len(report.skipped)} skipped; "
-        f"{overall.agreed} of {overall.items} items agree",
-        err=True,
-    )
-    if report.failed:
+            if report is not None:
+                _report_text(report, stream)
+            if report is not None and scored is not None:
+                stream.write("\n")
+            if scored is not None:
+                _labelled_text(scored, stream)
+    if report is not None:
+        overall = report.overall
+        click.echo(
+            f"{len(documents)} read, {len(report.failed)} failed, {len(report.skipped)} "
+            f"skipped; {overall.agreed} of {overall.items} items agree",
+            err=True,
+        )
+    if scored is not None:
+        figures = scored.overall
+        click.echo(
+            f"{scored.cases + len(scored.failed)} read, {len(scored.failed)} failed; "
+            f"{figures.as_expected} of {figures.items} labelled items as expected",
+            err=True,
+        )
+    if (report is not None and report.failed) or (scored is not None and scored.failed):
         click.get_current_context().exit(1)

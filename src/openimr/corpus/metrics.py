@@ -103,3 +103,74 @@ def by_service(outcomes: Iterable[Outcome]) -> dict[str, Agreement]:
 
 def decision_counts(outcomes: Iterable[Outcome]) -> Counter[str]:
     return Counter(o.ours or JUDGEMENT for o in outcomes)
+
+
+# --- labelled cases: the figures of shared/eval/score.py ------------------------------------
+
+
+class Scores(Model):
+    """How openimr's decisions compare with labelled (expected) ones, computed as
+    ``shared/eval/score.py`` computes them: every item counts, and an item left to physician
+    judgement counts as a miss (in the accuracy, in each recall, and in the kappa as a third
+    answer, "none"). Figures are rounded to three places; a figure that cannot be computed
+    (a kappa whose chance agreement is 1) is None."""
+
+    items: int
+    as_expected: int
+    accuracy: float | None
+    balanced_accuracy: float | None
+    """The mean of the recalls of the outcomes that occur among the expected."""
+    recall_upheld: float | None
+    """Share of the items expected Upheld that we upheld."""
+    recall_overturned: float | None
+    cohen_kappa: float | None
+    physician_judgement: int
+
+
+_NONE = "none"
+
+
+def _kappa(pairs: list[tuple[str, str]]) -> float | None:
+    """Cohen's kappa of (expected, ours) answers, as score.py computes it."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    chance = sum(first[k] * second[k] for k in set(first) | set(second)) / (n * n)
+    return (observed - chance) / (1 - chance) if chance < 1 else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def scores(pairs: Iterable[tuple[Decision, Decision | None]]) -> Scores:
+    """Scores of (expected, ours) pairs; ours None: left to physician judgement."""
+    pairs = list(pairs)
+    n = len(pairs)
+    if not n:
+        return Scores(
+            items=0,
+            as_expected=0,
+            accuracy=None,
+            balanced_accuracy=None,
+            recall_upheld=None,
+            recall_overturned=None,
+            cohen_kappa=None,
+            physician_judgement=0,
+        )
+    recall: dict[str, float | None] = {}
+    for outcome in DECISIONS:
+        ours = [got for expected, got in pairs if expected == outcome]
+        recall[outcome] = sum(got == outcome for got in ours) / len(ours) if ours else None
+    present = [value for value in recall.values() if value is not None]
+    as_expected = sum(got == expected for expected, got in pairs)
+    return Scores(
+        items=n,
+        as_expected=as_expected,
+        accuracy=_round(as_expected / n),
+        balanced_accuracy=_round(sum(present) / len(present)),
+        recall_upheld=_round(recall["Upheld"]),
+        recall_overturned=_round(recall["Overturned"]),
+        cohen_kappa=_round(_kappa([(expected, got or _NONE) for expected, got in pairs])),
+        physician_judgement=sum(got is None for _, got in pairs),
+    )

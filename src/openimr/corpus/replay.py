@@ -21,7 +21,7 @@ from openimr.intake.documents import read_document
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.published.reader import is_openimr_draft, parse_letter_text
 from openimr.intake.published.record import LetterRecord
-from openimr.model import Case, CriterionStatus, Model, Request
+from openimr.model import Case, CriterionStatus, Decision, Model, Request
 from openimr.pack.answers import Predicates
 from openimr.pack.schema import Node, Rule
 from openimr.review.engine import CaseReview, ItemReview, review_case
@@ -89,6 +89,19 @@ def _missing_from_summary(
     return missing
 
 
+def deciding_criterion(item: ItemReview, expected: Decision) -> str | None:
+    """The criteria that decided our side, with their status: those not met or not
+    documented for an Upheld item; for an item we overturned against an expected Upheld,
+    the criteria we found met. None when nothing decided it (physician judgement)."""
+    ours = item.decision
+    deciding = item.deciding or (
+        [c for c in ours.criteria if c.status is CriterionStatus.MET]
+        if ours.decision and ours.decision != expected
+        else []
+    )
+    return "; ".join(f"{c.id} ({c.status.value})" for c in deciding) or None
+
+
 def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
     """Outcomes of one letter; ``case`` is built from its summary and titles only."""
     review = review_case(intake_case(case), today=dt.date.today())
@@ -100,11 +113,6 @@ def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
         if published.decision is None:
             continue
         ours = item.decision
-        deciding = item.deciding or (
-            [c for c in ours.criteria if c.status is CriterionStatus.MET]
-            if ours.decision and ours.decision != published.decision
-            else []
-        )
         disagree = ours.decision is not None and ours.decision != published.decision
         outcomes.append(
             Outcome(
@@ -113,8 +121,7 @@ def replay_letter(record: LetterRecord, case: Case) -> list[Outcome]:
                 service=ours.service,
                 published=published.decision,
                 ours=ours.decision,
-                deciding_criterion="; ".join(f"{c.id} ({c.status.value})" for c in deciding)
-                or None,
+                deciding_criterion=deciding_criterion(item, published.decision),
                 reason=ours.rationale if ours.decision is None else None,
                 facts_missing_from_summary=_missing_from_summary(
                     review, item, request, published.rationale, day

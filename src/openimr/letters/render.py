@@ -204,13 +204,15 @@ def _basis(
     if (
         limit is not None
         and request is not None
-        and criterion.status is CriterionStatus.NOT_DOCUMENTED
+        and criterion.status is not CriterionStatus.MET
         and exceeded_by_request_alone(limit, request)
     ):
         # Over the cap whatever was given before (the rationale's first reason): the
         # count already given is not the gap here.
         row.basis, row.limit_max = "over_alone", limit.max
         row.unless = list(unless)
+    elif criterion.status is CriterionStatus.NEEDS_REVIEWER:
+        row.basis = "reviewer"
     elif criterion.status is CriterionStatus.NOT_DOCUMENTED:
         row.basis = "gap" if criterion.gap else "group" if node is not None else "unquoted"
     elif quotes := _quotes(case, criterion.evidence):

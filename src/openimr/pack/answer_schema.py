@@ -65,8 +65,12 @@ class SummaryStatus(Model):
 
 
 class YesNo(Model):
+    """Yes when a ``yes`` fact is stated; otherwise no when a ``no`` fact is denied or a
+    ``no_when`` fact is stated (a consistent drug screen answers "no reason to stop")."""
+
     yes: list[Selector]
     no: list[Selector] = Field(default_factory=list)
+    no_when: list[Selector] = Field(default_factory=list)
 
 
 class Status(Model):
@@ -193,7 +197,7 @@ class AnsweredBy(Model):
         if isinstance(value, list) and all(isinstance(v, Selector) for v in value):
             return list(value)
         if isinstance(value, YesNo):
-            return [*value.yes, *value.no]
+            return [*value.yes, *value.no, *value.no_when]
         return []
 
     def facts(self) -> list[tuple[str, str | None]]:
@@ -244,9 +248,10 @@ class AnsweredBy(Model):
         if name == "documented_any":
             return f"yes if the records state any of: {listed(value)}"
         if name == "yes_no":
-            return (
+            text = (
                 f"yes if the records state {listed(value.yes)}; no if they deny {listed(value.no)}"
             )
+            return text + (f" or state {listed(value.no_when)}" if value.no_when else "")
         if name == "status":
             return (
                 f"the {value.field} of the first {value.fact.replace('_', ' ')}: yes if "

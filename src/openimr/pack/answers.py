@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from openimr.fact_kinds import FactValue
-from openimr.model import Assertion, Evidence, Fact, Request
+from openimr.model import Assertion, Evidence, Fact, Request, ReviewerAssessment
 from openimr.pack import answer_schema as op
 from openimr.pack.loader import Pack
 from openimr.vocabulary import vocabulary
@@ -84,11 +84,11 @@ class Predicates(Mapping[str, Any]):
         self.facts = facts
         self.request = request
         self.on = on
-        self._cache: dict[str, Fact | None] = {}
+        self._cache: dict[str, Fact | ReviewerAssessment | None] = {}
         self.contradictions: dict[str, str] = {}
 
     # Mapping protocol: only predicates with an answer are "in" the mapping.
-    def __getitem__(self, predicate: str) -> Fact:
+    def __getitem__(self, predicate: str) -> Fact | ReviewerAssessment:
         answer = self.get(predicate)
         if answer is None:
             raise KeyError(predicate)
@@ -141,8 +141,10 @@ class Predicates(Mapping[str, Any]):
 
     # Resolution: one method per operator of answer_schema ------------------------------
 
-    def _resolve(self, predicate: str) -> Fact | None:
+    def _resolve(self, predicate: str) -> Fact | ReviewerAssessment | None:
         definition = self.pack.predicates.get(predicate)
+        if definition is not None and definition.physician_assessed is not None:
+            return ReviewerAssessment(predicate=predicate, reason=definition.physician_assessed)
         if definition is None or definition.answered_by is None:
             return None
         answer = definition.answered_by
@@ -180,6 +182,7 @@ class Predicates(Mapping[str, Any]):
         if yes:
             return _answer(predicate, True, yes)
         no = [fact for selector in spec.no for fact in self._denied(selector)]
+        no += [fact for selector in spec.no_when for fact in self._matching(selector)]
         return _answer(predicate, False, no) if no else None
 
     def _status(self, predicate: str, spec: op.Status) -> Fact | None:

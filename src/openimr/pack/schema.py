@@ -75,8 +75,11 @@ class PredicateDef(Model):
     values: list[str] = Field(default_factory=list)
     """The allowed values of a ``choice`` or ``set`` predicate."""
     answered_by: AnsweredBy | None = None
-    """How the engine answers it from the clinical facts (``pack/answer_schema.py``); none:
-    extraction cannot answer it yet, so its criterion is not documented."""
+    """How the engine answers it from the clinical facts (``pack/answer_schema.py``)."""
+    physician_assessed: str | None = None
+    """Instead of ``answered_by``: why only the physician reviewer can assess it from the
+    records. Its criterion then needs the reviewer, and so does the item, unless another
+    criterion is not met. A predicate a rule uses has one or the other."""
 
     @model_validator(mode="after")
     def _values_fit_type(self) -> PredicateDef:
@@ -84,6 +87,11 @@ class PredicateDef(Model):
             raise ValueError(f"predicate {self.id!r} of type {self.type} needs values")
         if self.type in ("bool", "number") and self.values:
             raise ValueError(f"predicate {self.id!r} of type {self.type} takes no values")
+        if self.answered_by is not None and self.physician_assessed is not None:
+            raise ValueError(
+                f"predicate {self.id!r} is either answered_by the records or physician_assessed,"
+                " not both"
+            )
         return self
 
 

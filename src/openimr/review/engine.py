@@ -170,6 +170,22 @@ def _judgement_reason(selection: Selection) -> str:
         return "No rule in the guideline pack covers this service."
     if result.decided_by == "physician_judgement_required":
         return result.reason
+    if result.status is CriterionStatus.NEEDS_REVIEWER:
+        # The leaves asking a physician-assessed predicate (groups above them also wait).
+        waiting = {c.id: c for c in result.criteria if c.status is CriterionStatus.NEEDS_REVIEWER}
+        rule = selection.rule
+        nodes = [
+            rule.criteria,
+            *(e.when for e in rule.exceptions),
+            *(lim.when for lim in rule.limits),
+        ]
+        leaves = [leaf for node in nodes if node for leaf in node.leaves() if leaf.id in waiting]
+        texts = [waiting[leaf.id].text.rstrip(".") for leaf in leaves if leaf.predicate]
+        return (
+            "The records cannot settle this item: the physician reviewer assesses "
+            + "; ".join(dict.fromkeys(texts or [c.text.rstrip(".") for c in waiting.values()]))
+            + "."
+        )
     contradictions = selection.predicates.contradictions
     if contradictions:
         return (

@@ -3,7 +3,9 @@
 A pure function: the same rule, request and facts always give the same result. Facts map
 predicate ids to values, or to ``openimr.model.Fact`` objects whose evidence is carried
 onto the criterion. A fact that is absent, uncertain or hypothetical is *not documented*:
-the criterion says what the records would have to show (a documentation gap).
+the criterion says what the records would have to show (a documentation gap). A predicate
+the pack declares physician-assessed (``ReviewerAssessment``) is never "not documented": its
+criterion *needs the reviewer*, and so does the verdict unless another criterion is not met.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from openimr.model import (
     Measurement,
     Model,
     Request,
+    ReviewerAssessment,
 )
 from openimr.pack.schema import Limit, Node, Rule
 from openimr.vocabulary import vocabulary
@@ -29,7 +32,9 @@ from openimr.vocabulary import vocabulary
 MET = CriterionStatus.MET
 NOT_MET = CriterionStatus.NOT_MET
 NOT_DOCUMENTED = CriterionStatus.NOT_DOCUMENTED
+NEEDS_REVIEWER = CriterionStatus.NEEDS_REVIEWER
 
+DIAGNOSES = "diagnoses"
 # The fact a `total_with_prior` limit adds to the requested quantity.
 PRIOR_SESSIONS = "prior_sessions_same_modality"
 _CALENDAR = vocabulary().calendar
@@ -54,23 +59,29 @@ class RuleResult(Model):
 
 
 def combine_all(statuses: list[CriterionStatus]) -> CriterionStatus:
-    if NOT_MET in statuses:
-        return NOT_MET
-    return NOT_DOCUMENTED if NOT_DOCUMENTED in statuses else MET
+    # A criterion not met decides; otherwise one the reviewer must weigh comes before a gap
+    # in the records, because the reviewer's reading could still meet it.
+    for status in (NOT_MET, NEEDS_REVIEWER, NOT_DOCUMENTED):
+        if status in statuses:
+            return status
+    return MET
 
 
 def combine_at_least(needed: int, statuses: list[CriterionStatus]) -> CriterionStatus:
     met = statuses.count(MET)
     if met >= needed:
         return MET
-    if met + statuses.count(NOT_DOCUMENTED) >= needed:
-        return NOT_DOCUMENTED
+    open_ = statuses.count(NOT_DOCUMENTED) + statuses.count(NEEDS_REVIEWER)
+    if met + open_ >= needed:
+        return NEEDS_REVIEWER if NEEDS_REVIEWER in statuses else NOT_DOCUMENTED
     return NOT_MET
 
 
 def _documented_value(facts: Mapping[str, Any], key: str) -> tuple[Any, list[Evidence]]:
     """The value of a fact, or None when it is absent or not firmly asserted."""
     value = facts.get(key)
+    if isinstance(value, ReviewerAssessment):
+        return None, []
     if isinstance(value, Fact):
         if value.assertion is Assertion.NEGATED:
             return (False if isinstance(value.value, bool) or value.value is None else None), []
@@ -102,7 +113,10 @@ def _compare(node: Node | Limit, value: Any) -> CriterionStatus:
 def _evaluate_node(node: Node, facts: Mapping[str, Any], out: list[Criterion]) -> CriterionStatus:
     if node.predicate is not None:
         value, evidence = _documented_value(facts, node.predicate)
-        status = NOT_DOCUMENTED if value is None else _compare(node, value)
+        if isinstance(facts.get(node.predicate), ReviewerAssessment):
+            status = NEEDS_REVIEWER
+        else:
+            status = NOT_DOCUMENTED if value is None else _compare(node, value)
         gap = node.gap if status is NOT_DOCUMENTED else None
         numeric = node.min is not None or node.max is not None
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -165,6 +179,17 @@ def _evaluate_limit(
     limit: Limit, request: Request, facts: Mapping[str, Any], conditions: list[Criterion]
 ) -> Criterion | None:
     measured = request_measure(limit, request, facts)
+    if (
+        measured is None
+        and limit.of == "total_with_prior"
+        and request.quantity is not None
+        and limit.max is not None
+        and request.quantity > limit.max
+    ):
+        # Whatever was given before, the request alone is over the cap; IMR cannot cut a
+        # request down to what is allowed ("no provision for modification"), so the limit
+        # is exceeded.
+        measured = float(request.quantity)
     if measured is None and limit.unstated == "skip":
         return None
     measurement = Measurement(
@@ -181,6 +206,10 @@ def _evaluate_limit(
     if limit.when is not None:
         applies = _evaluate_node(limit.when, facts, conditions)
         if applies is NOT_MET:
+            return None
+        if applies is NOT_DOCUMENTED and limit.when.predicate == DIAGNOSES:
+            # A limit for named diagnoses (a diagnosis's visit allowance) applies to those
+            # diagnoses only: when the records name none of them, it does not apply.
             return None
         if applies is NOT_DOCUMENTED:
             return criterion
@@ -236,8 +265,11 @@ def evaluate(rule: Rule, request: Request, facts: Mapping[str, Any]) -> RuleResu
             if applies is MET:
                 criterion.status, criterion.gap = MET, None
                 criterion.text += f" (exception applies: {exception.text})"
-            elif applies is NOT_DOCUMENTED and criterion.status is NOT_MET:
-                criterion.status, criterion.gap = NOT_DOCUMENTED, exception.gap
+            elif applies is NEEDS_REVIEWER:
+                # Only the reviewer can say whether the exception lifts the limit.
+                criterion.status, criterion.gap = NEEDS_REVIEWER, None
+            # An exception the records leave undocumented lifts nothing: a limit the request
+            # exceeds stays exceeded (the exception's own gap says what would lift it).
 
     status = combine_all([c.status for c in criteria])  # recommendation and limits
     if rule.criteria is not None:
@@ -262,4 +294,6 @@ def _reason(rule: Rule, status: CriterionStatus) -> str:
         return "Every criterion of the rule is met by the records."
     if status is NOT_MET:
         return "At least one criterion of the rule is not met."
+    if status is NEEDS_REVIEWER:
+        return "A criterion of the rule needs the physician reviewer's assessment."
     return "At least one criterion of the rule is not documented in the records."

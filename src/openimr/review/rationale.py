@@ -110,6 +110,7 @@ _BUCKET = {
     CriterionStatus.MET: "met",
     CriterionStatus.NOT_MET: "not_met",
     CriterionStatus.NOT_DOCUMENTED: "not_documented",
+    CriterionStatus.NEEDS_REVIEWER: "needs_reviewer",
 }
 
 
@@ -120,6 +121,8 @@ class Explanation:
     met: list[str] = field(default_factory=list)
     not_met: list[str] = field(default_factory=list)
     not_documented: list[str] = field(default_factory=list)
+    needs_reviewer: list[str] = field(default_factory=list)
+    """Criteria only the physician reviewer can assess (the item goes to the reviewer)."""
     within_limits: list[str] = field(default_factory=list)
     over_alone: list[str] = field(default_factory=list)
     """Limits the request by itself exceeds, whatever was given before."""
@@ -195,10 +198,9 @@ def explain(rule: Rule, result: RuleResult, request: Request) -> Explanation:
         measured = criterion.measured.value if criterion.measured else None
         if criterion.status is CriterionStatus.MET:
             out.within_limits.append(clause)
-        elif criterion.status is CriterionStatus.NOT_MET:
-            out.over_limits.append(clause)
-            over.append(limit.id)
-        elif measured is None and exceeded_by_request_alone(limit, request):
+        elif exceeded_by_request_alone(limit, request) and (
+            measured is None or measured == request.quantity
+        ):
             # 16 visits against a cap of 6: over whatever was given before, so the count
             # already given is no gap; only an exception still to be documented is.
             out.over_alone.append(_with(text, _alone(limit, request)))
@@ -208,6 +210,9 @@ def explain(rule: Rule, result: RuleResult, request: Request) -> Explanation:
                 if exception.gap:
                     out.limit_gaps.append(exception.gap)
                     out.gaps.append(exception.gap)
+        elif criterion.status is CriterionStatus.NOT_MET:
+            out.over_limits.append(clause)
+            over.append(limit.id)
         else:
             gap = criterion.gap or limit.gap
             exceeds = measured is not None and (

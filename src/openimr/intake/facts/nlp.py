@@ -93,6 +93,10 @@ def pipeline() -> Any:
 
     logger.disable("PyRuSH")  # its debug logging would flood stderr
     nlp = spacy.blank("en")
+    # A full stop with no space after it still ends a clause ("fever.Positive SLR"): split
+    # it off as its own token (not in "e.g.", "7.5" or "L5.S1"-like runs of capitals).
+    infixes = [*nlp.Defaults.infixes, r"(?<=[a-z]{2})\.(?=[A-Z][a-z])"]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     rush = nlp.add_pipe("medspacy_pyrush").rush
     rush.fastner.process = Prefiltered(rush.fastner)  # the same matches, ~5x sooner
     return nlp
@@ -150,6 +154,62 @@ def _scope(rule: Any, start: int, end: int, sentence: tuple[int, int]) -> tuple[
     return scope
 
 
+@cache
+def _list_literals() -> frozenset[str]:
+    return frozenset(r.literal.lower() for r in context_rules().rules if r.spans_list)
+
+
+def _opens(words: list[str], i: int, openers: set[str], stops: set[str]) -> bool:
+    """Whether the segment from token i to the next stop (at most a dozen tokens on)
+    holds an opener."""
+    for word in words[i : i + 12]:
+        if word in stops:
+            return False
+        if word in openers:
+            return True
+    return False
+
+
+class _Clauses:
+    """Clause bounds in a document's tokens, from context.yaml's ``clauses``."""
+
+    def __init__(self, doc: Any) -> None:
+        rules = context_rules().clauses
+        words = [t.lower_ for t in doc]
+        end, sep, conj = set(rules.always_end), set(rules.separators), set(rules.conjunctions)
+        openers = set(rules.openers)
+        # A token that ends the clause before it: a semicolon; a separator whose following
+        # segment states something of its own; a conjunction followed by such a word.
+        segment_has_opener: dict[int, bool] = {}
+        start = 0
+        for i, word in enumerate([*words, ";"]):
+            if word in end or word in sep:
+                segment_has_opener[start] = any(w in openers for w in words[start:i])
+                start = i + 1
+        stops = end | sep | conj
+        self.breaks = [
+            i
+            for i, word in enumerate(words)
+            if word in end
+            or (word in sep and segment_has_opener.get(i + 1, False))
+            or (word in conj and _opens(words, i + 1, openers, stops))
+        ]
+
+    def clip(self, direction: str, start: int, end: int, scope: tuple[int, int]) -> tuple[int, int]:
+        """A modifier's scope cut to its clause: forward to the next break after it,
+        backward to the last break before it."""
+        lo, hi = scope
+        if direction in ("forward", "bidirectional"):
+            i = bisect.bisect_left(self.breaks, end)
+            if i < len(self.breaks) and self.breaks[i] < hi:
+                hi = self.breaks[i]
+        if direction in ("backward", "bidirectional"):
+            i = bisect.bisect_left(self.breaks, start) - 1
+            if i >= 0 and self.breaks[i] >= lo:
+                lo = self.breaks[i] + 1
+        return lo, max(lo, hi)
+
+
 def _meeting(ranges: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
     """Pairs (a, b), a < b, of the closed ranges (lo, hi, id) that share a token."""
     pairs = []
@@ -176,9 +236,16 @@ def _context(
         warnings.filterwarnings("ignore", message=r"\[W036\]")
         matches = matcher(doc)
     modifiers = []
+    clauses = _Clauses(doc)
     for match_id, start, end in matches:
         rule = matcher.rule_map[doc.vocab[match_id].text]
         s, e = _scope(rule, start, end, sentence_of_token(start))
+        if rule.literal.lower() not in _list_literals():
+            # A terminator's scope is its clause too: medspaCy's overlap test misses a
+            # scope that contains another on both sides, so both must be cut alike.
+            direction = rule.direction.lower()
+            direction = direction if direction in ("forward", "backward") else "bidirectional"
+            s, e = clauses.clip(direction, start, end, (s, e))
         modifiers.append(ConTextModifier(rule, start, end, doc, scope_start=s, scope_end=e))
     # The token range each modifier's span and scope can ever cover.
     reach = [

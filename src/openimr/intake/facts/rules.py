@@ -145,10 +145,23 @@ class ContextRule(RuleModel):
     max_scope: int | None = None
     allowed_types: list[str] | None = None
     excluded_types: list[str] | None = None
+    spans_list: bool = False
+    """Its scope runs through a list of clauses ("no documentation of A; B; or C"): not cut
+    at clause bounds, only at the sentence's end."""
+
+
+class ClauseRules(RuleModel):
+    """Where a modifier's scope ends: the clause it is in (context.yaml ``clauses``)."""
+
+    always_end: list[str]
+    separators: list[str]
+    conjunctions: list[str]
+    openers: list[str]
 
 
 class ContextRules(RuleModel):
     categories: dict[str, Assertion]
+    clauses: ClauseRules
     rules: list[ContextRule]
 
 
