@@ -137,6 +137,46 @@ class DailyMorphineEquivalent(Model):
     kind: str
 
 
+class Weighed(Model):
+    """Facts of one kind whose ``field`` says yes or no, stated or denied."""
+
+    fact: str
+    field: str
+    yes: list[str]
+    """Stated with one of these: a yes."""
+    no: list[str] = Field(default_factory=list)
+    """Stated with one of these: a no."""
+    denied: list[str] | None = None
+    """Denied with one of these: a no (default: the ``yes`` values)."""
+    both: Literal["contradiction", "yes", "no"] = "contradiction"
+    """Records that say both: a contradiction, or the side that prevails."""
+    match_request: str | None = None
+    """A field: only facts whose field names the requested service count."""
+
+
+class ChoiceOf(Model):
+    fact: str
+    field: str
+    values: list[str]
+
+
+class Ingredients(Model):
+    """A product's ingredients, from the request title, else from the records' mentions."""
+
+    fact: str
+    field: str
+    not_recommended: dict[str, list[str]]
+    """Ingredient -> the words that name it."""
+    recommended: dict[str, list[str]]
+    only_in_form: dict[str, list[str]] = Field(default_factory=dict)
+    """Ingredients recommended only in these forms (lidocaine: the patch); the fact's
+    ``form_field`` or the request title names the form."""
+    other_forms: list[str] = Field(default_factory=list)
+    """The words of the other forms (cream, gel...): such an ingredient in one of them is
+    not recommended; in no form named, it is not documented."""
+    form_field: str = "result"
+
+
 class AnsweredBy(Model):
     """Exactly one operator."""
 
@@ -169,6 +209,10 @@ class AnsweredBy(Model):
     daily_morphine_equivalent: DailyMorphineEquivalent | None = None
     weeks_on_requested_drug: FieldOf | None = None
     requested_hours_per_week: dict | None = None
+    weighed: Weighed | None = None
+    choice_of: ChoiceOf | None = None
+    """The one value of ``field`` the records state (two different values: contradiction)."""
+    ingredients: Ingredients | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AnsweredBy:
@@ -212,6 +256,10 @@ class AnsweredBy(Model):
             (PriorCount, "fact", "field"),
             (InRequestRegion, "fact", None),
             (DailyMorphineEquivalent, "fact", None),
+            (Weighed, "fact", "field"),
+            (Weighed, "fact", "match_request"),
+            (ChoiceOf, "fact", "field"),
+            (Ingredients, "fact", "field"),
         ):
             if isinstance(value, model):
                 field = getattr(value, field_attr) if field_attr else None
@@ -291,6 +339,15 @@ class AnsweredBy(Model):
             return "the diagnoses and operations on record, read into the pack's diagnosis names"
         if name == "daily_morphine_equivalent":
             return "the daily morphine equivalents of every opioid on record, each counted once"
+        if name == "weighed":
+            return (
+                f"the {value.field} of each {value.fact.replace('_', ' ')}: yes if "
+                f"{', '.join(value.yes)}; no if {', '.join(value.no) or 'denied'}"
+            )
+        if name == "choice_of":
+            return f"the {value.field} of the {value.fact.replace('_', ' ')} the records state"
+        if name == "ingredients":
+            return "the product's ingredients (request title, else the records), against the lists"
         if name == "weeks_on_requested_drug":
             return "how long the records say the requested drug has been taken"
         return "the hours a week the request asks for"

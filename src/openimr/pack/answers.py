@@ -424,6 +424,73 @@ class Predicates(Mapping[str, Any]):
             return _answer(predicate, week, [])
         return None
 
+    def _weighed(self, predicate: str, spec: op.Weighed) -> Fact | None:
+        """Yes when a fact states a yes value (or denies a no), no when one states a no
+        value or denies a yes; both weighed as ``spec.both`` says."""
+        service = self.request.service
+
+        def mine(facts: list[Fact]) -> list[Fact]:
+            if not spec.match_request:
+                return facts
+            return [f for f in facts if _field(f, spec.match_request) == service]
+
+        denied = spec.yes if spec.denied is None else spec.denied
+        stated, negated = mine(self.documented(spec.fact)), mine(self.negated(spec.fact))
+        yes = [f for f in stated if _field(f, spec.field) in spec.yes]
+        no = [f for f in stated if _field(f, spec.field) in spec.no]
+        no += [f for f in negated if _field(f, spec.field) in denied]
+        if yes and no:
+            if spec.both == "contradiction":
+                raise Contradiction(f"the records both state and deny {spec.fact}")
+            return _answer(predicate, spec.both == "yes", yes if spec.both == "yes" else no)
+        if yes:
+            return _answer(predicate, True, yes)
+        return _answer(predicate, False, no) if no else None
+
+    def _choice_of(self, predicate: str, spec: op.ChoiceOf) -> Fact | None:
+        found = [f for f in self.documented(spec.fact) if _field(f, spec.field) in spec.values]
+        values = {_field(f, spec.field) for f in found}
+        if len(values) > 1:
+            raise Contradiction(f"the records state more than one {spec.field} of {spec.fact}")
+        return _answer(predicate, values.pop(), found) if values else None
+
+    def _ingredients(self, predicate: str, spec: op.Ingredients) -> Fact | None:
+        """Whether the product holds an ingredient the guideline does not recommend: named
+        in the request title, else in the records' mentions of it. A product of recommended
+        ingredients only is a no; an ingredient in a form not named leaves it open."""
+        known = {**spec.not_recommended, **spec.recommended}
+        title = self.request.text
+        named = {name for name, words in known.items() if _contains(title, words)}
+        support: list[Fact] = []
+        forms: dict[str, set[str]] = {}  # ingredient -> "allowed" / "other" / "unknown"
+
+        def form_of(text: str, name: str) -> str:
+            if _contains(text, spec.only_in_form[name]):
+                return "allowed"
+            return "other" if spec.other_forms and _contains(text, spec.other_forms) else "unknown"
+
+        if named:
+            forms = {name: {form_of(title, name)} for name in named & set(spec.only_in_form)}
+        else:
+            for fact in self.documented(spec.fact):
+                name = _field(fact, spec.field)
+                if name not in known:
+                    continue
+                named.add(name)
+                support.append(fact)
+                if name in spec.only_in_form:
+                    form = str(_field(fact, spec.form_field) or "")
+                    forms.setdefault(name, set()).add(form_of(form, name) if form else "unknown")
+        if not named:
+            return None
+        if set(spec.not_recommended) & named or any(
+            "other" in found and "allowed" not in found for found in forms.values()
+        ):
+            return _answer(predicate, True, support)
+        if any("allowed" not in found for found in forms.values()):
+            return None
+        return _answer(predicate, False, support)
+
 
 def _finding_text(fact: Fact) -> str:
     return " ".join(str(_field(fact, key) or "") for key in ("finding", "text", "severity"))
@@ -439,7 +506,7 @@ def _answered_with(pack: Pack, operators: set[str]) -> frozenset[str]:
 
 def request_answered(pack: Pack) -> frozenset[str]:
     """Predicates the request title answers, not the records (their verdicts quote nothing)."""
-    return _answered_with(pack, {"request_words", "requested_hours_per_week"})
+    return _answered_with(pack, {"request_words", "requested_hours_per_week", "ingredients"})
 
 
 def absence_answered(pack: Pack) -> frozenset[str]:

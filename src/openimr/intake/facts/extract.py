@@ -18,8 +18,11 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
+from openimr.intake.facts.clause_negation import negated_in_clause
+from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
+from openimr.intake.facts.work import job_demand
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
 from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
@@ -49,6 +52,7 @@ class _Compiled:
             )
             for family in r.simple
         ]
+        self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
         self.prior_cue = _words(r.prior_treatment.cues)
         self.counts = [_rx(p) for p in r.prior_treatment.counts]
         # The same rules reading any number as written, to find counts that cannot be real.
@@ -162,10 +166,27 @@ def _result_near(
 
 
 def _simple_facts(b: _Builder, found: list) -> None:
+    guards = _compiled().guards
+    own = {}  # family -> its mentions, for those that word their own negations
+    for family, target, _value, _results in found:
+        if family.own_negation:
+            own.setdefault(id(family), []).append(target)
     for family, target, value, results in found:
+        guard = guards.get(id(family))
+        if guard and not guard.admits(b.text, target.start, b.analysis.sentence_of(target.start)):
+            continue
         assertion = b.analysis.assertion(target)
         if not family.keep_negation and assertion == Assertion.NEGATED:
             assertion = Assertion.PRESENT
+        if family.own_negation and assertion == Assertion.NEGATED:
+            others = [(t.start, t.end) for t in own[id(family)] if t is not target]
+            sentence = b.analysis.sentence_of(target.start)
+            if not negated_in_clause(b.text, target.start, target.end, sentence, family, others):
+                assertion = Assertion.PRESENT
+        if not family.keep_uncertain and assertion == Assertion.UNCERTAIN:
+            assertion = Assertion.PRESENT  # the phrase states the uncertainty itself
+        if not family.keep_hypothetical and assertion == Assertion.HYPOTHETICAL:
+            assertion = Assertion.PRESENT  # the phrase states the plan itself
         val: dict[str, Any] = {}
         if family.value_key:
             val[family.value_key] = value
@@ -670,6 +691,7 @@ def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     _diagnoses(b, c)
     _body_regions(b)
     _simple_facts(b, simple)
+    b.facts.extend(job_demand(text, b.facts))
     _prior_treatment(b, services, counts, c)
     _surgeries(b, services)
     _pain_relief(b, relief, c)

@@ -22,6 +22,29 @@ class SimpleFamily(RuleModel):
     keep_negation: bool = True
     targets: dict[str, list[str]]
     results: dict[str, list[str]] = Field(default_factory=dict)
+    own_negation: bool = False
+    """True: the phrases word their own negations ("none identified", "not a candidate"),
+    so ConText's negation counts only when a negating word stands in the mention's clause
+    (between semicolons) outside the mention itself."""
+    clause_ends: list[str] = Field(default_factory=list)
+    """With own_negation: words that also end a clause, beside ConText's terminators and
+    the semicolon (", and she ...")."""
+    not_negating: list[str] = Field(default_factory=list)
+    """With own_negation: look-alikes of negations, beside ConText's ("no matter")."""
+    keep_hypothetical: bool = True
+    """False: the phrase itself states a plan, goal or purpose ("SCS trial planned"), so
+    ConText's hypothetical is not applied."""
+    keep_uncertain: bool = True
+    """False: the phrase itself states the uncertainty ("etiology unclear"), so ConText's
+    uncertain is not applied."""
+    unless: list[str] = Field(default_factory=list)
+    """A mention whose sentence matches one of these is no fact (a sentence that quotes
+    the guideline or a reviewer's reasons, not the patient's record)."""
+    unless_before: list[str] = Field(default_factory=list)
+    """A mention preceded in its clause by one of these is no fact (a relative's
+    history: "her brother is in recovery")."""
+    requires: list[str] = Field(default_factory=list)
+    """A mention counts only when its sentence matches every one of these."""
 
 
 class PriorTreatmentRules(RuleModel):
