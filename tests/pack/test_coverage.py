@@ -323,7 +323,19 @@ def test_2009_era_and_later_editions_are_present() -> None:
     assert any(rule.effective.from_ == dt.date(2017, 12, 1) for rule in PACK.rules)
 
 
-def test_cpmtg_2009_rules_end_when_the_2016_edition_begins() -> None:
+def test_cpmtg_editions_end_when_the_next_begins() -> None:
+    """A 2009 CPMTG range ends on 2016-07-28; a 2016 one runs 2016-07-29 to 2017-11-30,
+    whether it is a rule's own range or a later edition of it."""
+    cpmtg = "MTUS Chronic Pain Medical Treatment Guidelines"
+    ends = {dt.date(2009, 7, 18): dt.date(2016, 7, 28), dt.date(2016, 7, 29): dt.date(2017, 11, 30)}
+    seen = set()
     for rule in PACK.rules:
-        if rule.citation.guideline == "MTUS Chronic Pain Medical Treatment Guidelines":
-            assert rule.effective.to == dt.date(2016, 7, 28), rule.id
+        editions = [
+            (rule.effective, rule.citation),
+            *((e.effective, e.citation) for e in rule.editions),
+        ]
+        for effective, citation in editions:
+            if citation.guideline == cpmtg:
+                assert ends.get(effective.from_) == effective.to, rule.id
+                seen.add(effective.from_)
+    assert seen == set(ends)

@@ -24,7 +24,16 @@ def pick(day: dt.date, **fields) -> str:
 def test_dates_are_inclusive_at_both_ends() -> None:
     assert pick(dt.date(2009, 7, 18), service="massage") == "massage.cpmtg_2009"
     assert pick(dt.date(2016, 7, 28), service="massage") == "massage.cpmtg_2009"
-    assert pick(dt.date(2016, 7, 29), service="massage") == "catch_all.physician_judgement"
+    on_28 = select_rule(
+        PACK.rules, Request(text="Massage", service="massage"), dt.date(2016, 7, 28)
+    )
+    on_29 = select_rule(
+        PACK.rules, Request(text="Massage", service="massage"), dt.date(2016, 7, 29)
+    )
+    assert on_28.citation.edition == "May 2009"
+    assert on_29.id == "massage.cpmtg_2009" and on_29.citation.edition.startswith("2016")
+    assert pick(dt.date(2017, 11, 30), service="massage") == "massage.cpmtg_2009"
+    assert pick(dt.date(2017, 12, 1), service="massage") != "massage.cpmtg_2009"
 
 
 def test_opioid_editions_follow_each_other() -> None:

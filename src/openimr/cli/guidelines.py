@@ -52,10 +52,14 @@ def list_rules(pack_path: Path | None, on: dt.datetime | None) -> None:
     pack = load_pack(pack_path)
     rules = in_force(pack.rules, on.date()) if on else pack.rules
     for rule in rules:
-        ends = rule.effective.to or "open"
+        ranges = [rule.effective] if on else rule.ranges()
+        starts = min(r.from_ for r in ranges)
+        ends = "open" if any(r.to is None for r in ranges) else max(r.to for r in ranges if r.to)
+        cited = [rule.citation] if on else [rule.citation, *(e.citation for e in rule.editions)]
+        flags = ",".join(dict.fromkeys(c.verification.value for c in cited))
         click.echo(
-            f"{rule.id:<48} {rule.effective.from_}..{ends!s:<10} "
-            f"{rule.citation.hierarchy_level.value:<9} [{rule.citation.verification.value}] "
+            f"{rule.id:<48} {starts}..{ends!s:<10} "
+            f"{rule.citation.hierarchy_level.value:<9} [{flags}] "
             f"{rule.title}"
         )
     click.echo(f"{len(rules)} rule(s) in pack {pack.info.name} {pack.info.version}")
@@ -133,8 +137,11 @@ def _used_predicates(pack: Pack) -> set[str]:
 def _summary(pack: Pack) -> str:
     flags = Counter(rule.citation.verification.value for rule in pack.rules)
     flagged = ", ".join(f"{flag} {flags[flag]}" for flag in sorted(flags))
+    later = Counter(e.citation.verification.value for rule in pack.rules for e in rule.editions)
+    editions = ", ".join(f"{flag} {later[flag]}" for flag in sorted(later))
     return (
         f"pack {pack.info.name} {pack.info.version}: {len(pack.rules)} rules ({flagged}), "
+        f"{sum(later.values())} later editions{f' ({editions})' if later else ''}, "
         f"{len(pack.predicates)} predicates, {len(pack.cases)} golden cases"
     )
 
@@ -166,9 +173,25 @@ def describe(rule: Rule, pack: Pack) -> list[str]:
     ]
     if c.url:
         lines.append(f"  Source: {c.url}")
+    for edition in rule.editions:
+        e = edition.citation
+        lines += [
+            f"Later edition, in force {edition.effective.from_} to "
+            f"{edition.effective.to or 'today (no end date)'}:",
+            f"  {e.regulation}; {e.guideline}, {e.edition}",
+            f"  Section: {e.section}",
+            f"  Pages: {e.pages or e.pages_note}",
+            f"  Level in the search sequence: {DESCRIPTIONS[e.hierarchy_level]}",
+            f"  Verification: {e.verification.value} ({VERIFICATION_WORDS[e.verification]})",
+        ]
+        if e.url:
+            lines.append(f"  Source: {e.url}")
+        lines += [line for note in edition.notes for line in _bullet(note)]
     lines.append("What the guideline says (our words):")
     lines += textwrap.wrap(rule.statement, width=96, initial_indent="  ", subsequent_indent="  ")
     lines.append(f"  Recommendation: {rule.recommendation.replace('_', ' ')}")
+    if rule.judgement_reason:
+        lines += _bullet(f"Why the physician reviewer decides: {rule.judgement_reason}")
     if rule.limits:
         lines.append("Limits:")
         for limit in rule.limits:

@@ -54,6 +54,12 @@ RECOMMENDATION = "recommendation"
 statement, which the rationale already gives. It is not a row of the criteria table."""
 
 QUOTE_LIMIT = 120
+VERIFICATION_WORDS = {
+    "V": "V, checked against the source",
+    "K": "K, as commonly cited, not checked against the text",
+    "U": "U, uncertain",
+}
+"""How far the cited edition's content has been checked, said on the guideline line."""
 QUOTES_PER_ROW = 4
 
 
@@ -73,6 +79,8 @@ def _guideline_line(item: ItemDecision) -> str:
         line += f", Page(s): {citation.pages}"
     if citation.edition:
         line += f"; edition: {citation.edition}"
+    if citation.verification:
+        line += f"; verification: {VERIFICATION_WORDS[citation.verification.value]}"
     return line + "."
 
 

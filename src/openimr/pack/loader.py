@@ -275,7 +275,10 @@ def _check_overlaps(rules: list[Rule], problems: list[str]) -> None:
         for other in rules[index + 1 :]:
             same_topic = rule.topic == other.topic
             same_scope = rule.applies_to.scope_key() == other.applies_to.scope_key()
-            if same_topic and same_scope and rule.effective.overlaps(other.effective):
+            overlap = any(
+                mine.overlaps(theirs) for mine in rule.ranges() for theirs in other.ranges()
+            )
+            if same_topic and same_scope and overlap:
                 problems.append(
                     f"{other.source}: rule {other.id}: effective dates overlap rule {rule.id} "
                     f"({rule.source}) for the same topic {rule.topic!r} and scope"

@@ -248,6 +248,17 @@ class Effective(Model):
         return self.from_ <= other_ends and other.from_ <= ends
 
 
+class Edition(Model):
+    """A later edition of the same rule: the guideline re-issued with the rule's content
+    unchanged, so the rule is not copied; only its dates, its citation and what is said of
+    the carry-over change."""
+
+    effective: Effective
+    citation: RuleCitation
+    notes: list[str] = Field(default_factory=list)
+    """About this edition (e.g. that the carry-over is believed, not verified)."""
+
+
 class AppliesTo(Model):
     services: list[ServiceKind] = Field(default_factory=list)
     body_regions: list[BodyRegion] = Field(default_factory=list)
@@ -288,6 +299,9 @@ class Rule(Model):
     """What the guideline recommends, in our own words."""
     citation: RuleCitation
     effective: Effective
+    editions: list[Edition] = Field(default_factory=list)
+    """Later editions carrying the same content, each with its own dates and citation: the
+    rule is in force over the union of its ranges and cites the edition of the day."""
     applies_to: AppliesTo
     recommendation: Recommendation
     limits: list[Limit] = Field(default_factory=list)
@@ -298,6 +312,9 @@ class Rule(Model):
     notes: list[str] = Field(default_factory=list)
     catch_all: bool = False
     """The rule for services no other rule covers: routes to physician judgement."""
+    judgement_reason: str | None = None
+    """Why a ``physician_judgement`` rule leaves the item to the reviewer, said in the
+    determination (e.g. the edition's text for the topic is not encoded)."""
 
     # set by the loader from the file the rule came from
     topic: str = ""
@@ -307,9 +324,46 @@ class Rule(Model):
     def _catch_all_or_services(self) -> Rule:
         if self.catch_all and self.recommendation != "physician_judgement":
             raise ValueError("the catch-all rule must have recommendation physician_judgement")
+        if self.judgement_reason and self.recommendation != "physician_judgement":
+            raise ValueError("judgement_reason belongs on a physician_judgement rule")
         if not self.catch_all and not self.applies_to.services:
             raise ValueError("applies_to.services is empty (only the catch-all may omit it)")
         return self
+
+    @model_validator(mode="after")
+    def _editions_apart(self) -> Rule:
+        ranges = self.ranges()
+        for index, one in enumerate(ranges):
+            for other in ranges[index + 1 :]:
+                if one.overlaps(other):
+                    raise ValueError(
+                        f"editions overlap: {one.from_}..{one.to or 'open'} and "
+                        f"{other.from_}..{other.to or 'open'}"
+                    )
+        return self
+
+    def ranges(self) -> list[Effective]:
+        """Every range the rule is in force over: its first edition's, then the later ones'."""
+        return [self.effective] + [edition.effective for edition in self.editions]
+
+    def covers(self, day: dt.date) -> bool:
+        return any(effective.covers(day) for effective in self.ranges())
+
+    def on(self, day: dt.date) -> Rule | None:
+        """The rule as in force on ``day``: its dates, citation and notes those of the
+        edition of that day (the rule itself for its first edition); None if not in force."""
+        if self.effective.covers(day):
+            return self
+        for edition in self.editions:
+            if edition.effective.covers(day):
+                return self.model_copy(
+                    update={
+                        "effective": edition.effective,
+                        "citation": edition.citation,
+                        "notes": [*self.notes, *edition.notes],
+                    }
+                )
+        return None
 
     def criterion_ids(self) -> list[str]:
         ids = ["recommendation"] + [limit.id for limit in self.limits]

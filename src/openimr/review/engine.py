@@ -106,27 +106,42 @@ class Selection:
     result: RuleResult | None
 
 
-def select(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> Selection:
+def select(
+    pack: Pack,
+    request: Request,
+    facts: list[Fact],
+    day: dt.date,
+    edition_day: dt.date | None = None,
+) -> Selection:
     """The rule in force for the request, trying first the phases the pack implies for a
-    request that names none (care after an operation is post-surgical)."""
+    request that names none (care after an operation is post-surgical). Facts are read as of
+    ``day``; the edition is the one in force on ``edition_day`` (the request's UR decision
+    date when the case gives it; else ``day``)."""
+    edition_day = edition_day or day
     if request.phase is None:
         for implied in pack.info.implied_phases:
-            if (selection := _implied(pack, request, facts, day, implied)) is not None:
+            selection = _implied(pack, request, facts, day, implied, edition_day)
+            if selection is not None:
                 return selection
     predicates = Predicates(pack, facts, request, day)
-    rule = select_rule(pack.rules, request, day, predicates)
+    rule = select_rule(pack.rules, request, edition_day, predicates)
     result = evaluate(rule, request, predicates) if rule is not None else None
     return Selection(request, predicates, rule, result)
 
 
 def _implied(
-    pack: Pack, request: Request, facts: list[Fact], day: dt.date, implied: ImpliedPhase
+    pack: Pack,
+    request: Request,
+    facts: list[Fact],
+    day: dt.date,
+    implied: ImpliedPhase,
+    edition_day: dt.date,
 ) -> Selection | None:
     """The request read in ``implied.phase``, if a rule for it applies and every limit of
     that rule on the period is met."""
     written_for = [
         rule
-        for rule in in_force(pack.rules, day)
+        for rule in in_force(pack.rules, edition_day)
         if implied.phase in rule.applies_to.phases and request.service in rule.applies_to.services
     ]
     if not written_for:
@@ -135,7 +150,7 @@ def _implied(
     predicates = Predicates(pack, facts, reading, day)
     if predicates.get(implied.period) is None:
         return None
-    rule = select_rule(pack.rules, reading, day, predicates)
+    rule = select_rule(pack.rules, reading, edition_day, predicates)
     if rule is None or implied.phase not in rule.applies_to.phases:
         return None
     periods = [limit.id for limit in rule.limits if limit.predicate == implied.period]
@@ -183,11 +198,19 @@ def _judgement_reason(selection: Selection) -> str:
     return ""
 
 
-def review_request(pack: Pack, request: Request, facts: list[Fact], day: dt.date) -> ItemReview:
-    """select -> evaluate (in select) -> explain -> decide, each once."""
-    selection = select(pack, request, facts, day)
+def review_request(
+    pack: Pack,
+    request: Request,
+    facts: list[Fact],
+    day: dt.date,
+    edition_day: dt.date | None = None,
+) -> ItemReview:
+    """select -> evaluate (in select) -> explain -> decide, each once. ``edition_day`` picks
+    the guideline edition (default ``day``)."""
+    edition_day = edition_day or day
+    selection = select(pack, request, facts, day, edition_day)
     request, rule, result = selection.request, selection.rule, selection.result
-    passed_over = _passed_over(pack, rule, request, day)
+    passed_over = _passed_over(pack, rule, request, edition_day)
     judgement_reason = _judgement_reason(selection)
     if judgement_reason or result is None:
         necessary, decision = None, None
@@ -234,7 +257,10 @@ def review_case(
         earliest=earliest_edition(pack.rules),
         today=today,
     )
-    items = [review_request(pack, request, facts, date.date) for request in case.requests]
+    items = [
+        review_request(pack, request, facts, date.date, date.edition_day)
+        for request in case.requests
+    ]
     determination = Determination(
         case_id=case.case_id,
         decision_date=date.date,

@@ -287,7 +287,9 @@ def evaluate(rule: Rule, request: Request, facts: Mapping[str, Any]) -> RuleResu
 
 def _reason(rule: Rule, status: CriterionStatus) -> str:
     if rule.recommendation == "physician_judgement":
-        return "The guideline leaves this to clinical judgement; the physician reviewer decides."
+        return rule.judgement_reason or (
+            "The guideline leaves this to clinical judgement; the physician reviewer decides."
+        )
     if status is MET:
         return "Every criterion of the rule is met by the records."
     if status is NOT_MET:
