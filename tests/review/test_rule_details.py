@@ -74,3 +74,24 @@ def test_a_diagnosis_allowance_does_not_apply_to_a_diagnosis_it_does_not_name() 
     )
     ids = {c.id for c in item.criteria}
     assert not {"course_myalgia", "course_neuralgia", "course_crps"} & ids
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Twenty physical therapy visits before the operation; none since the arthroscopy.", 0),
+        ("She had PT x18 last year. Post-op PT: 4 visits so far after the repair.", 4),
+        ("Pre-operative therapy x12 failed. He has not started therapy after surgery.", 0),
+    ],
+)
+def test_a_postsurgical_course_counts_the_therapy_since_the_operation(text: str, expected) -> None:
+    statement = {"id": "t", "request": "Post-op physical therapy 2x6 right shoulder",
+                 "decision_date": "2015-06-01", "text": text}  # fmt: skip
+    assert answer("prior_sessions_same_modality", statement) == expected
+
+
+def test_outside_a_postsurgical_course_every_visit_counts() -> None:
+    statement = {"id": "t", "request": "Physical therapy 2x6 right shoulder",
+                 "decision_date": "2015-06-01",
+                 "text": "She had PT x18 in 2014 and post-op PT x4 after the repair."}  # fmt: skip
+    assert answer("prior_sessions_same_modality", statement) == 22

@@ -624,17 +624,21 @@ class Predicates(Mapping[str, Any]):
         asks for more), except when the history they give counts nothing at all."""
         service = self.request.service
         modalities = set(spec.same_modality.get(service, [service]))
-        prior = [f for f in self.documented(spec.fact) if _field(f, spec.match) in modalities]
+        # A postsurgical course counts the therapy since the operation, not the visits
+        # before it (8 CCR 9792.24.3: the postsurgical period starts at the surgery).
+        after_only = self.request.phase == "post_surgical"
+
+        def counted(fact: Fact) -> bool:
+            in_course = not after_only or bool(_field(fact, "after_surgery"))
+            return in_course and _field(fact, spec.match) in modalities
+
+        prior = [f for f in self.documented(spec.fact) if counted(f)]
         if prior:
             counts = [_field(f, spec.field) for f in prior]
             if any(count is None for count in counts):
                 return None
             return _answer(predicate, sum(counts), prior)
-        denied = [
-            f
-            for f in self.documented(f"{spec.fact}_none")  # "no prior PT"
-            if _field(f, spec.match) in modalities
-        ]
+        denied = [f for f in self.documented(f"{spec.fact}_none") if counted(f)]  # "no PT"
         if denied:
             return _answer(predicate, 0, denied)
         if spec.none_on_record == "not_documented" or self.request.continuation:

@@ -70,6 +70,9 @@ class _Compiled:
         self.planned_window, self.planned_after = pt.planned_window, pt.planned_after
         self.none_before = _rx(pt.none_before)
         self.none_after = _rx(pt.none_after)
+        self.post_operative_before = _rx(pt.post_operative_before)
+        self.post_operative_after = _rx(pt.post_operative_after)
+        self.post_operative_window = pt.post_operative_window
         self.modality_words = [(kind, _words(ps)) for kind, ps in pt.modality_words.items()]
         self.durations = [_rx(p) for p in r.prior_treatment.durations]
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
@@ -322,20 +325,37 @@ def _prior_treatment(
         if best is not None:
             attached.setdefault(best[1], []).append((target, info))
 
-    per_modality: dict[str, dict[str, Any]] = {}
-    denied: dict[str, list[tuple[int, int]]] = {}
+    # The treatments named (an operation is not one): where one's words end.
+    treatments = [h for h in services if h.value not in exclude]
+    treatment_starts = [h.start for h in treatments]
+    per_modality: dict[tuple[str, bool], dict[str, Any]] = {}
+    denied: dict[tuple[str, bool], list[tuple[int, int]]] = {}
     for i, hit in enumerate(services):
         if hit.value in exclude:
             continue
+        # Said of this treatment: just before its name, or after it in its clause and
+        # before the next treatment named.
+        s_start, s_end = b.analysis.sentence_of(hit.start)
+        lo = max(s_start, hit.start - c.post_operative_window)
+        hi = min(s_end, hit.end + c.post_operative_window)
+        k = bisect.bisect_left(treatment_starts, hit.start)
+        if k > 0:
+            lo = max(lo, treatments[k - 1].end)
+        if k + 1 < len(treatments):
+            hi = min(hi, treatments[k + 1].start)
+        after_surgery = bool(
+            c.post_operative_before.search(b.text[lo : hit.start])
+            or c.post_operative_after.match(b.text[hit.end : hi])
+        )
+        key = (hit.value, after_surgery)
         line_start = max(0, b.text.rfind("\n", 0, hit.start) + 1, hit.start - 60)
         if c.none_before.search(b.text, line_start, hit.start) or c.none_after.match(
             b.text, hit.end
         ):
-            denied.setdefault(hit.value, []).append((hit.start, hit.end))
+            denied.setdefault(key, []).append((hit.start, hit.end))
             continue
         target = Target(hit.start, hit.end, "TREATMENT")
         assertion = b.analysis.assertion(target)
-        s_start, s_end = b.analysis.sentence_of(hit.start)
         has_cue = c.prior_cue.search(b.text, s_start, s_end) is not None
         mine = attached.get(i, [])
         if assertion == Assertion.NEGATED and any("count" in info for _, info in mine):
@@ -345,9 +365,10 @@ def _prior_treatment(
         if assertion in _NOT_PRESENT or not (has_cue or mine):
             continue
         entry = per_modality.setdefault(
-            hit.value,
+            key,
             {"value": {"modality": hit.value, "count": None, "count_text": None,
-                       "duration": None}, "spans": [], "assertions": []},
+                       "duration": None, "after_surgery": after_surgery},
+             "spans": [], "assertions": []},
         )  # fmt: skip
         entry["spans"].append((hit.start, hit.end))
         entry["assertions"].append(assertion)
@@ -365,9 +386,10 @@ def _prior_treatment(
         assertions = entry["assertions"]
         assertion = Assertion.PRESENT if Assertion.PRESENT in assertions else assertions[0]
         b.add("prior_treatment", entry["value"], entry["spans"], assertion)
-    for modality, spans in denied.items():
-        if modality not in per_modality:
-            b.add("prior_treatment_none", {"modality": modality}, spans)
+    for (modality, after_surgery), spans in denied.items():
+        if (modality, after_surgery) not in per_modality:
+            value = {"modality": modality, "after_surgery": after_surgery}
+            b.add("prior_treatment_none", value, spans)
 
 
 # --- pain relief, pain score ---------------------------------------------------------------

@@ -56,6 +56,12 @@ class PriorTreatmentRules(RuleModel):
     received: list[str]
     none_before: str
     none_after: str
+    post_operative_before: str
+    """Words just before a treatment's name placing it after the operation ("post-op PT")."""
+    post_operative_after: str
+    """The same said after the name, in its clause ("PT since the surgery"), read within
+    ``post_operative_window`` characters and before the next treatment named."""
+    post_operative_window: int
     modality_words: dict[str, list[str]]
     durations: list[str]
     exclude_kinds: list[str]
