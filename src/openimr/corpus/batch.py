@@ -1,4 +1,5 @@
-"""Many letters parsed on all cores, or on a Dask cluster, in the order they were given.
+"""Many letters parsed (or any work done) on all cores, or letters on a Dask cluster, in the
+order they were given.
 
 Each document's outcome is ``Parsed(path, value, error)``: ``value`` is what the caller asked
 for (the record, its JSON line or its rows) and ``error`` the one-line message of a letter that
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -66,6 +68,58 @@ def default_jobs(documents: int | None = None) -> int:
 
 
 @contextlib.contextmanager
+def run_many(
+    work: Callable[[Any], Any],
+    items: Iterable[Any],
+    *,
+    jobs: int | None = None,
+    chunksize: int = 16,
+) -> Iterator[Iterator[Any]]:
+    """``work(item)`` of every item, in input order; ``jobs`` processes (default: all cores).
+
+    ``with run_many(...) as results:`` the worker processes end with the block, however it
+    ends (a reader of the output that went away, an error): a pool left to the
+    interpreter's exit can hang it. ``work`` must be a module-level function (or a partial
+    of one) and the items picklable. The input is read lazily and only a few chunks ahead
+    of the results taken (``AHEAD`` chunks per process), and results come as they are
+    ready, so a caller that writes as it goes holds a bounded number of items whatever the
+    length of the batch. With one process the work runs here, one item at a time."""
+    jobs = jobs or default_jobs()
+    if jobs <= 1:
+        yield map(work, items)
+        return
+    window = threading.Semaphore(AHEAD * jobs * chunksize)
+    stop = threading.Event()
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with context.Pool(jobs) as pool:
+        try:
+            results = pool.imap(work, _metered(items, window, stop), chunksize=chunksize)
+            yield _releasing(results, window)
+        finally:
+            stop.set()  # the pool's feeder thread must not wait on the window at its end
+
+
+AHEAD = 4
+"""Chunks per process read ahead of the results taken: enough to keep every process busy,
+few enough that a slow reader of the output does not make the batch pile up in memory."""
+
+
+def _metered(items: Iterable[Any], window: threading.Semaphore, stop: threading.Event):
+    """The items, each once a place in the window is free (read by the pool's feeder)."""
+    for item in items:
+        while not window.acquire(timeout=0.1):
+            if stop.is_set():
+                return
+        yield item
+
+
+def _releasing(results: Iterator[Any], window: threading.Semaphore) -> Iterator[Any]:
+    for result in results:
+        window.release()
+        yield result
+
+
+@contextlib.contextmanager
 def parse_many(
     documents: Iterable[Path | tuple[str, str]],
     *,
@@ -74,20 +128,10 @@ def parse_many(
     max_bytes: int = MAX_BYTES,
     chunksize: int = 16,
 ) -> Iterator[Iterator[Parsed]]:
-    """Every document's outcome, in input order; ``jobs`` processes (default: all cores).
-
-    ``with parse_many(...) as results:`` the worker processes end with the block, however
-    it ends (a reader of the output that went away, an error): a pool left to the
-    interpreter's exit can hang it. The input is consumed lazily and results come as they
-    are ready, so a caller that writes as it goes holds only a few chunks of letters."""
-    jobs = jobs or default_jobs()
+    """Every document's outcome, in input order, on ``jobs`` processes (see ``run_many``)."""
     work = partial(parse_one, kind=kind, max_bytes=max_bytes)
-    if jobs <= 1:
-        yield map(work, documents)
-        return
-    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with context.Pool(jobs) as pool:
-        yield pool.imap(work, documents, chunksize=chunksize)
+    with run_many(work, documents, jobs=jobs, chunksize=chunksize) as results:
+        yield results
 
 
 # --- Dask ------------------------------------------------------------------------------------
