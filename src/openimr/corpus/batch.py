@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -91,12 +92,18 @@ def run_many(
     window = threading.Semaphore(AHEAD * jobs * chunksize)
     stop = threading.Event()
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with context.Pool(jobs) as pool:
+    with context.Pool(jobs, initializer=_leave_interrupts_to_the_parent) as pool:
         try:
             results = pool.imap(work, _metered(items, window, stop), chunksize=chunksize)
             yield _releasing(results, window)
         finally:
             stop.set()  # the pool's feeder thread must not wait on the window at its end
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C (sent to the whole process group): the parent stops the pool,
+    instead of every worker printing a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 AHEAD = 4
