@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from openimr.cli import cli
-from openimr.corpus.batch import AHEAD, run_many
+from openimr.corpus.pool import AHEAD, run_many
 
 SUMMARIES = [
     "Neck pain since a rear-end collision {n} months ago. Six chiropractic visits helped a "

@@ -83,7 +83,7 @@ def review(
       openimr review cases.jsonl --format json --out determinations.jsonl
       openimr review letter.txt --format pdf --out draft.pdf
     """
-    from openimr.corpus.batch import default_jobs, run_many
+    from openimr.corpus.pool import default_jobs, run_many
     from openimr.intake.case_file import case_sources, count_cases
 
     check_out(out, cases)
