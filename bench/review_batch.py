@@ -284,6 +284,8 @@ def main() -> None:
             "over the processes, sampled every 0.25 s)"
         )
         trees = [("after", ROOT)]
+        if args.before and not (args.before / "src" / "openimr").is_dir():
+            raise SystemExit(f"--before {args.before}: no src/openimr there")
         if args.before:
             trees.insert(0, ("before", args.before.resolve()))
         print(
