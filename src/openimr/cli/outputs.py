@@ -39,8 +39,8 @@ jobs_option = click.option(
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes to parse letters with [default: all cores]. The output is the same for "
-    "any number.",
+    help="Processes to work with [default: all cores; one for a handful of inputs]. The "
+    "output is the same for any number.",
 )
 
 

@@ -1,4 +1,5 @@
-"""Many letters parsed on all cores, or on a Dask cluster, in the order they were given.
+"""Many letters parsed on all cores (``corpus.pool``), or on a Dask cluster, in the order they
+were given.
 
 Each document's outcome is ``Parsed(path, value, error)``: ``value`` is what the caller asked
 for (the record, its JSON line or its rows) and ``error`` the one-line message of a letter that
@@ -9,7 +10,6 @@ processes, so the output is the same as a single process's.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openimr.corpus.dataset import ParquetSink, chunks, part_name, record_rows
+from openimr.corpus.pool import SMALL_BATCH, default_jobs, run_many  # noqa: F401 (re-exported)
 from openimr.errors import failure_message
 from openimr.intake.documents import MAX_BYTES
 from openimr.intake.published.reader import parse_letter_file, parse_letter_text
@@ -51,20 +52,6 @@ def parse_one(document: Path | tuple[str, str], kind: str = "record", max_bytes:
         return Parsed(source, error=failure_message(source, exc))
 
 
-SMALL_BATCH = 24
-"""Fewer letters than this are parsed in one process unless ``jobs`` is given: starting the
-workers costs more than they save."""
-
-
-def default_jobs(documents: int | None = None) -> int:
-    """All cores, or one for a small batch."""
-    if documents is not None and documents < SMALL_BATCH:
-        return 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 @contextlib.contextmanager
 def parse_many(
     documents: Iterable[Path | tuple[str, str]],
@@ -74,20 +61,10 @@ def parse_many(
     max_bytes: int = MAX_BYTES,
     chunksize: int = 16,
 ) -> Iterator[Iterator[Parsed]]:
-    """Every document's outcome, in input order; ``jobs`` processes (default: all cores).
-
-    ``with parse_many(...) as results:`` the worker processes end with the block, however
-    it ends (a reader of the output that went away, an error): a pool left to the
-    interpreter's exit can hang it. The input is consumed lazily and results come as they
-    are ready, so a caller that writes as it goes holds only a few chunks of letters."""
-    jobs = jobs or default_jobs()
+    """Every document's outcome, in input order, on ``jobs`` processes (see ``run_many``)."""
     work = partial(parse_one, kind=kind, max_bytes=max_bytes)
-    if jobs <= 1:
-        yield map(work, documents)
-        return
-    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with context.Pool(jobs) as pool:
-        yield pool.imap(work, documents, chunksize=chunksize)
+    with run_many(work, documents, jobs=jobs, chunksize=chunksize) as results:
+        yield results
 
 
 # --- Dask ------------------------------------------------------------------------------------
