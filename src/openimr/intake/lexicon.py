@@ -102,6 +102,7 @@ class Lexicon:
         self.service_rules = load_rules(SERVICES_FILE, ServiceRules)
         self.drug_rules = load_rules(DRUGS_FILE, DrugRules)
         self.region_rules = load_rules(REGIONS_FILE, RegionRules)
+        self._services_of: tuple[str, tuple[Hit, ...]] | None = None
         self.services = [
             (r.kind, compile_pattern(whole_words(r.patterns), SERVICES_FILE))
             for r in self.service_rules.services
@@ -135,6 +136,14 @@ class Lexicon:
     # -- services -------------------------------------------------------------------
     def find_services(self, text: str) -> list[Hit]:
         """Every service named in ``text``, earlier rules winning where spans overlap."""
+        # Several readers of one text ask for its services: found once, the last text kept.
+        if self._services_of is not None and self._services_of[0] == text:
+            return list(self._services_of[1])
+        found = self._find_services(text)
+        self._services_of = (text, tuple(found))
+        return found
+
+    def _find_services(self, text: str) -> list[Hit]:
         taken: list[Hit] = []  # disjoint, in text order
         for kind, regex in self.services:
             for m in regex.finditer(text):
