@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import Field
 
 from openimr.fact_kinds import typed_value
+from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import Hit, lexicon, whole_words
 from openimr.intake.numbers import number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
@@ -197,14 +198,6 @@ class Change:
     spans: list[tuple[int, int]]
 
 
-def _longest(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    kept: list[tuple[int, int, Any]] = []
-    for hit in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
-        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
-            kept.append(hit)
-    return sorted(kept, key=lambda h: h[0])
-
-
 def _read_value(text: str, c: _Compiled) -> float | None:
     """The number a value is written with: "45 min" 45, "3.5/10" 3.5, "4-/5" 3.7,
     "eight" 8, "BID" 2, "1 at bedtime" 1; hours in minutes ("one hour" 60)."""
@@ -371,11 +364,11 @@ def _sentence(
         for cls, rx in c.directions
         for m in rx.finditer(text, s_start, s_end)
     ]
-    cues = _longest(cue_hits)
-    transitions = _longest(
+    cues = longest_first(cue_hits)
+    transitions = longest_first(
         [(m.start(), m.end(), m) for rx in c.transitions for m in rx.finditer(text, s_start, s_end)]
     )
-    percents = _longest(
+    percents = longest_first(
         [(m.start(), m.end(), m) for rx in c.percent for m in rx.finditer(text, s_start, s_end)]
         + [
             (m.start(), m.end(), share)
@@ -399,7 +392,7 @@ def _sentence(
     blocked = [(s, e) for s, e, _ in cues]
     measures = [
         _Mention(s, e, name, m.category, m.higher)
-        for s, e, (name, m) in _longest(measure_hits)
+        for s, e, (name, m) in longest_first(measure_hits)
         if not any(bs <= s and e <= be and (bs, be) != (s, e) for bs, be in blocked)
         # a treatment's name that holds the measure's ("home exercise program") wins
         and not any(

@@ -26,6 +26,7 @@ from openimr.intake.facts.exam import exam_facts, side_near, study_of
 from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
+from openimr.intake.facts.spans import longest_first
 from openimr.intake.facts.work import job_demand
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
 from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
@@ -395,23 +396,9 @@ def _prior_treatment(
 # --- pain relief, pain score ---------------------------------------------------------------
 
 
-def _longest_first(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """Of overlapping matches keep the longest (it says the most), in text order."""
-    kept: list[tuple[int, int, Any]] = []
-    spans: list[tuple[int, int]] = []  # the kept spans, disjoint, in text order
-    for hit in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
-        # Of the kept spans that start before this one ends, the last ends latest: it is
-        # the only one that can overlap this one.
-        i = bisect.bisect_left(spans, (hit[1], -1))
-        if i == 0 or spans[i - 1][1] <= hit[0]:
-            kept.append(hit)
-            spans.insert(i, (hit[0], hit[1]))
-    return sorted(kept, key=lambda h: h[0])
-
-
 def _pain_relief_targets(text: str, c: _Compiled) -> list[tuple[Target, re.Match[str]]]:
     hits = [(m.start(), m.end(), m) for rx in c.relief for m in rx.finditer(text)]
-    return [(Target(s, e, "RELIEF"), m) for s, e, m in _longest_first(hits)]
+    return [(Target(s, e, "RELIEF"), m) for s, e, m in longest_first(hits)]
 
 
 def _pain_relief(b: _Builder, found: list[tuple[Target, re.Match[str]]], c: _Compiled) -> None:

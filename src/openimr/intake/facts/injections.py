@@ -33,6 +33,7 @@ from openimr.intake.facts.rules import (
     injection_rules,
     sacroiliac_rules,
 )
+from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import lexicon, unique, whole_words
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import compile_pattern
@@ -130,15 +131,6 @@ def _rules() -> _Rules:
     return _Rules()
 
 
-def _longest(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """Of overlapping matches the longest, in text order."""
-    kept: list[tuple[int, int, Any]] = []
-    for hit in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
-        if all(hit[1] <= k[0] or hit[0] >= k[1] for k in kept):
-            kept.append(hit)
-    return sorted(kept, key=lambda h: h[0])
-
-
 @dataclass
 class Found:
     """What the rules found in one text, before ConText."""
@@ -159,14 +151,18 @@ class Found:
 
 def find(text: str) -> Found:
     c = _rules()
-    mentions = _longest([(m.start(), m.end(), k) for k, rx in c.kinds for m in rx.finditer(text)])
-    guidance = _longest(
+    mentions = longest_first(
+        [(m.start(), m.end(), k) for k, rx in c.kinds for m in rx.finditer(text)]
+    )
+    guidance = longest_first(
         [(m.start(), m.end(), v) for v, rx in c.guidance for m in rx.finditer(text)]
     )
-    approach = _longest(
+    approach = longest_first(
         [(m.start(), m.end(), v) for v, rx in c.approach for m in rx.finditer(text)]
     )
-    tests = _longest([(m.start(), m.end(), t) for t, rx in c.si_tests for m in rx.finditer(text)])
+    tests = longest_first(
+        [(m.start(), m.end(), t) for t, rx in c.si_tests for m in rx.finditer(text)]
+    )
     return Found(mentions, guidance, approach, tests)
 
 
@@ -319,7 +315,7 @@ def _attributes(text: str, lo: int, hi: int, after: list[int]) -> list[_Attr]:
                 durations.append((m.start(), m.end(), _Attr(m.start(), m.end(), until=day)))
     # A size and a duration may share words ("a third better for an hour"): each kind of
     # statement keeps its longest matches apart from the other's.
-    found = [a for _, _, a in _longest(hits)] + [a for _, _, a in _longest(durations)]
+    found = [a for _, _, a in longest_first(hits)] + [a for _, _, a in longest_first(durations)]
     return sorted(found, key=lambda a: a.start)
 
 
@@ -507,7 +503,9 @@ def _generators(b: Any) -> None:
     cue in the clause wins: "facet loading positive, not yet addressed")."""
     c = _rules()
     text = b.text
-    hits = _longest([(m.start(), m.end(), g) for g, rx in c.generators for m in rx.finditer(text)])
+    hits = longest_first(
+        [(m.start(), m.end(), g) for g, rx in c.generators for m in rx.finditer(text)]
+    )
     for start, end, generator in hits:
         sentence = b.analysis.sentence_of(start)
         if c.rule_statement.search(text, *sentence):
@@ -661,7 +659,7 @@ def _si_sentence(b: Any, sentence: tuple[int, int], tests: list[tuple[int, int, 
     clauses = []
     for lo, hi in pairwise(bounds):
         mine = [t for t in tests if lo <= t[0] < hi]
-        results = _longest(
+        results = longest_first(
             [
                 (m.start(), m.end(), value)
                 for value, rx in c.si_results
