@@ -150,6 +150,9 @@ class Request(Model):
     claims_administrator_guideline: str | None = None
     unparsed: list[str] = Field(default_factory=list)
     """Parts of the title the parser could not read: kept and reported, never dropped."""
+    also_names: list[str] = Field(default_factory=list)
+    """Further services or drugs the title names as items of their own ("MRI and EMG"): a
+    title asking for several items, which the physician reviewer splits."""
 
 
 class Record(Model):

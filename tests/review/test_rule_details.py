@@ -95,3 +95,26 @@ def test_outside_a_postsurgical_course_every_visit_counts() -> None:
                  "decision_date": "2015-06-01",
                  "text": "She had PT x18 in 2014 and post-op PT x4 after the repair."}  # fmt: skip
     assert answer("prior_sessions_same_modality", statement) == 22
+
+
+@pytest.mark.parametrize(
+    ("title", "also"),
+    [
+        ("MRI and EMG of the lumbar spine", ["EMG"]),
+        ("Acupuncture/chiropractic x6 for the neck", ["chiropractic"]),
+        ("Norco 10/325 #60 and Soma 350 mg #30", ["Soma"]),
+        ("Hydrocodone/acetaminophen 10/325 #90", []),
+        ("Hand surgeon consultation for carpal tunnel release", []),
+        ("Right L5-S1 transforaminal ESI under fluoroscopy", []),
+        ("TENS unit with supplies, purchase", []),
+        ("PT/OT 12 sessions for the left hand", []),
+    ],
+)
+def test_a_title_naming_several_items_is_read_as_such(title: str, also: list[str]) -> None:
+    assert parse_request(title).also_names == also
+
+
+def test_a_title_asking_for_several_items_goes_to_the_reviewer_to_split() -> None:
+    item = _item("Physical therapy and acupuncture for the low back", "Low back pain.")
+    assert item.decision is None and item.decided_by == "physician_judgement_required"
+    assert "splits the request" in item.rationale

@@ -9,8 +9,10 @@ no known service becomes kind ``unknown`` with the reason. Pure regular expressi
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
+from typing import Any
 
 from pydantic import model_validator
 
@@ -43,7 +45,15 @@ class ContinuationRules(RuleModel):
     initial: list[str]
 
 
+class SeveralServicesRules(RuleModel):
+    joined_by: list[str]
+    joined_by_slash: bool
+    one_item: list[list[ServiceKind]]
+    not_when: list[str]
+
+
 class RequestRules(RuleModel):
+    several_services: SeveralServicesRules
     units: dict[str, list[str]]
     quantity: list[str]
     frequency: list[str]
@@ -96,6 +106,15 @@ class _Compiled:
             (phase, compile_pattern(whole_words(ps), RULE_FILE)) for phase, ps in r.phases.items()
         ]
         self.filler = {w.lower() for w in r.filler}
+        several = r.several_services
+        self.joined = compile_pattern(
+            r"(?<!\w)(?:" + "|".join(several.joined_by) + r")(?!\w)", RULE_FILE
+        )
+        self.slash_only = compile_pattern(
+            r"^\s*/\s*$" if several.joined_by_slash else r"(?!)", RULE_FILE
+        )
+        self.one_item = [set(group) for group in several.one_item]
+        self.purpose = compile_pattern(r"\b(?:" + "|".join(several.not_when) + r")\b", RULE_FILE)
         self.date_of_service = compile_pattern(
             r.date_of_service.replace("{DATE}", date_pattern()), RULE_FILE
         )
@@ -320,6 +339,30 @@ def _default_unit(family: str | None) -> str:
     return "visits" if family == "physical_medicine" else "units"
 
 
+def _also_named(title: str, lx: Any, c: _Compiled, drugs: list[Hit]) -> list[str]:
+    """The items after the first that the title names as a list of its own (rules:
+    requests.yaml ``several_services``), as written."""
+    hits = sorted(
+        [(h.start, h.end, ("service", h.value), h.text) for h in lx.find_services(title)]
+        + [(h.start, h.end, ("drug", lx.drug_info(h.value).generic), h.text) for h in drugs]
+    )
+    kept: list[tuple[int, int, tuple[str, str | None], str]] = []
+    for hit in hits:
+        if not kept or hit[0] >= kept[-1][1]:
+            kept.append(hit)
+    named: list[str] = []
+    for (_, end, what, _), (start, _, other, text) in itertools.pairwise(kept):
+        gap = title[end:start]
+        together = any({what[1], other[1]} <= set(group) for group in c.one_item)
+        if other == what or together or c.purpose.search(gap):
+            continue
+        # A slash joins two services; between two drug names it names one product.
+        slash = c.slash_only.match(gap) and not (what[0] == other[0] == "drug")
+        if c.joined.search(gap) or slash:
+            named.append(text)
+    return named
+
+
 def parse_request(text: str, claims_administrator_guideline: str | None = None) -> Request:
     """Read one request title. Odd text does not raise: what is not read is reported.
     A count that cannot be real ("-6 visits", "10^26 visits") raises ImplausibleValue,
@@ -352,6 +395,7 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
             "src/openimr/intake/rules/services.yaml, drugs: rules/drugs.yaml)"
         )
     _check_counts(title, fields["service"], c)
+    fields["also_names"] = _also_named(title, lx, c, drugs)
     if drugs and vocabulary().family_of(fields["service"]) == "medications":
         fields["drug"] = _drug(reader, drugs[0])
 

@@ -166,6 +166,13 @@ def _implied(
 def _judgement_reason(selection: Selection) -> str:
     """Why the physician reviewer must decide, or "" when the rule decides."""
     result = selection.result
+    request = selection.request
+    if request.also_names:
+        named = " and ".join([request.service.replace("_", " "), *request.also_names])
+        return (
+            f"The title asks for more than one item ({named}); IMR decides each item on its "
+            "own, so the physician reviewer splits the request and decides each part."
+        )
     if selection.rule is None or result is None:
         return "No rule in the guideline pack covers this service."
     if result.decided_by == "physician_judgement_required":
