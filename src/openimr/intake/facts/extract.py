@@ -58,6 +58,11 @@ class _Compiled:
             )
             for family in r.simple
         ]
+        # One pass per family says whether any of its words occur at all: most families
+        # find nothing in a given text, and then their value patterns need not run.
+        self.simple_any = [
+            _words([p for ps in family.targets.values() for p in ps]) for family in r.simple
+        ]
         self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
         pt = r.prior_treatment
         self.prior_cue = _words(pt.cues)
@@ -153,7 +158,9 @@ def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, A
 
 def _simple_targets(text: str, c: _Compiled) -> list[tuple[SimpleFamily, Target, str, list]]:
     found = []
-    for family, targets, results in c.simple:
+    for (family, targets, results), any_word in zip(c.simple, c.simple_any, strict=True):
+        if any_word.search(text) is None:
+            continue
         hits = [(m.start(), m.end(), value) for value, rx in targets for m in rx.finditer(text)]
         for start, end, value in _non_overlapping(hits):
             found.append((family, Target(start, end, family.label), value, results))
