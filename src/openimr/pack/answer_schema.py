@@ -4,12 +4,13 @@
 An answer is one named operator with its arguments, written ``{operator: arguments}``:
 
 - fact selectors (``presence``, ``mentioned``, ``any_of``, ``documented_any``, ``yes_no``,
-  ``status``, ``value_of``, ``largest``) say which facts of which kind count, by a field's
-  values or by words in it;
-- generic computations (``time_since_injury``, ``days_since_surgery``, ``prior_count``,
-  ``zero_of``, ``in_request_region``, ``findings``, ``corroborated_exam``, ``terms_in``,
-  ``daily_morphine_equivalent``, ``weeks_on_requested_drug``, ``requested_hours_per_week``,
-  ``request_words``, ``summary_status``) are the engine's code, parameterised here.
+  ``status``, ``value_of``, ``weighed``, ``choice_of``, ``text_of``, ``all_of``, ``first_of``...)
+  say which facts of which kind count, by a field's values or by words in it;
+- generic computations (``elapsed``, ``post_operative_days``,
+  ``received_count``, ``zero_of``, ``in_request_region``, ``findings``, ``corroborated_exam``,
+  ``terms_in``, ``daily_morphine_equivalent``, ``weeks_with_supply``, ``measured_changes``,
+  ``prior_injection``, ``requested_hours_per_week``, ``request_words``...) are the engine's
+  code, parameterised here. The ``AnsweredBy`` model lists them all.
 
 The engine side is ``openimr.pack.answers``; ``openimr guidelines show RULE`` prints how each
 criterion of a rule is answered.
@@ -83,10 +84,6 @@ class Status(Model):
 class FieldOf(Model):
     fact: str
     field: str | None = None
-
-
-class TimeSinceInjury(Model):
-    unit: Literal["months", "weeks"]
 
 
 class PriorCount(Model):
@@ -331,13 +328,9 @@ class AnsweredBy(Model):
     """The first documented fact whose field is in ``yes`` or ``no``."""
     value_of: FieldOf | None = None
     """The first documented fact's value (or field)."""
-    largest: FieldOf | None = None
     summary_status: SummaryStatus | None = None
     request_words: dict[str, list[str]] | None = None
     """What the request title says: value -> words ("yes" answers a bool)."""
-    time_since_injury: TimeSinceInjury | None = None
-    days_since_surgery: FieldOf | None = None
-    prior_count: PriorCount | None = None
     zero_of: str | None = None
     """Another predicate's answer, when it is 0 (a first injection), else not documented."""
     in_request_region: InRequestRegion | None = None
@@ -345,7 +338,6 @@ class AnsweredBy(Model):
     corroborated_exam: CorroboratedExam | None = None
     terms_in: DiagnosisTerms | None = None
     daily_morphine_equivalent: DailyMorphineEquivalent | None = None
-    weeks_on_requested_drug: FieldOf | None = None
     requested_hours_per_week: dict | None = None
     weighed: Weighed | None = None
     choice_of: ChoiceOf | None = None
@@ -501,24 +493,14 @@ class AnsweredBy(Model):
                 f"the {value.field} of the first {value.fact.replace('_', ' ')}: yes if "
                 f"{', '.join(value.yes)}; no if {', '.join(value.no)}"
             )
-        if name in ("value_of", "largest"):
+        if name == "value_of":
             field = f"{value.field} of " if value.field else ""
-            pick = "the first" if name == "value_of" else "the largest"
-            return f"{pick} {field}{value.fact.replace('_', ' ')} the records state"
+            return f"the first {field}{value.fact.replace('_', ' ')} the records state"
         if name == "summary_status":
             return f"the case's {value.status_fact.replace('_', ' ')} (from each mention)"
         if name == "request_words":
             return "what the request title says: " + "; ".join(
                 f"{choice} ({', '.join(words[:3])}…)" for choice, words in value.items()
-            )
-        if name == "time_since_injury":
-            return f"{value.unit} from the date of injury to the decision date"
-        if name == "days_since_surgery":
-            return "days from the latest operation on the region to the request"
-        if name == "prior_count":
-            return (
-                "sessions of the same modality the records count; none on record is 0 "
-                "unless the request asks for more"
             )
         if name == "zero_of":
             return f"0 when {value.replace('_', ' ')} is 0; otherwise the records must date them"
@@ -544,8 +526,6 @@ class AnsweredBy(Model):
             return f"the {value.field} of the {value.fact.replace('_', ' ')} the records state"
         if name == "ingredients":
             return "the product's ingredients (request title, else the records), against the lists"
-        if name == "weeks_on_requested_drug":
-            return "how long the records say the requested drug has been taken"
         if name == "elapsed":
             return f"{value.unit} since the {' or '.join(value.topics)} began, to the decision date"
         if name == "post_operative_days":

@@ -208,14 +208,6 @@ class Predicates(Mapping[str, Any]):
                 return _answer(predicate, value, [fact])
         return None
 
-    def _largest(self, predicate: str, spec: op.FieldOf) -> Fact | None:
-        field = spec.field or ""
-        found = [f for f in self.documented(spec.fact) if _field(f, field) is not None]
-        if not found:
-            return None
-        best = max(found, key=lambda f: _field(f, field))
-        return _answer(predicate, _field(best, field), [best])
-
     def _summary_status(self, predicate: str, spec: op.SummaryStatus) -> Fact | None:
         for status_fact in self.of_kind(spec.status_fact):
             status = _field(status_fact, "status")
@@ -239,30 +231,6 @@ class Predicates(Mapping[str, Any]):
             if _contains(self.request.text, words):
                 return _answer(predicate, True if value == "yes" else value, [])
         return None
-
-    def _time_since_injury(self, predicate: str, spec: op.TimeSinceInjury) -> Fact | None:
-        found = self.injury_date()
-        if found is None:
-            return None
-        injured, facts = found
-        per = _CALENDAR.days_per_month if spec.unit == "months" else _CALENDAR.days_per_week
-        return _answer(predicate, round((self.on - injured).days / per, 1), facts)
-
-    def _prior_count(self, predicate: str, spec: op.PriorCount) -> Fact | None:
-        """Sessions already had of the requested modality, when the records count them."""
-        service = self.request.service
-        modalities = set(spec.same_modality.get(service, [service]))
-        prior = [f for f in self.documented(spec.fact) if _field(f, spec.match) in modalities]
-        if not prior:
-            # Nothing in the records says this treatment was given before. A request for more
-            # ("additional", "continued") says it was, so the count is then not documented.
-            if spec.none_on_record == "not_documented" or self.request.continuation:
-                return None
-            return _answer(predicate, 0, [])
-        counts = [_field(f, spec.field) for f in prior]
-        if any(count is None for count in counts):
-            return None
-        return _answer(predicate, sum(counts), prior)
 
     def _zero_of(self, predicate: str, other: str) -> Fact | None:
         """Another predicate's answer when it is 0 (a first injection); otherwise the records
@@ -401,25 +369,6 @@ class Predicates(Mapping[str, Any]):
             total += _field(dose, "med_mg")
             support.append(dose)
         return _answer(predicate, round(total, 1), support)
-
-    def _weeks_on_requested_drug(self, predicate: str, spec: op.FieldOf) -> Fact | None:
-        """How long the requested drug has been taken, when the records say so."""
-        drug = self.request.drug
-        if drug is None:
-            return None
-        name = drug.name.lower()
-        for fact in self.documented(spec.fact):
-            same = str(_field(fact, "name") or "").lower() == name or (
-                drug.generic is not None and _field(fact, "generic") == drug.generic
-            )
-            if not same:
-                continue
-            if (weeks := _field(fact, "duration_weeks")) is not None:
-                return _answer(predicate, weeks, [fact])
-            if (start := _field(fact, "since")) and start <= self.on:
-                weeks = (self.on - start).days / _CALENDAR.days_per_week
-                return _answer(predicate, round(weeks, 1), [fact])
-        return None
 
     def _requested_hours_per_week(self, predicate: str, _: dict) -> Fact | None:
         """Hours a week asked for: "6 hrs/day x 7 days/week" reads as 6 hours, 7 times a
@@ -1053,8 +1002,7 @@ def request_answered(pack: Pack) -> frozenset[str]:
 def absence_answered(pack: Pack) -> frozenset[str]:
     """Predicates a silence of the records can answer (no prior sessions, injections or
     imaging on record), so their verdicts may quote nothing."""
-    return _answered_with(pack, {"prior_count", "zero_of", "in_request_region", "received_count"})
-    return _answered_with(pack, {"prior_count", "zero_of", "in_request_region"})
+    return _answered_with(pack, {"received_count", "zero_of", "in_request_region"})
 
 
 def _sides_meet(wanted: set[str], stated: list[str]) -> bool:
