@@ -174,6 +174,9 @@ class Limit(Model):
     unstated: Literal["not_documented", "skip"] = "not_documented"
     """When the request does not state the measure: a documentation gap, or nothing to check
     (a frequency the request does not state cannot exceed the guideline's)."""
+    unknown_when: Literal["not_documented", "skip"] = "not_documented"
+    """When the records leave its ``when`` undocumented: a documentation gap, or the limit
+    does not apply (a diagnosis's visit allowance when no listed diagnosis is named)."""
 
     @model_validator(mode="after")
     def _well_formed(self) -> Limit:

@@ -34,7 +34,6 @@ NOT_MET = CriterionStatus.NOT_MET
 NOT_DOCUMENTED = CriterionStatus.NOT_DOCUMENTED
 NEEDS_REVIEWER = CriterionStatus.NEEDS_REVIEWER
 
-DIAGNOSES = "diagnoses"
 # The fact a `total_with_prior` limit adds to the requested quantity.
 PRIOR_SESSIONS = "prior_sessions_same_modality"
 _CALENDAR = vocabulary().calendar
@@ -207,9 +206,7 @@ def _evaluate_limit(
         applies = _evaluate_node(limit.when, facts, conditions)
         if applies is NOT_MET:
             return None
-        if applies is NOT_DOCUMENTED and limit.when.predicate == DIAGNOSES:
-            # A limit for named diagnoses (a diagnosis's visit allowance) applies to those
-            # diagnoses only: when the records name none of them, it does not apply.
+        if applies is NOT_DOCUMENTED and limit.unknown_when == "skip":
             return None
         if applies is NOT_DOCUMENTED:
             return criterion
