@@ -26,7 +26,7 @@ from pydantic import computed_field
 from openimr.corpus.metrics import DECISIONS, Scores, scores
 from openimr.corpus.replay import deciding_criterion
 from openimr.errors import UserError, failure_message
-from openimr.intake.case_file import case_from_data, intake_case
+from openimr.intake.case_file import case_from_data, intake_case, jsonl_lines
 from openimr.intake.documents import check_file
 from openimr.intake.limits import MAX_JSONL_BYTES, MAX_JSONL_LINE_BYTES, MAX_NESTING
 from openimr.model import Case, Decision, Model
@@ -95,15 +95,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
     except OSError as exc:
         raise UserError(f"cannot read ({exc.strerror})", source=str(path)) from None
     with stream:
-        number = 0
-        while line := stream.readline(MAX_JSONL_LINE_BYTES + 1):
-            number += 1
-            if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
-                while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    pass
-                yield number, None
-                continue
-            yield number, line.rstrip(b"\n").removesuffix(b"\r")
+        yield from enumerate(jsonl_lines(stream), start=1)
 
 
 def _json(raw: bytes, where: str, first: bool) -> Any:

@@ -476,7 +476,7 @@ def case_sources(path: Path) -> Iterator[CaseSource]:
         return
     del size
     with stream:
-        for number, raw in enumerate(_jsonl_lines(stream), start=1):
+        for number, raw in enumerate(jsonl_lines(stream), start=1):
             where = f"{path}:{number}"
             if raw is None:
                 error = UserError(
@@ -505,7 +505,7 @@ def count_cases(paths: Iterable[Path]) -> int:
     return total
 
 
-def _jsonl_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+def jsonl_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
     """Lines without their ending; None for a line over the limit (skipped unread)."""
     while line := stream.readline(MAX_JSONL_LINE_BYTES + 1):
         if len(line) > MAX_JSONL_LINE_BYTES and not line.endswith(b"\n"):
