@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(BIN)/openimr eval $(SEEDS)
 
 test: $(STAMP)
+	.ci/postgres
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports

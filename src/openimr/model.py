@@ -248,7 +248,9 @@ class ItemDecision(Model):
     service: ServiceKind
     decision: Decision | None
     medically_necessary: bool | None
-    decided_by: Literal["rule", "physician_judgement_required"]
+    decided_by: Literal["rule", "physician_judgement_required", "physician_reviewer"]
+    """``rule``: the engine's draft from the guideline; ``physician_judgement_required``: a
+    draft the engine leaves to the reviewer; ``physician_reviewer``: decided and signed."""
     rule_id: str | None = None
     guideline: Citation | None = None
     criteria: list[Criterion] = Field(default_factory=list)

@@ -1,0 +1,842 @@
+"""The service's operations on cases: each one checks the role and the case, changes the
+store in one transaction together with its audit event, and returns a view. The HTTP API
+and the command line both call these; neither touches the store itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from openimr.errors import UserError
+from openimr.model import OVERTURNED, UPHELD
+from openimr.service import audit, deadlines, drafting, eligibility
+from openimr.service.application import Application, consolidation_key, parties
+from openimr.service.assignment import Assignment, CaseNeeds, check_named, choose
+from openimr.service.auth import Principal, hash_password
+from openimr.service.db import Store
+from openimr.service.errors import Conflict, Forbidden, NotFound
+from openimr.service.roster import ReviewerProfile
+from openimr.service.tables import (
+    ApplicationRow,
+    Blob,
+    CaseParty,
+    CaseRow,
+    Counter,
+    DeterminationRow,
+    DocumentRow,
+    ItemRow,
+    ReviewerRow,
+    User,
+)
+from openimr.service.views import (
+    CaseSummary,
+    CaseView,
+    Deadline,
+    DocumentView,
+    FilingResult,
+    ItemView,
+    SignedView,
+)
+from openimr.service.workflow import is_open, next_state, own_cases_only, require, workflow
+
+log = logging.getLogger("openimr.service")
+# Log lines name cases by number and users by account number, never a person, a date of
+# birth or a clinical text (a test reads every log line of a full run).
+
+LetterFormat = Literal["text", "html", "pdf"]
+_MAX_DOCUMENT = 10 * 1024 * 1024
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _key(parts: tuple[str, ...] | list[str]) -> str:
+    return "\x1f".join(parts)
+
+
+class CaseService:
+    """Operations on the store, as a given user, on a given clock (tests pass their own)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        eligibility_settings: Any = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.eligibility_settings = eligibility_settings
+
+    # helpers ------------------------------------------------------------------------
+
+    def _now(self) -> dt.datetime:
+        return self.clock().astimezone(dt.UTC)
+
+    def _case(self, session: Session, who: Principal, case_id: str) -> CaseRow:
+        row = session.execute(
+            select(CaseRow)
+            .where(CaseRow.id == case_id)
+            .options(
+                selectinload(CaseRow.items),
+                selectinload(CaseRow.documents),
+                selectinload(CaseRow.applications),
+            )
+        ).scalar_one_or_none()
+        if row is None or not self._may_see(session, who, row):
+            # A case the user may not see does not exist for them: nothing leaks, not even
+            # that the number is taken.
+            raise NotFound(f"case: no case {case_id}")
+        return row
+
+    def _may_see(self, session: Session, who: Principal, row: CaseRow) -> bool:
+        if not own_cases_only(who.role):
+            return True
+        if who.role == "reviewer":
+            return who.reviewer_id is not None and row.reviewer_id == who.reviewer_id
+        return session.get(CaseParty, (who.user_id, row.id)) is not None
+
+    def _audit(
+        self,
+        session: Session,
+        who: Principal,
+        action: str,
+        case_id: str | None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        audit.append(
+            session,
+            at=self._now(),
+            actor=who.actor,
+            role=who.role,
+            action=action,
+            case_id=case_id,
+            before=before,
+            after=after,
+        )
+        log.info("%s %s by %s", action, case_id or "-", who.actor)
+
+    def _move(self, session: Session, who: Principal, row: CaseRow, action: str) -> None:
+        before = row.status
+        row.status = next_state(row.status, action)
+        self._audit(session, who, action, row.id, {"status": before}, {"status": row.status})
+
+    def _next_number(self, session: Session, year: int) -> str:
+        name = f"case-{year}"
+        counter = session.get(Counter, name, with_for_update=True)
+        if counter is None:
+            counter = Counter(name=name, value=0)
+            session.add(counter)
+        counter.value += 1
+        return f"IMR-{year}-{counter.value:06d}"
+
+    # views ----------------------------------------------------------------------------
+
+    def _deadline(self, due: dt.datetime | None, basis: str | None, done: bool) -> Deadline:
+        due = _aware(due)
+        late = due is not None and not done and deadlines.is_late(due, at=self._now())
+        return Deadline(due=due, basis=basis, late=late)
+
+    def _summary_fields(self, row: CaseRow) -> dict[str, Any]:
+        records_done = row.records_complete_at is not None or not is_open(row.status)
+        decided = not is_open(row.status)
+        records = self._deadline(row.records_due, _records_basis(row), records_done)
+        determination = self._deadline(row.determination_due, _decision_basis(row), decided)
+        return {
+            "id": row.id,
+            "status": row.status,
+            "expedited": row.expedited,
+            "reviewer_id": row.reviewer_id,
+            "received_at": _aware(row.received_at),
+            "records_due": records,
+            "determination_due": determination,
+            "overdue": records.late or determination.late,
+        }
+
+    def _summary(self, row: CaseRow, items: int) -> CaseSummary:
+        return CaseSummary(**self._summary_fields(row), item_count=items)
+
+    def _view(self, session: Session, row: CaseRow, who: Principal) -> CaseView:
+        sizes = dict(
+            session.execute(
+                select(Blob.sha256, Blob.size).where(
+                    Blob.sha256.in_([d.sha256 for d in row.documents])
+                )
+            ).all()
+        )
+        return CaseView(
+            **self._summary_fields(row),
+            item_count=len(row.items),
+            formulary_only=row.formulary_only,
+            closed_reason=row.closed_reason,
+            applications=[
+                {"id": a.id, "received_at": _aware(a.received_at), "eligibility": a.eligibility}
+                for a in row.applications
+            ],
+            assignment=row.assignment,
+            items=[_item_view(i) for i in row.items],
+            documents=[
+                DocumentView(
+                    id=d.id,
+                    sha256=d.sha256,
+                    kind=d.kind,
+                    date=d.date,
+                    filename=d.filename,
+                    media_type=d.media_type,
+                    size=sizes.get(d.sha256, 0),
+                    characters=len(d.text),
+                    added_at=_aware(d.added_at),
+                )
+                for d in row.documents
+            ],
+            determined_at=_aware(row.determined_at),
+            version=row.version,
+        )
+
+    # applications -----------------------------------------------------------------------
+
+    def file_application(self, who: Principal, application: Application) -> FilingResult:
+        """Screen an application and open its case, or join the open case of the same
+        employee, requesting physician and date of injury (9792.10.4)."""
+        require(who.role, "file_application")
+        now = self._now()
+        key = consolidation_key(application)
+        employee = key[0]
+        with self.store.write() as session:
+            prior = self._prior_reviews(session, employee)
+            result = eligibility.screen(
+                application, prior=prior, settings=self.eligibility_settings
+            )
+            payload = application.model_dump(mode="json")
+            screened = result.model_dump(mode="json")
+            joined = None
+            if result.status == "eligible":
+                joined = session.execute(
+                    select(CaseRow)
+                    .where(
+                        CaseRow.consolidation_key == _key(key),
+                        CaseRow.status.in_(["eligible", "assigned", "records_requested"]),
+                    )
+                    .order_by(CaseRow.received_at)
+                    .limit(1)
+                    .with_for_update()
+                ).scalar_one_or_none()
+            if joined is not None:
+                start = len(joined.items)
+                for offset, text in enumerate(application.treatments, start=1):
+                    session.add(ItemRow(case_id=joined.id, n=start + offset, request=text))
+                session.add(
+                    ApplicationRow(
+                        case_id=joined.id, payload=payload, eligibility=screened, received_at=now
+                    )
+                )
+                joined.draft_documents_sha256 = None
+                self._audit(
+                    session,
+                    who,
+                    "consolidate_application",
+                    joined.id,
+                    None,
+                    {"items_added": len(application.treatments)},
+                )
+                return FilingResult(
+                    case_id=joined.id, status=joined.status, eligibility=screened, consolidated=True
+                )
+            row = CaseRow(
+                id=self._next_number(session, now.year),
+                status="received",
+                consolidation_key=_key(key),
+                employee_key=employee,
+                expedited=application.expedited,
+                formulary_only=application.formulary_only,
+                received_at=now,
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                ApplicationRow(
+                    case_id=row.id, payload=payload, eligibility=screened, received_at=now
+                )
+            )
+            for n, text in enumerate(application.treatments, start=1):
+                session.add(ItemRow(case_id=row.id, n=n, request=text))
+            self._audit(session, who, "file_application", row.id, None, {"status": "received"})
+            self._move(session, who, row, f"screen_{result.status}")
+            if result.status != "eligible":
+                row.closed_reason = "; ".join(r.text for r in result.reasons)
+            return FilingResult(case_id=row.id, status=row.status, eligibility=screened)
+
+    def _prior_reviews(self, session: Session, employee: str) -> list[Any]:
+        rows = session.execute(
+            select(CaseRow.determined_at, ItemRow.request)
+            .join(ItemRow, ItemRow.case_id == CaseRow.id)
+            .where(CaseRow.employee_key == employee, CaseRow.status == "determined")
+        ).all()
+        return [
+            eligibility.PriorReview(
+                employee_key=employee, treatment=request, determined_on=_aware(at).date()
+            )
+            for at, request in rows
+            if at is not None
+        ]
+
+    # reading --------------------------------------------------------------------------
+
+    def list_cases(
+        self,
+        who: Principal,
+        *,
+        status: str | None = None,
+        reviewer_id: str | None = None,
+        overdue: bool | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[CaseSummary]:
+        require(who.role, "list_cases")
+        if status is not None and status not in workflow().states:
+            known = ", ".join(workflow().states)
+            raise UserError(f"status: {status!r} is not a case status ({known})")
+        with self.store.read() as session:
+            counts = (
+                select(ItemRow.case_id, func.count().label("n"))
+                .group_by(ItemRow.case_id)
+                .subquery()
+            )
+            query = select(CaseRow, counts.c.n).outerjoin(counts, counts.c.case_id == CaseRow.id)
+            if status:
+                query = query.where(CaseRow.status == status)
+            if who.role == "reviewer":
+                query = query.where(CaseRow.reviewer_id == (who.reviewer_id or ""))
+            if reviewer_id:
+                query = query.where(CaseRow.reviewer_id == reviewer_id)
+            rows = session.execute(query.order_by(CaseRow.received_at, CaseRow.id)).all()
+            summaries = [self._summary(row, n or 0) for row, n in rows]
+        if overdue is not None:
+            summaries = [s for s in summaries if s.overdue == overdue]
+        return summaries[offset : offset + limit]
+
+    def get_case(self, who: Principal, case_id: str) -> CaseView:
+        require(who.role, "read_case")
+        with self.store.read() as session:
+            return self._view(session, self._case(session, who, case_id), who)
+
+    # documents and records -----------------------------------------------------------------
+
+    def add_document(
+        self,
+        who: Principal,
+        case_id: str,
+        *,
+        content: bytes,
+        filename: str,
+        kind: str,
+        media_type: str = "text/plain",
+        date: dt.date | None = None,
+    ) -> DocumentView:
+        require(who.role, "add_document")
+        if kind not in workflow().document_kinds:
+            known = ", ".join(workflow().document_kinds)
+            raise UserError(f"kind: {kind!r} is not a kind of document ({known})")
+        if not content:
+            raise UserError(f"file: {filename!r} is empty")
+        if len(content) > _MAX_DOCUMENT:
+            raise UserError(f"file: {filename!r} is over the limit of {_MAX_DOCUMENT:,} bytes")
+        text = drafting.document_text(content, filename, media_type)
+        sha = hashlib.sha256(content).hexdigest()
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            if not is_open(row.status) or row.status == "in_review":
+                raise Conflict(
+                    f"status: the case is {row.status}; documents can no longer be added"
+                )
+            if session.get(Blob, sha) is None:
+                session.add(Blob(sha256=sha, content=content, size=len(content)))
+            existing = next((d for d in row.documents if d.sha256 == sha), None)
+            if existing is not None:
+                return self._view(session, row, who).documents[row.documents.index(existing)]
+            document = DocumentRow(
+                case_id=row.id,
+                sha256=sha,
+                kind=kind,
+                date=date,
+                filename=filename,
+                media_type=media_type,
+                text=text,
+                added_at=self._now(),
+            )
+            session.add(document)
+            row.draft_documents_sha256 = None
+            session.flush()
+            self._audit(session, who, "add_document", row.id, None, {"sha256": sha, "kind": kind})
+            session.refresh(row)
+            view = self._view(session, row, who)
+            return next(d for d in view.documents if d.id == document.id)
+
+    def request_records(
+        self, who: Principal, case_id: str, *, notice_by: Literal["mail", "electronic"] = "mail"
+    ) -> CaseView:
+        """The assignment notice goes out: the records clock starts (9792.10.5)."""
+        require(who.role, "request_records")
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            self._move(session, who, row, "request_records")
+            now = self._now()
+            row.records_requested_at, row.notice_by = now, notice_by
+            row.records_due = deadlines.records_due(
+                now, notice_by=notice_by, expedited=row.expedited
+            )
+            return self._view(session, row, who)
+
+    def complete_records(self, who: Principal, case_id: str) -> CaseView:
+        """The coordinator has the complete file: the decision clock starts (LC 4610.6(d)) and
+        the draft is computed from it."""
+        require(who.role, "complete_records")
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            if not row.documents:
+                raise Conflict("documents: the case has no documents; upload the records first")
+            self._move(session, who, row, "complete_records")
+            now = self._now()
+            row.records_complete_at = now
+            row.determination_due = deadlines.determination_due(
+                now, expedited=row.expedited, formulary_only=row.formulary_only
+            )
+            self._refresh_draft(row)
+            return self._view(session, row, who)
+
+    def expedite(self, who: Principal, case_id: str, *, certification: str) -> CaseView:
+        """Regular review becomes expedited on the treating physician's certification of an
+        imminent and serious threat to health (9792.10.4(c))."""
+        require(who.role, "expedite")
+        if not certification.strip():
+            raise UserError("certification: the physician's written certification is required")
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            if not is_open(row.status):
+                raise Conflict(f"status: the case is {row.status}; it cannot be expedited")
+            if row.expedited:
+                raise Conflict("expedited: the case is already expedited")
+            row.expedited = True
+            if row.records_requested_at is not None:
+                row.records_due = deadlines.records_due(
+                    _aware(row.records_requested_at),
+                    notice_by=row.notice_by or "mail",
+                    expedited=True,
+                )
+            if row.records_complete_at is not None:
+                row.determination_due = deadlines.determination_due(
+                    _aware(row.records_complete_at),
+                    expedited=True,
+                    formulary_only=row.formulary_only,
+                )
+            self._audit(session, who, "expedite", row.id, {"expedited": False}, {"expedited": True})
+            return self._view(session, row, who)
+
+    def resolve_liability(self, who: Principal, case_id: str) -> CaseView:
+        require(who.role, "resolve_liability")
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            self._move(session, who, row, "resolve_liability")
+            row.closed_reason = None
+            return self._view(session, row, who)
+
+    def terminate(self, who: Principal, case_id: str, *, reason: str) -> CaseView:
+        """The claims administrator authorised the treatment: the review ends (9792.10.6)."""
+        require(who.role, "terminate")
+        if not reason.strip():
+            raise UserError("reason: say why the review is terminated")
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            self._move(session, who, row, "terminate")
+            row.closed_reason = reason.strip()
+            return self._view(session, row, who)
+
+    # assignment ---------------------------------------------------------------------------
+
+    def _needs(self, session: Session, row: CaseRow) -> CaseNeeds:
+        names: list[str] = []
+        specialties: list[str] = []
+        for application in row.applications:
+            filed = Application.model_validate(application.payload)
+            names += [*parties(filed), filed.employee_name]
+            specialties += filed.specialties_treating
+        return CaseNeeds(
+            parties=sorted(set(names)),
+            treating_specialties=sorted(set(specialties)),
+            service_kinds=drafting.service_kinds([i.request for i in row.items]),
+        )
+
+    def _roster(self, session: Session) -> list[ReviewerProfile]:
+        rows = session.execute(select(ReviewerRow).order_by(ReviewerRow.id)).scalars()
+        return [ReviewerProfile.model_validate(r.profile) for r in rows]
+
+    def assign(self, who: Principal, case_id: str, *, reviewer_id: str | None = None) -> CaseView:
+        """The qualified, conflict-free reviewer the rules choose, or the one named if they
+        qualify. Either way the explanation and the candidates passed over are kept."""
+        require(who.role, "assign")
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            next_state(row.status, "assign")  # refused before any work if the state is wrong
+            needs = self._needs(session, row)
+            roster = self._roster(session)
+            if reviewer_id is not None:
+                named = next((r for r in roster if r.id == reviewer_id), None)
+                if named is None:
+                    raise NotFound(f"reviewer_id: no reviewer {reviewer_id}")
+                choice: Assignment = check_named(named, needs)
+            else:
+                load = dict(
+                    session.execute(
+                        select(CaseRow.reviewer_id, func.count())
+                        .where(CaseRow.reviewer_id.is_not(None))
+                        .where(CaseRow.status.in_(workflow().open))
+                        .group_by(CaseRow.reviewer_id)
+                    ).all()
+                )
+                choice = choose(roster, needs, load=load)
+            if choice.reviewer_id is None:
+                raise Conflict(f"reviewer: {choice.explanation}")
+            self._move(session, who, row, "assign")
+            row.reviewer_id = choice.reviewer_id
+            row.assignment = choice.model_dump(mode="json")
+            row.assigned_at = self._now()
+            self._audit(
+                session, who, "assign_reviewer", row.id, None, {"reviewer_id": choice.reviewer_id}
+            )
+            return self._view(session, row, who)
+
+    # the draft and the reviewer's decisions --------------------------------------------------
+
+    def _refresh_draft(self, row: CaseRow) -> None:
+        """Compute the draft again if the documents or items changed since the last one."""
+        sha = drafting.documents_sha256(row)
+        if row.draft is not None and row.draft_documents_sha256 == sha:
+            return
+        if not row.documents:
+            raise Conflict(
+                "documents: the case has no documents yet; there is nothing to draft from"
+            )
+        row.draft = drafting.draft(row, self._now().date())
+        row.draft_documents_sha256 = sha
+        for item, drafted in zip(row.items, row.draft["items"], strict=True):
+            item.draft_decision = drafted["decision"]
+
+    def get_draft(self, who: Principal, case_id: str) -> dict[str, Any]:
+        require(who.role, "read_draft")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            if row.draft is not None and row.draft_documents_sha256 == drafting.documents_sha256(
+                row
+            ):
+                return row.draft
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            if row.status == "determined":
+                return row.draft or {}
+            self._refresh_draft(row)
+            return row.draft or {}
+
+    def decide_item(
+        self,
+        who: Principal,
+        case_id: str,
+        n: int,
+        *,
+        decision: str,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> ItemView:
+        """The assigned reviewer accepts or changes one item's drafted decision. A change needs
+        a written reason. ``version`` is the item's version the reviewer saw: if someone else
+        decided it since, the decision is refused, not lost."""
+        require(who.role, "decide_item")
+        if decision not in (UPHELD, OVERTURNED):
+            raise UserError(f"decision: {decision!r} is neither Upheld nor Overturned")
+        reason = (reason or "").strip() or None
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            if row.status == "records_complete":
+                self._move(session, who, row, "start_review")
+            elif row.status != "in_review":
+                raise Conflict(f"status: the case is {row.status}; items are decided in review")
+            self._refresh_draft(row)
+            item = next((i for i in row.items if i.n == n), None)
+            if item is None:
+                raise NotFound(f"item: case {case_id} has no item {n}")
+            if version is not None and version != item.version:
+                raise Conflict(
+                    f"version: item {n} is at version {item.version}, not {version}; someone "
+                    "changed it since you read it: read it again"
+                )
+            if decision != item.draft_decision and reason is None:
+                drafted = item.draft_decision or "left to the reviewer"
+                raise UserError(
+                    f"reason: the draft was {drafted}; a changed decision needs a written reason"
+                )
+            before = {"decision": item.decision, "reason": item.reason}
+            item.decision, item.reason, item.decided_at = decision, reason, self._now()
+            try:
+                session.flush()
+            except StaleDataError:
+                raise Conflict(f"version: item {n} was changed meanwhile; read it again") from None
+            self._audit(
+                session,
+                who,
+                "decide_item",
+                row.id,
+                before,
+                {"item": n, "decision": decision, "reason": reason, "draft": item.draft_decision},
+            )
+            return _item_view(item)
+
+    # signing -----------------------------------------------------------------------------
+
+    def sign(self, who: Principal, case_id: str) -> SignedView:
+        """The assigned reviewer signs: the determination and its letters are made and stored
+        once, with the reviewer, the time, the pack version and the input hash; the case is
+        determined. All of it in one transaction."""
+        require(who.role, "sign")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            if row.status != "in_review":
+                raise Conflict(f"status: the case is {row.status}; only a case in review is signed")
+            undecided = [i.n for i in row.items if i.decision is None]
+            if undecided:
+                listed = ", ".join(map(str, undecided))
+                raise Conflict(f"items: item(s) {listed} not decided yet; decide every item first")
+            reviewer_row = session.get(ReviewerRow, row.reviewer_id)
+            assert reviewer_row is not None
+            profile = ReviewerProfile.model_validate(reviewer_row.profile)
+            seen_version = row.version
+            now = self._now()
+            result = drafting.review(row, now.date())
+            decisions = [drafting.Decided(i.decision or "", i.reason) for i in row.items]
+            draft = row.draft or {}
+        # The letters are made outside the writing transaction (a PDF takes a while); the
+        # write below checks that nothing changed meanwhile.
+        determination = drafting.signed_determination(result, decisions, profile.to_reviewer())
+        made = drafting.letters(determination, result)
+        document = _determination_json(determination, result, who, now)
+        with self.store.write() as session:
+            row = self._case(session, who, case_id)
+            if row.version != seen_version:
+                raise Conflict("version: the case changed while it was being signed; sign again")
+            self._move(session, who, row, "sign")
+            row.determined_at = now
+            signed = DeterminationRow(
+                case_id=row.id,
+                reviewer_id=profile.id,
+                signed_at=now,
+                pack_version=determination.pack_version,
+                input_sha256=determination.input_sha256,
+                determination=document,
+                draft=draft,
+                letter_text=made.text,
+                letter_html=made.html,
+                letter_pdf=made.pdf,
+            )
+            session.add(signed)
+            session.flush()
+            self._audit(
+                session,
+                who,
+                "sign",
+                row.id,
+                None,
+                {
+                    "determination_id": signed.id,
+                    "reviewer_id": profile.id,
+                    "pack_version": signed.pack_version,
+                    "input_sha256": signed.input_sha256,
+                    "decisions": [i.decision for i in determination.items],
+                },
+            )
+            return SignedView(
+                case_id=row.id,
+                determination_id=signed.id,
+                signed_at=now,
+                reviewer_id=profile.id,
+                pack_version=signed.pack_version,
+                input_sha256=signed.input_sha256,
+            )
+
+    def _signed(self, session: Session, case_id: str) -> DeterminationRow | None:
+        return session.execute(
+            select(DeterminationRow)
+            .where(DeterminationRow.case_id == case_id)
+            .order_by(DeterminationRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def determination(self, who: Principal, case_id: str) -> dict[str, Any]:
+        require(who.role, "read_letter")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            signed = self._signed(session, row.id)
+            if signed is None:
+                raise NotFound(f"determination: case {case_id} is not signed yet")
+            return signed.determination
+
+    def letter(self, who: Principal, case_id: str, output: LetterFormat = "text") -> str | bytes:
+        """The signed letter as stored; before signing, the draft letter (never to a party)."""
+        require(who.role, "read_letter")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            signed = self._signed(session, row.id)
+            if signed is not None:
+                if output == "pdf":
+                    return signed.letter_pdf
+                return signed.letter_html if output == "html" else signed.letter_text
+            if who.role == "party":
+                raise NotFound(f"letter: case {case_id} has no final letter yet")
+            if not row.documents:
+                raise Conflict("documents: the case has no documents yet; there is no letter")
+            result = drafting.review(row, self._now().date())
+        return drafting.render(result, output)
+
+    # audit -------------------------------------------------------------------------------
+
+    def audit_trail(self, who: Principal, case_id: str) -> list[dict[str, Any]]:
+        require(who.role, "read_audit")
+        with self.store.read() as session:
+            self._case(session, who, case_id)
+            return [_event(e) for e in audit.events(session, case_id)]
+
+    def verify_audit(self, who: Principal) -> audit.ChainReport:
+        require(who.role, "verify_audit")
+        with self.store.read() as session:
+            return audit.verify(session)
+
+    # reviewers and accounts ------------------------------------------------------------------
+
+    def list_reviewers(self, who: Principal) -> list[ReviewerProfile]:
+        require(who.role, "list_reviewers")
+        with self.store.read() as session:
+            return self._roster(session)
+
+    def save_reviewer(self, who: Principal, profile: ReviewerProfile) -> ReviewerProfile:
+        require(who.role, "manage_reviewers")
+        with self.store.write() as session:
+            row = session.get(ReviewerRow, profile.id)
+            data = profile.model_dump(mode="json")
+            if row is None:
+                session.add(ReviewerRow(id=profile.id, profile=data, active=profile.active))
+                before = None
+            else:
+                before, row.profile, row.active = row.profile, data, profile.active
+            self._audit(session, who, "save_reviewer", None, before, data)
+            return profile
+
+    def create_user(
+        self,
+        who: Principal,
+        *,
+        username: str,
+        password: str,
+        role: str,
+        reviewer_id: str | None = None,
+    ) -> int:
+        """A new account. A reviewer's account names the roster entry it signs as."""
+        require(who.role, "manage_users")
+        if role not in workflow().roles:
+            raise UserError(f"role: {role!r} is not a role ({', '.join(workflow().roles)})")
+        if len(password) < 12:
+            raise UserError("password: at least 12 characters")
+        if (role == "reviewer") != (reviewer_id is not None):
+            raise UserError("reviewer_id: a reviewer's account, and only theirs, names a reviewer")
+        with self.store.write() as session:
+            if reviewer_id is not None and session.get(ReviewerRow, reviewer_id) is None:
+                raise NotFound(f"reviewer_id: no reviewer {reviewer_id}")
+            if session.execute(select(User.id).where(User.username == username)).first():
+                raise Conflict(f"username: {username!r} is taken")
+            user = User(
+                username=username,
+                role=role,
+                password_hash=hash_password(password),
+                reviewer_id=reviewer_id,
+                created_at=self._now(),
+            )
+            session.add(user)
+            session.flush()
+            self._audit(
+                session, who, "create_user", None, None, {"user": f"user:{user.id}", "role": role}
+            )
+            return user.id
+
+    def add_party(self, who: Principal, case_id: str, user_id: int) -> None:
+        require(who.role, "manage_users")
+        with self.store.write() as session:
+            self._case(session, who, case_id)
+            if session.get(CaseParty, (user_id, case_id)) is None:
+                session.add(CaseParty(user_id=user_id, case_id=case_id))
+                self._audit(session, who, "add_party", case_id, None, {"user": f"user:{user_id}"})
+
+
+def _item_view(item: ItemRow) -> ItemView:
+    return ItemView(
+        n=item.n,
+        request=item.request,
+        draft_decision=item.draft_decision,
+        decision=item.decision,
+        reason=item.reason,
+        version=item.version,
+    )
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": _aware(event.at).isoformat(),
+        "actor": event.actor,
+        "role": event.role,
+        "action": event.action,
+        "case_id": event.case_id,
+        "before": event.before,
+        "after": event.after,
+        "hash": event.hash,
+    }
+
+
+def _records_basis(row: CaseRow) -> str | None:
+    if row.records_due is None:
+        return None
+    if row.expedited:
+        return "24 hours after the assignment notice (expedited; 8 CCR 9792.10.5(a)(1))"
+    days = 12 if row.notice_by == "electronic" else 15
+    return f"{days} days after the assignment notice sent by {row.notice_by} (9792.10.5(a)(1))"
+
+
+def _decision_basis(row: CaseRow) -> str | None:
+    if row.determination_due is None:
+        return None
+    if row.expedited:
+        return "3 days after the complete records (expedited; LC 4610.6(d))"
+    if row.formulary_only:
+        return "5 business days after the complete records (formulary dispute; LC 4610.6(d))"
+    return "30 days after the complete records (LC 4610.6(d))"
+
+
+def _determination_json(determination: Any, result: Any, who: Principal, now: dt.datetime) -> dict:
+    from openimr.review.contract import determination_json
+
+    document = determination_json(determination, date_basis=result.date.basis)
+    document["signed_at"] = now.isoformat()
+    return document
+
+
+__all__ = ["CaseService", "Forbidden"]
