@@ -155,8 +155,9 @@ class CaseService:
     def _summary_fields(self, row: CaseRow) -> dict[str, Any]:
         records_done = row.records_complete_at is not None or not is_open(row.status)
         decided = not is_open(row.status)
-        records = self._deadline(row.records_due, _records_basis(row), records_done)
-        determination = self._deadline(row.determination_due, _decision_basis(row), decided)
+        clock = _deadlines(row)
+        records = self._deadline(clock.records_due, clock.records_basis, records_done)
+        determination = self._deadline(clock.determination_due, clock.determination_basis, decided)
         return {
             "id": row.id,
             "status": row.status,
@@ -397,9 +398,7 @@ class CaseService:
             self._move(session, who, row, "request_records")
             now = self._now()
             row.records_requested_at, row.notice_by = now, notice_by
-            row.records_due = deadlines.records_due(
-                now, notice_by=notice_by, expedited=row.expedited
-            )
+            row.records_due = _deadlines(row).records_due
             return self._view(session, row, who)
 
     def complete_records(self, who: Principal, case_id: str) -> CaseView:
@@ -413,9 +412,7 @@ class CaseService:
             self._move(session, who, row, "complete_records")
             now = self._now()
             row.records_complete_at = now
-            row.determination_due = deadlines.determination_due(
-                now, expedited=row.expedited, formulary_only=row.formulary_only
-            )
+            row.determination_due = _deadlines(row).determination_due
             self._refresh_draft(row)
             return self._view(session, row, who)
 
@@ -432,18 +429,8 @@ class CaseService:
             if row.expedited:
                 raise Conflict("expedited: the case is already expedited")
             row.expedited = True
-            if row.records_requested_at is not None:
-                row.records_due = deadlines.records_due(
-                    _aware(row.records_requested_at),
-                    notice_by=row.notice_by or "mail",
-                    expedited=True,
-                )
-            if row.records_complete_at is not None:
-                row.determination_due = deadlines.determination_due(
-                    _aware(row.records_complete_at),
-                    expedited=True,
-                    formulary_only=row.formulary_only,
-                )
+            clock = _deadlines(row)
+            row.records_due, row.determination_due = clock.records_due, clock.determination_due
             self._audit(session, who, "expedite", row.id, {"expedited": False}, {"expedited": True})
             return self._view(session, row, who)
 
@@ -812,23 +799,15 @@ def _event(event: Any) -> dict[str, Any]:
     }
 
 
-def _records_basis(row: CaseRow) -> str | None:
-    if row.records_due is None:
-        return None
-    if row.expedited:
-        return "24 hours after the assignment notice (expedited; 8 CCR 9792.10.5(a)(1))"
-    days = 12 if row.notice_by == "electronic" else 15
-    return f"{days} days after the assignment notice sent by {row.notice_by} (9792.10.5(a)(1))"
-
-
-def _decision_basis(row: CaseRow) -> str | None:
-    if row.determination_due is None:
-        return None
-    if row.expedited:
-        return "3 days after the complete records (expedited; LC 4610.6(d))"
-    if row.formulary_only:
-        return "5 business days after the complete records (formulary dispute; LC 4610.6(d))"
-    return "30 days after the complete records (LC 4610.6(d))"
+def _deadlines(row: CaseRow) -> deadlines.Deadlines:
+    """Both clocks from what has happened to the case (8 CCR 9792.10.5, LC 4610.6(d))."""
+    return deadlines.deadlines(
+        assigned_at=_aware(row.records_requested_at),
+        notice_by=row.notice_by or "mail",  # type: ignore[arg-type]
+        records_complete_at=_aware(row.records_complete_at),
+        expedited=row.expedited,
+        formulary_only=row.formulary_only,
+    )
 
 
 def _determination_json(determination: Any, result: Any, who: Principal, now: dt.datetime) -> dict:

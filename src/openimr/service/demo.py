@@ -105,7 +105,9 @@ def _principal(service: CaseService, username: str):
     from openimr.service.auth import principal
 
     with service.store.read() as session:
-        return principal(session.execute(select(User).where(User.username == username)).scalar_one())
+        return principal(
+            session.execute(select(User).where(User.username == username)).scalar_one()
+        )
 
 
 def _file_seed(service: CaseService, who, path: Path, index: int, count: int) -> str:
@@ -133,7 +135,11 @@ def _file_seed(service: CaseService, who, path: Path, index: int, count: int) ->
     filed = service.file_application(who, application)
     summary = case.clinical_summary.encode("utf-8")
     service.add_document(
-        who, filed.case_id, content=summary, filename=f"{path.stem}-summary.txt", kind="case_summary"
+        who,
+        filed.case_id,
+        content=summary,
+        filename=f"{path.stem}-summary.txt",
+        kind="case_summary",
     )
     if index == count:
         return filed.case_id  # the last waits for a reviewer
