@@ -202,7 +202,9 @@ def _conflicts(reviewer: ReviewerProfile, needs: CaseNeeds) -> list[str]:
         found.append(f"is a party to the case ({parties[own]!r})")
     for affiliation in reviewer.affiliations:
         if (k := key(affiliation)) in parties:
-            found.append(f"is affiliated with {affiliation!r}, a party to the case ({parties[k]!r})")
+            found.append(
+                f"is affiliated with {affiliation!r}, a party to the case ({parties[k]!r})"
+            )
     return found
 
 
@@ -247,8 +249,9 @@ def qualifications(reviewer: ReviewerProfile, needs: CaseNeeds) -> list[Check]:
     add(
         "no_affiliation",
         not conflicts,
-        "; ".join(conflicts) if conflicts else f"no affiliation with any of the "
-        f"{len(needs.parties)} parties to the case",
+        "; ".join(conflicts)
+        if conflicts
+        else f"no affiliation with any of the {len(needs.parties)} parties to the case",
     )
     match, text = specialty_match(reviewer, needs)
     add("specialty", match != "none", text)
@@ -296,7 +299,10 @@ def _why_not(candidate: Candidate, chosen: Candidate, state: str) -> str:
     """The first preference that put ``chosen`` ahead of an eligible ``candidate``."""
     first = chosen.reviewer_id
     for pref in reviewer_rules().preferences:
-        if pref.key == "licensed_in_state" and chosen.licensed_in_state != candidate.licensed_in_state:
+        if (
+            pref.key == "licensed_in_state"
+            and chosen.licensed_in_state != candidate.licensed_in_state
+        ):
             return f"qualified, but not licensed in {state_name(state)}, and {first} is"
         if pref.key == "exact_specialty" and (chosen.specialty_match == "exact") != (
             candidate.specialty_match == "exact"
@@ -371,7 +377,9 @@ def choose(
         + f". Preferred as: {_preferred_as(chosen, needs.state)}. "
         + _passed_over_summary(others)
     )
-    return Assignment(reviewer_id=chosen.reviewer_id, explanation=text, candidates=ranked + ineligible)
+    return Assignment(
+        reviewer_id=chosen.reviewer_id, explanation=text, candidates=ranked + ineligible
+    )
 
 
 def check_named(

@@ -62,8 +62,7 @@ class SimilarGroup(_Data):
             return True
         vocab = vocabulary()
         return any(
-            kind in self.scope.service_kinds
-            or vocab.family_of(kind) in self.scope.service_families
+            kind in self.scope.service_kinds or vocab.family_of(kind) in self.scope.service_families
             for kind in service_kinds
         )
 
@@ -255,9 +254,7 @@ def state_code(value: Any, *, field: str) -> str:
     states = reviewer_rules().states
     code = value.strip().upper() if isinstance(value, str) else value
     if code not in states:
-        raise UserError(
-            f"{value!r} is not a two-letter US state code (CA, NV, ...)", source=field
-        )
+        raise UserError(f"{value!r} is not a two-letter US state code (CA, NV, ...)", source=field)
     return code
 
 
