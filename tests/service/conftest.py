@@ -49,17 +49,47 @@ class _Postgres:
             shutil.chown(root, "postgres")
         self.port = _free_port()
         quiet = {"check": True, "capture_output": True}
-        subprocess.run([*self.prefix, initdb, "-D", str(self.data), "-U", "openimr",
-                        "--auth=trust", "-E", "UTF8", "--no-sync"], **quiet)  # fmt: skip
-        options = (f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")  # fmt: skip
-        subprocess.run([*self.prefix, pg_ctl, "-D", str(self.data), "-o", options, "-w",
-                        "-l", str(root / "server.log"), "start"], **quiet)  # fmt: skip
+        subprocess.run(
+            [
+                *self.prefix,
+                initdb,
+                "-D",
+                str(self.data),
+                "-U",
+                "openimr",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            **quiet,
+        )
+        options = (
+            f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        subprocess.run(
+            [
+                *self.prefix,
+                pg_ctl,
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(root / "server.log"),
+                "start",
+            ],
+            **quiet,
+        )
         self.url = f"postgresql+psycopg://openimr@127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        subprocess.run([*self.prefix, self.pg_ctl, "-D", str(self.data), "-m", "immediate",
-                        "stop"], capture_output=True)  # fmt: skip
+        subprocess.run(
+            [*self.prefix, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
 
 
 @pytest.fixture(scope="session")
