@@ -4,6 +4,9 @@ depend on roster order, and nobody unqualified is ever assigned."""
 
 from __future__ import annotations
 
+import copy
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,8 +21,12 @@ from openimr.service.assignment import (
     qualifications,
 )
 from openimr.service.roster import (
+    RULES,
     ReviewerProfile,
+    load_reviewer_rules,
+    load_specialties,
     parse_roster,
+    read_rules,
     reviewer_rules,
     specialties,
     specialty,
@@ -127,6 +134,31 @@ def test_reviewer_rules_carry_the_thresholds_and_citations() -> None:
     assert [p.key for p in rules.preferences][:2] == ["licensed_in_state", "exact_specialty"]
     for req in rules.requirements.values():
         assert req.citation and req.verification
+
+
+def test_the_loaders_refuse_inconsistent_data() -> None:
+    raw = read_rules("specialties.yaml")
+    clash = copy.deepcopy(raw)
+    clash["specialties"]["anesthesiology"]["aliases"].append("Physiatry")
+    with pytest.raises(UserError, match="'Physiatry' names both"):
+        load_specialties(clash)
+    missing = copy.deepcopy(raw)
+    del missing["service_specialties"]["mri"]
+    with pytest.raises(UserError, match=r"lacks service kinds \['mri'\]"):
+        load_specialties(missing)
+    typo = copy.deepcopy(raw)
+    typo["similar"]["pain"]["members"].append("pain_medicin")
+    with pytest.raises(UserError, match=r"similar\.pain names unknown specialties"):
+        load_specialties(typo)
+    rules = read_rules("reviewers.yaml")
+    no_threshold = copy.deepcopy(rules)
+    del no_threshold["requirements"]["hours_per_week"]["at_least"]
+    with pytest.raises(UserError, match="hours_per_week needs at_least"):
+        load_reviewer_rules(no_threshold)
+    unknown = copy.deepcopy(rules)
+    unknown["preferences"][0]["key"] = "seniority"
+    with pytest.raises(UserError, match=re.escape(f"{RULES}/reviewers.yaml: preferences.0.key")):
+        load_reviewer_rules(unknown)
 
 
 # --------------------------------------------------------------------------- the roster

@@ -17,7 +17,15 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from openimr.errors import UserError
 from openimr.model import Model, Reviewer, Verification
@@ -77,8 +85,12 @@ class Specialties(_Data):
     specialties: dict[str, SpecialtyInfo]
     similar: dict[str, SimilarGroup]
     service_specialties: dict[str, list[str]]
-    names: dict[str, str] = Field(default_factory=dict)
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
     """Every normalised key, label and alias -> its specialty key (built by the loader)."""
+
+    def key_of(self, name: str) -> str | None:
+        """The specialty key a name (key, label or alias, in any case) stands for."""
+        return self._names.get(name_key(name))
 
     def label(self, key: str) -> str:
         return self.specialties[key].label
@@ -107,7 +119,7 @@ def name_key(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
-def _read(name: str) -> Any:
+def read_rules(name: str) -> Any:
     path = resources.files("openimr.service").joinpath(RULES, name)
     return load_yaml(path.read_text(encoding="utf-8"))
 
@@ -123,9 +135,14 @@ def _validated(model: type[_Data], data: Any, source: str) -> Any:
 
 @cache
 def specialties() -> Specialties:
-    """The specialty vocabulary, similarity groups and service map, checked for consistency."""
-    source = f"service/{RULES}/{SPECIALTIES_FILE}"
-    data: Specialties = _validated(Specialties, _read(SPECIALTIES_FILE), source)
+    """The specialty vocabulary, similarity groups and service map of specialties.yaml."""
+    return load_specialties(read_rules(SPECIALTIES_FILE))
+
+
+def load_specialties(raw: Any, source: str = f"service/{RULES}/{SPECIALTIES_FILE}") -> Specialties:
+    """Parsed specialties.yaml, checked: unique spellings, known specialties and service
+    kinds, every service kind of the vocabulary mapped."""
+    data: Specialties = _validated(Specialties, raw, source)
     known = set(data.specialties)
     problems: list[str] = []
     names: dict[str, str] = {}
@@ -153,7 +170,8 @@ def specialties() -> Specialties:
             problems.append(f"service_specialties.{kind} names unknown specialties {unknown}")
     if problems:
         raise UserError("; ".join(problems), source=source)
-    return data.model_copy(update={"names": names})
+    data._names = names
+    return data
 
 
 def specialty(name: str, *, field: str = "specialty") -> str:
@@ -162,14 +180,15 @@ def specialty(name: str, *, field: str = "specialty") -> str:
     data = specialties()
     if not isinstance(name, str) or not name.strip():
         raise UserError("a specialty must be a non-empty name", source=field)
-    if (key := data.names.get(name_key(name))) is not None:
+    if (key := data.key_of(name)) is not None:
         return key
     spellings = {info.label: key for key, info in data.specialties.items()}
     for key, info in data.specialties.items():
         spellings.update(dict.fromkeys(info.aliases, key))
     close = difflib.get_close_matches(name, list(spellings), n=5, cutoff=0.6)
     close += difflib.get_close_matches(name_key(name), [name_key(s) for s in spellings], n=5)
-    labels = list(dict.fromkeys(data.label(data.names[name_key(c)]) for c in close))[:3]
+    keys = [k for c in close if (k := data.key_of(c)) is not None]
+    labels = [data.label(k) for k in dict.fromkeys(keys)][:3]
     hint = f"; did you mean {', '.join(labels)}?" if labels else ""
     raise UserError(
         f"unknown specialty {name!r}{hint} (the names are in service/{RULES}/{SPECIALTIES_FILE})",
@@ -231,8 +250,16 @@ class ReviewerRules(_Data):
 
 @cache
 def reviewer_rules() -> ReviewerRules:
-    source = f"service/{RULES}/{REVIEWERS_FILE}"
-    rules: ReviewerRules = _validated(ReviewerRules, _read(REVIEWERS_FILE), source)
+    """The requirements, preferences, name comparison and states of reviewers.yaml."""
+    return load_reviewer_rules(read_rules(REVIEWERS_FILE))
+
+
+def load_reviewer_rules(
+    raw: Any, source: str = f"service/{RULES}/{REVIEWERS_FILE}"
+) -> ReviewerRules:
+    """Parsed reviewers.yaml, checked: exactly the known requirements with their thresholds,
+    each preference once ending with the id, two-letter states."""
+    rules: ReviewerRules = _validated(ReviewerRules, raw, source)
     problems = []
     if set(rules.requirements) != set(REQUIREMENT_CODES):
         problems.append(f"requirements must be exactly {list(REQUIREMENT_CODES)}")
@@ -322,8 +349,8 @@ class ReviewerProfile(Model):
 
     @field_validator("board_certifications", "specialties", mode="before")
     @classmethod
-    def _specialties(cls, value: Any, info: Any) -> list[str]:
-        return specialty_list(value, info.field_name)
+    def _specialties(cls, value: Any, info: ValidationInfo) -> list[str]:
+        return specialty_list(value, info.field_name or "specialties")
 
     @field_validator("affiliations", mode="before")
     @classmethod
