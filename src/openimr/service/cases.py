@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from openimr.errors import UserError
 from openimr.model import OVERTURNED, UPHELD
+from openimr.review.contract import determination_json
 from openimr.service import audit, deadlines, drafting, eligibility
 from openimr.service.application import Application, consolidation_key, parties
 from openimr.service.assignment import Assignment, CaseNeeds, check_named, choose
@@ -811,8 +812,6 @@ def _deadlines(row: CaseRow) -> deadlines.Deadlines:
 
 
 def _determination_json(determination: Any, result: Any, who: Principal, now: dt.datetime) -> dict:
-    from openimr.review.contract import determination_json
-
     document = determination_json(determination, date_basis=result.date.basis)
     document["signed_at"] = now.isoformat()
     return document

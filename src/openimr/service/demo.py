@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from openimr.intake.case_file import load_case
 from openimr.service.application import Application
-from openimr.service.auth import SYSTEM
+from openimr.service.auth import SYSTEM, Principal, principal
 from openimr.service.cases import CaseService
 from openimr.service.roster import ReviewerProfile
 from openimr.service.tables import User
@@ -101,16 +101,14 @@ def seed(service: CaseService, letters: Path | None) -> Seeded:
     return done
 
 
-def _principal(service: CaseService, username: str):
-    from openimr.service.auth import principal
-
+def _principal(service: CaseService, username: str) -> Principal:
     with service.store.read() as session:
         return principal(
             session.execute(select(User).where(User.username == username)).scalar_one()
         )
 
 
-def _file_seed(service: CaseService, who, path: Path, index: int, count: int) -> str:
+def _file_seed(service: CaseService, who: Principal, path: Path, index: int, count: int) -> str:
     """One seed letter's case: its summary as the file, its items as the application. The
     cases stop at different steps so the queue shows each."""
     case = load_case(path)

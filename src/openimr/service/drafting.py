@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openimr.errors import UserError
 from openimr.intake.case_file import case_from_data, intake_case
 from openimr.intake.documents import read_raw_document
 from openimr.letters.render import render_letter
@@ -31,8 +32,6 @@ def document_text(content: bytes, filename: str, media_type: str) -> str:
     if suffix not in (".txt", ".pdf"):
         suffix = TEXT_TYPES.get(media_type.split(";")[0].strip(), "")
     if not suffix:
-        from openimr.errors import UserError
-
         raise UserError(
             f"file: {filename!r} ({media_type}) is neither text nor PDF; upload .txt or .pdf"
         )
@@ -42,9 +41,7 @@ def document_text(content: bytes, filename: str, media_type: str) -> str:
         try:
             return read_raw_document(path)
         except Exception as exc:
-            from openimr.errors import UserError
-
-            message = str(exc).replace(str(path), filename)
+                message = str(exc).replace(str(path), filename)
             raise UserError(f"file: {message}") from None
 
 
