@@ -40,8 +40,8 @@ def document_text(content: bytes, filename: str, media_type: str) -> str:
         path.write_bytes(content)
         try:
             return read_raw_document(path)
-        except Exception as exc:
-                message = str(exc).replace(str(path), filename)
+        except UserError as exc:
+            message = str(exc).replace(str(path), filename)
             raise UserError(f"file: {message}") from None
 
 
