@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,14 +94,18 @@ class _Postgres:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     given = os.environ.get("OPENIMR_TEST_POSTGRES")
     if given:
         yield given
         return
+    # Not under pytest's own temporary folder: that is private to root, and the server runs
+    # as the postgres user.
+    root = Path(tempfile.mkdtemp(prefix="openimr-pg-"))
     try:
-        server = _Postgres(Path(tmp_path_factory.mktemp("pg", numbered=True)))
+        server = _Postgres(root)
     except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL could not be started here: {exc}")
@@ -115,6 +120,7 @@ def postgres_url(tmp_path_factory) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -94,6 +94,24 @@ def _letter_format(format_: str | None, accept: str) -> str:
     return "text"
 
 
+_BEARER = OAuth2PasswordBearer(tokenUrl=f"{PREFIX}/token", auto_error=False)
+
+
+def _service(request: Request) -> CaseService:
+    return request.app.state.service
+
+
+def _who(request: Request, token: Annotated[str | None, Depends(_BEARER)]) -> Principal:
+    if not token:
+        raise Unauthenticated("token: log in first (POST /api/v1/token)")
+    service = _service(request)
+    with service.store.read() as session:
+        return authenticate(session, token, now=service._now())
+
+
+User = Annotated[Principal, Depends(_who)]
+
+
 def create_app(service: CaseService) -> FastAPI:
     app = FastAPI(
         title="openimr",
@@ -103,7 +121,7 @@ def create_app(service: CaseService) -> FastAPI:
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
     )
-    bearer = OAuth2PasswordBearer(tokenUrl=f"{PREFIX}/token", auto_error=False)
+    app.state.service = service
 
     @app.exception_handler(UserError)
     async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
@@ -114,14 +132,6 @@ def create_app(service: CaseService) -> FastAPI:
         first = exc.errors()[0]
         message = f"{_field(tuple(first.get('loc', ())))}: {first.get('msg', 'invalid')}"
         return _error(422, message)
-
-    def who(token: Annotated[str | None, Depends(bearer)]) -> Principal:
-        if not token:
-            raise Unauthenticated("token: log in first (POST /api/v1/token)")
-        with service.store.read() as session:
-            return authenticate(session, token, now=service._now())
-
-    User = Annotated[Principal, Depends(who)]
 
     @app.post(f"{PREFIX}/token", response_model=Token, tags=["accounts"])
     def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
