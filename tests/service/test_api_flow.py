@@ -127,10 +127,13 @@ def test_application_to_signed_letter(client, clock, caplog):
     second = items[1]
     accepted = client.put(
         f"{PREFIX}/cases/{case_id}/items/2",
-        json={"decision": second["draft_decision"] or "Upheld", "reason": "Reviewed.",
-              "version": second["version"]},
+        json={
+            "decision": second["draft_decision"] or "Upheld",
+            "reason": "Reviewed.",
+            "version": second["version"],
+        },
         headers=quill,
-    )  # fmt: skip
+    )
     assert accepted.status_code == 200, accepted.text
 
     signed = client.post(f"{PREFIX}/cases/{case_id}/signature", headers=quill)
@@ -162,8 +165,17 @@ def test_application_to_signed_letter(client, clock, caplog):
     director = login(client, "director")
     trail = client.get(f"{PREFIX}/cases/{case_id}/audit", headers=director).json()
     actions = [e["action"] for e in trail]
-    for action in ("file_application", "screen_eligible", "assign", "request_records",
-                   "add_document", "complete_records", "start_review", "decide_item", "sign"):  # fmt: skip
+    for action in (
+        "file_application",
+        "screen_eligible",
+        "assign",
+        "request_records",
+        "add_document",
+        "complete_records",
+        "start_review",
+        "decide_item",
+        "sign",
+    ):
         assert action in actions
     assert client.get(f"{PREFIX}/audit/verify", headers=director).json()["valid"] is True
 
@@ -269,6 +281,12 @@ def test_errors_name_the_field(client):
 
 def test_openapi_document_is_served(client):
     spec = client.get(f"{PREFIX}/openapi.json").json()
-    for path in ("/token", "/applications", "/cases", "/cases/{case_id}/signature",
-                 "/cases/{case_id}/letter", "/reviewers"):  # fmt: skip
+    for path in (
+        "/token",
+        "/applications",
+        "/cases",
+        "/cases/{case_id}/signature",
+        "/cases/{case_id}/letter",
+        "/reviewers",
+    ):
         assert f"{PREFIX}{path}" in spec["paths"]
