@@ -147,6 +147,7 @@ def test_application_to_signed_letter(client, clock, caplog):
         f"{PREFIX}/cases/{case_id}/letter", headers={**quill, "Accept": "text/plain"}
     ).text
     assert "DRAFT" not in text and "Physical Medicine and Rehabilitation" in text
+    assert "more than five years" in " ".join(text.split())
     final = client.get(f"{PREFIX}/cases/{case_id}/determination", headers=quill).json()
     assert final["signed"] is True
     assert final["items"][0]["decision"] == changed
