@@ -163,6 +163,23 @@ def test_application_to_signed_letter(client, clock, caplog):
     assert late.status_code == 409
     assert client.post(f"{PREFIX}/cases/{case_id}/signature", headers=quill).status_code == 409
 
+    # A correction is a new determination naming the one it corrects; the first stays.
+    again = "Upheld" if changed == "Overturned" else "Overturned"
+    corrected = client.post(
+        f"{PREFIX}/cases/{case_id}/corrections",
+        json={"items": [{"n": 1, "decision": again, "reason": "A later report was misfiled."}],
+              "reason": "A record filed under another claim was read as this worker's."},
+        headers=quill,
+    )  # fmt: skip
+    assert corrected.status_code == 201, corrected.text
+    assert corrected.json()["corrects"] == signed.json()["determination_id"]
+    latest = client.get(f"{PREFIX}/cases/{case_id}/determination", headers=quill).json()
+    assert (
+        latest["items"][0]["decision"] == again
+        and latest["corrects"] == corrected.json()["corrects"]
+    )
+    assert latest["decision_date"] == final["decision_date"]
+
     director = login(client, "director")
     trail = client.get(f"{PREFIX}/cases/{case_id}/audit", headers=director).json()
     actions = [e["action"] for e in trail]

@@ -109,6 +109,9 @@ def test_kill_9_while_signing_leaves_nothing_half_written(store, store_url, cloc
     assert signed.case_id == case_id
     with store.read() as session:
         assert audit.verify(session).valid
+    # What is signed stays as signed.
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as c:
+        c.execute(text("UPDATE determinations SET letter_text = 'changed'"))
 
 
 def _events(store) -> int:

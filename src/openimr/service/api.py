@@ -68,6 +68,18 @@ class ItemDecisionBody(BaseModel):
     """The item's version as read; a stale one is refused with 409."""
 
 
+class CorrectedItem(BaseModel):
+    n: int
+    decision: Literal["Upheld", "Overturned"]
+    reason: str
+
+
+class Correction(BaseModel):
+    items: list[CorrectedItem]
+    reason: str
+    """Why the signed determination is corrected."""
+
+
 class Certification(BaseModel):
     certification: str
 
@@ -237,6 +249,15 @@ def create_app(service: CaseService) -> FastAPI:
     @app.post(f"{PREFIX}/cases/{{case_id}}/signature", status_code=201, tags=["review"])
     def signature(case_id: str, user: User) -> dict[str, Any]:
         return service.sign(user, case_id).model_dump(mode="json")
+
+    @app.post(f"{PREFIX}/cases/{{case_id}}/corrections", status_code=201, tags=["review"])
+    def correction(case_id: str, body: Correction, user: User) -> dict[str, Any]:
+        """Correct a signed determination: a new determination, linked to the one it corrects
+        (which stays as it was)."""
+        changes = {i.n: (i.decision, i.reason) for i in body.items}
+        return service.correct(user, case_id, changes=changes, reason=body.reason).model_dump(
+            mode="json"
+        )
 
     @app.get(f"{PREFIX}/cases/{{case_id}}/determination", tags=["review"])
     def determination(case_id: str, user: User) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from openimr.service.application import Application, consolidation_key, parties
 from openimr.service.assignment import Assignment, CaseNeeds, check_named, choose
 from openimr.service.auth import Principal, hash_password
 from openimr.service.db import Store
-from openimr.service.errors import Conflict, Forbidden, NotFound
+from openimr.service.errors import Conflict, NotFound
 from openimr.service.roster import ReviewerProfile
 from openimr.service.tables import (
     ApplicationRow,
@@ -599,35 +599,70 @@ class CaseService:
         once, with the reviewer, the time, the pack version and the input hash; the case is
         determined. All of it in one transaction."""
         require(who.role, "sign")
+        return self._issue(who, case_id, changes={}, correction=None)
+
+    def correct(
+        self, who: Principal, case_id: str, *, changes: dict[int, tuple[str, str]], reason: str
+    ) -> SignedView:
+        """A signed determination is never changed: the reviewer issues a new one that names
+        the one it corrects, with the changed items' decisions and reasons (``changes``: item
+        number -> (decision, reason)) and why the correction is made."""
+        require(who.role, "correct_determination")
+        if not reason.strip():
+            raise UserError("reason: say why the determination is corrected")
+        if not changes:
+            raise UserError("items: a correction changes at least one item")
+        return self._issue(who, case_id, changes=changes, correction=reason.strip())
+
+    def _issue(
+        self,
+        who: Principal,
+        case_id: str,
+        *,
+        changes: dict[int, tuple[str, str]],
+        correction: str | None,
+    ) -> SignedView:
         with self.store.read() as session:
             row = self._case(session, who, case_id)
-            if row.status != "in_review":
+            previous = self._signed(session, row.id)
+            if correction is None and row.status != "in_review":
                 raise Conflict(f"status: the case is {row.status}; only a case in review is signed")
-            undecided = [i.n for i in row.items if i.decision is None]
-            if undecided:
-                listed = ", ".join(map(str, undecided))
-                raise Conflict(f"items: item(s) {listed} not decided yet; decide every item first")
+            if correction is not None and previous is None:
+                raise Conflict(f"status: the case is {row.status}; only a signed one is corrected")
+            decisions = _decisions(row, changes)
             reviewer_row = session.get(ReviewerRow, row.reviewer_id)
             assert reviewer_row is not None
             profile = ReviewerProfile.model_validate(reviewer_row.profile)
             seen_version = row.version
             now = self._now()
-            result = drafting.review(row, now.date())
-            decisions = [drafting.Decided(i.decision or "", i.reason) for i in row.items]
+            # A correction keeps the original's decision date, and so its edition.
+            on = dt.date.fromisoformat(previous.determination["decision_date"]) if (
+                previous and correction) else now.date()  # fmt: skip
+            result = drafting.review(row, on)
             draft = row.draft or {}
         # The letters are made outside the writing transaction (a PDF takes a while); the
         # write below checks that nothing changed meanwhile.
         determination = drafting.signed_determination(result, decisions, profile.to_reviewer())
         made = drafting.letters(determination, result)
-        document = _determination_json(determination, result, who, now)
+        document = determination_json(determination, date_basis=result.date.basis)
+        document["signed_at"] = now.isoformat()
+        if correction is not None and previous is not None:
+            document["corrects"] = previous.id
+            document["correction_reason"] = correction
         with self.store.write() as session:
             row = self._case(session, who, case_id)
             if row.version != seen_version:
                 raise Conflict("version: the case changed while it was being signed; sign again")
-            self._move(session, who, row, "sign")
-            row.determined_at = now
+            if correction is None:
+                self._move(session, who, row, "sign")
+                row.determined_at = now
+            for item in row.items:
+                if item.n in changes:
+                    item.decision, item.reason = changes[item.n]
+                    item.decided_at = now
             signed = DeterminationRow(
                 case_id=row.id,
+                corrects_id=previous.id if correction and previous else None,
                 reviewer_id=profile.id,
                 signed_at=now,
                 pack_version=determination.pack_version,
@@ -643,11 +678,12 @@ class CaseService:
             self._audit(
                 session,
                 who,
-                "sign",
+                "sign" if correction is None else "correct_determination",
                 row.id,
                 None,
                 {
                     "determination_id": signed.id,
+                    "corrects": signed.corrects_id,
                     "reviewer_id": profile.id,
                     "pack_version": signed.pack_version,
                     "input_sha256": signed.input_sha256,
@@ -661,6 +697,7 @@ class CaseService:
                 reviewer_id=profile.id,
                 pack_version=signed.pack_version,
                 input_sha256=signed.input_sha256,
+                corrects=signed.corrects_id,
             )
 
     def _signed(self, session: Session, case_id: str) -> DeterminationRow | None:
@@ -775,6 +812,27 @@ class CaseService:
                 self._audit(session, who, "add_party", case_id, None, {"user": f"user:{user_id}"})
 
 
+def _decisions(row: CaseRow, changes: dict[int, tuple[str, str]]) -> list[drafting.Decided]:
+    """Each item's decision and reason as the reviewer gives them, with ``changes`` applied;
+    every item must be decided."""
+    unknown = sorted(set(changes) - {i.n for i in row.items})
+    if unknown:
+        raise NotFound(f"items: case {row.id} has no item {unknown[0]}")
+    decided = []
+    for item in row.items:
+        decision, reason = changes.get(item.n, (item.decision, item.reason))
+        if decision is None:
+            raise Conflict(f"items: item {item.n} is not decided yet; decide every item first")
+        if decision not in (UPHELD, OVERTURNED):
+            raise UserError(
+                f"items.{item.n}.decision: {decision!r} is neither Upheld nor Overturned"
+            )
+        if item.n in changes and not (reason or "").strip():
+            raise UserError(f"items.{item.n}.reason: a corrected decision needs a written reason")
+        decided.append(drafting.Decided(decision, reason))
+    return decided
+
+
 def _item_view(item: ItemRow) -> ItemView:
     return ItemView(
         n=item.n,
@@ -809,12 +867,3 @@ def _deadlines(row: CaseRow) -> deadlines.Deadlines:
         expedited=row.expedited,
         formulary_only=row.formulary_only,
     )
-
-
-def _determination_json(determination: Any, result: Any, who: Principal, now: dt.datetime) -> dict:
-    document = determination_json(determination, date_basis=result.date.basis)
-    document["signed_at"] = now.isoformat()
-    return document
-
-
-__all__ = ["CaseService", "Forbidden"]

@@ -235,43 +235,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_sha256"),
     )
     op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
-    _append_only("audit_events")
+    _write_once(_GUARDED)
 
 
-# Nothing updates or deletes an audit row: the database refuses it, whoever asks.
-_REFUSAL = "audit_events is append-only"
+# Nothing updates or deletes an audit row or a signed determination: the database refuses
+# it, whoever asks (a correction is a new determination naming the one it corrects).
+_GUARDED = ("audit_events", "determinations")
 
 
-def _append_only(table: str) -> None:
+def _write_once(tables: tuple[str, ...]) -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
-            )
+        for table in tables:
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
         return
     op.execute(
         "CREATE FUNCTION openimr_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$"
+        "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
     )
-    op.execute(
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION openimr_append_only()"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION openimr_append_only()"
-    )
+    for table in tables:
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION openimr_append_only()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION openimr_append_only()"
+        )
 
 
 def downgrade() -> None:
+    for table in _GUARDED:
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
+        else:
+            op.execute(f"DROP TRIGGER {table}_no_update")
+            op.execute(f"DROP TRIGGER {table}_no_delete")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER audit_events_append_only ON audit_events")
-        op.execute("DROP TRIGGER audit_events_no_truncate ON audit_events")
         op.execute("DROP FUNCTION openimr_append_only()")
-    else:
-        op.execute("DROP TRIGGER audit_events_no_update")
-        op.execute("DROP TRIGGER audit_events_no_delete")
     op.drop_table("tokens")
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_items_case_id"))
