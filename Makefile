@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SEEDS  ?= ../shared/corpus/seeds
+DB     ?= sqlite:///var/openimr.sqlite
+PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean install
+.PHONY: run replay test lint format bench clean install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +17,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the embedded default: read the seed letters (one row per item), then replay
-# them through the engine and report agreement with the published decisions.
+# The main job on the embedded default: the IMR case service on a SQLite store in var/,
+# migrated and seeded with the seed letters' cases, a small roster and demo accounts (printed
+# with the URL). Ctrl-C stops it; the store stays for the next run (`rm -r var` starts anew).
 run: $(STAMP)
+	$(BIN)/openimr serve --demo --seeds $(SEEDS) --db $(DB) --port $(PORT)
+
+# The batch replay: read the seed letters (one row per item), replay them through the engine
+# and report agreement with the published decisions.
+replay: $(STAMP)
 	$(BIN)/openimr parse $(SEEDS) --format table
 	$(BIN)/openimr eval $(SEEDS)
 
