@@ -33,6 +33,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "openimr.cli.published:evaluate",
         "Replay published letters and report agreement with their decisions.",
     ),
+    "serve": ("openimr.cli.serve:serve", "Serve the case service's HTTP API (--demo to try it)."),
+    "db": ("openimr.cli.service:db", "Create and upgrade the case store."),
+    "case": (
+        "openimr.cli.cases:case",
+        "IMR cases: file, gather records, assign, decide, sign, letter.",
+    ),
+    "user": ("openimr.cli.service:user", "Add accounts of the case service."),
+    "reviewer": ("openimr.cli.service:reviewer", "List and add reviewers on the roster."),
+    "audit": ("openimr.cli.service:audit", "Verify the case store's audit trail."),
 }
 
 
