@@ -223,6 +223,10 @@ def case_add_document(
     )
 
 
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _status_line(view: Any) -> None:
     click.echo(f"{view.id}\t{view.status}")
 
@@ -282,10 +286,7 @@ def case_assign(case_id: str, reviewer_id: str | None, db: str | None, acting: s
     assignment = view.assignment or {}
     click.echo(f"{view.id}\t{view.status}\t{view.reviewer_id}")
     if assignment.get("explanation"):
-        click.echo(assignment["explanation"])
-    for candidate in assignment.get("candidates", [])[1:]:
-        if candidate.get("passed_over"):
-            click.echo(f"  {candidate['reviewer_id']}: {candidate['passed_over']}")
+        click.echo(assignment["explanation"])  # names the reviewers passed over, and why
 
 
 @case.command(name="draft")
@@ -397,7 +398,7 @@ def case_letter(
       openimr case letter IMR-2026-000001 --format pdf --out letter.pdf
     """
     check_out(out)
-    if output_format == "pdf" and out is None and sys.stdout.isatty():
+    if output_format == "pdf" and out is None and stdout_is_terminal():
         raise UserError("a PDF is binary: give --out FILE, or pipe the output")
     with service_for(db) as service:
         body = service.letter(principal_for(service, acting), case_id, output_format)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from openimr.cli.service import check_current, db_option, message, open_store, where_data_lives
+from openimr.errors import UserError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -42,6 +43,8 @@ def build(
     from openimr.service.api import PREFIX, create_app
     from openimr.service.cases import CaseService
 
+    if seeds is not None and not seeds.is_dir():
+        raise UserError("is not a folder of seed letters", source=f"--seeds {seeds}")
     store = open_store(db, create=demo)
     try:
         if demo and not migrate.is_current(store):
@@ -54,8 +57,7 @@ def build(
         url = base_url(host, port)
         lines[:0] = [
             f"openimr: serving {url}{PREFIX}",
-            f"openimr: API documentation {url}{PREFIX}/docs "
-            f"(OpenAPI: {url}{PREFIX}/openapi.json)",
+            f"openimr: API documentation {url}{PREFIX}/docs (OpenAPI: {url}{PREFIX}/openapi.json)",
         ]
         lines.append(f"openimr: the data lives in {where_data_lives(store)}")
         lines.append("openimr: Ctrl-C stops it")
@@ -68,12 +70,9 @@ def build(
 def _seed(service, seeds: Path | None) -> list[str]:
     from sqlalchemy import select
 
-    from openimr.errors import UserError
     from openimr.service.demo import DEMO_PASSWORD, seed
     from openimr.service.tables import User
 
-    if seeds is not None and not seeds.is_dir():
-        raise UserError("is not a folder of seed letters", source=f"--seeds {seeds}")
     done = seed(service, seeds)
     if done.already:
         with service.store.read() as session:

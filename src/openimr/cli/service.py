@@ -277,7 +277,7 @@ def db_upgrade(db: str | None) -> None:
                 raise UserError(f"{store.url}: the upgrade failed ({_reason(exc)})") from None
         click.echo(f"{before or 'none'} -> {head}")
         message(
-            f"the store at {where_data_lives(store)} is "
+            f"openimr: the store at {where_data_lives(store)} is "
             + ("already current" if before == head else "now current")
         )
     finally:
@@ -435,7 +435,7 @@ def user_add(
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        line = click.get_text_stream("stdin").readline()
+        line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
             raise UserError("standard input gave no password", source="--password-stdin")
@@ -523,7 +523,3 @@ def reviewer_add(file: Path, db: str | None, acting: str | None) -> None:
         for profile in profiles:
             service.save_reviewer(who, profile)
             click.echo(profile.id)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
