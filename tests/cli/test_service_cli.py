@@ -460,13 +460,19 @@ def test_assigning_a_named_reviewer_who_does_not_qualify_says_why(world, tmp_pat
 # serve: the app factory and the call to uvicorn, without starting a server.
 
 
-def test_serve_demo_seeds_an_empty_store_and_says_how_to_log_in(tmp_path, monkeypatch):
+def test_serve_demo_seeds_an_empty_store_and_says_how_to_log_in(tmp_path):
     from fastapi.testclient import TestClient
 
     from openimr.cli.serve import build
 
+    if len(seed_paths()) < 2:
+        pytest.skip("the seed letters are not here")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in seed_paths()[:2]:
+        (seeds / path.name).write_bytes(path.read_bytes())
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-    served = build(url, host="127.0.0.1", port=8123, demo=True, seeds=None)
+    served = build(url, host="127.0.0.1", port=8123, demo=True, seeds=seeds)
     try:
         text = "\n".join(served.lines)
         assert "http://127.0.0.1:8123/api/v1" in text
@@ -476,17 +482,22 @@ def test_serve_demo_seeds_an_empty_store_and_says_how_to_log_in(tmp_path, monkey
         assert DEMO_PASSWORD in text
         assert str(tmp_path / "demo.sqlite") in text
         assert "Ctrl-C stops it" in text
+        assert re.search(r"demo cases: IMR-\d{4}-000001, IMR-\d{4}-000002$", text, re.M)
         client = TestClient(served.app)
         token = client.post(
             "/api/v1/token", data={"username": "director", "password": DEMO_PASSWORD}
         )
         assert token.status_code == 200
         assert client.get("/api/v1/openapi.json").status_code == 200
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        queue = client.get("/api/v1/cases", headers=bearer).json()
+        assert [c["status"] for c in queue] == ["records_requested", "eligible"]
     finally:
         served.store.dispose()
     # A second start leaves the store as it was and still lists its accounts.
     again = build(url, host="0.0.0.0", port=8123, demo=True, seeds=None)
     again.store.dispose()
+    assert again.lines[0] == "openimr: serving http://127.0.0.1:8123/api/v1"
     assert any("left as it was" in line for line in again.lines)
     assert any("director (medical_director)" in line for line in again.lines)
 

@@ -61,8 +61,9 @@ def case() -> None:
 @db_option
 @as_option
 def case_file(application: Path, db: str | None, acting: str | None) -> None:
-    """File APPLICATION (.json or .yaml): the case is opened and screened.
+    """File an application: a case is opened and screened.
 
+    APPLICATION is a .json or .yaml file.
     Prints the case number and its status (eligible, ineligible or
     deferred) on the first line, then each screening reason. An application
     of the same employee, requesting physician and injury as an open case
@@ -121,8 +122,9 @@ def case_list(
     db: str | None,
     acting: str | None,
 ) -> None:
-    """The queue, oldest first: status, reviewer, items and both deadlines.
+    """The queue of cases, oldest first.
 
+    Status, reviewer, items and both deadlines of each case.
     A reviewer sees only the cases assigned to them.
 
     \b
@@ -161,7 +163,10 @@ def case_list(
 @db_option
 @as_option
 def case_show(case_id: str, db: str | None, acting: str | None) -> None:
-    """The case as JSON: status, deadlines, items, documents, assignment."""
+    """The case as JSON.
+
+    Status, deadlines, items, documents and assignment.
+    """
     with service_for(db) as service:
         echo_json(service.get_case(principal_for(service, acting), case_id))
 
@@ -188,8 +193,9 @@ def case_show(case_id: str, db: str | None, acting: str | None) -> None:
 def case_add_document(
     case_id: str, file: Path, kind: str, on: dt.datetime | None, db: str | None, acting: str | None
 ) -> None:
-    """Add FILE (.txt or .pdf) to case ID's records; prints the document's number.
+    """Add a record (.txt or .pdf) to a case.
 
+    FILE is added to case ID's records; prints the document's number.
     The same file added twice is kept once.
     """
     source = str(file)
@@ -258,7 +264,10 @@ def case_request_records(case_id: str, notice_by: str, db: str | None, acting: s
 @db_option
 @as_option
 def case_records_complete(case_id: str, db: str | None, acting: str | None) -> None:
-    """The case file is complete: the decision clock starts and the draft is made."""
+    """The records are complete: the decision clock starts.
+
+    The draft is made from the records.
+    """
     with service_for(db) as service:
         view = service.complete_records(principal_for(service, acting), case_id)
     click.echo(f"{view.id}\t{view.status}\tdecision due {_due(view.determination_due)}")
@@ -275,8 +284,9 @@ def case_records_complete(case_id: str, db: str | None, acting: str | None) -> N
 @db_option
 @as_option
 def case_assign(case_id: str, reviewer_id: str | None, db: str | None, acting: str | None) -> None:
-    """Assign a qualified, conflict-free reviewer; prints who and why.
+    """Assign a reviewer; prints who and why.
 
+    The reviewer is qualified and conflict-free.
     Without --reviewer the rules choose (specialty, licence, independence,
     load); with it, the named reviewer is checked the same way and refused
     with the reason when they do not qualify.
@@ -294,7 +304,10 @@ def case_assign(case_id: str, reviewer_id: str | None, db: str | None, acting: s
 @db_option
 @as_option
 def case_draft(case_id: str, db: str | None, acting: str | None) -> None:
-    """The engine's draft determination as JSON (the contract of `openimr review`)."""
+    """The draft determination as JSON.
+
+    The engine's draft, in the JSON contract of `openimr review`.
+    """
     with service_for(db) as service:
         echo_json(service.get_draft(principal_for(service, acting), case_id))
 
@@ -351,8 +364,9 @@ def case_decide(
 @db_option
 @as_option
 def case_sign(case_id: str, db: str | None, acting: str | None) -> None:
-    """The assigned reviewer signs: the determination and letters are made, final.
+    """The assigned reviewer signs the determination.
 
+    The determination and its letters are made and stored; they are final.
     Every item must be decided first.
     """
     with service_for(db) as service:
@@ -388,8 +402,9 @@ def case_determination(case_id: str, db: str | None, acting: str | None) -> None
 def case_letter(
     case_id: str, output_format: str, out: Path | None, db: str | None, acting: str | None
 ) -> None:
-    """The Final Determination Letter: the signed one once signed, else the draft.
+    """The Final Determination Letter.
 
+    The signed letter once the case is signed, else the draft.
     A party sees only the signed letter.
 
     \b
@@ -411,7 +426,10 @@ def case_letter(
 @db_option
 @as_option
 def case_audit(case_id: str, db: str | None, acting: str | None) -> None:
-    """The case's audit trail as JSON: who did what, when, before and after."""
+    """The case's audit trail as JSON.
+
+    Who did what, when, and the state before and after, each event with its hash.
+    """
     with service_for(db) as service:
         echo_json(service.audit_trail(principal_for(service, acting), case_id))
 
@@ -422,7 +440,10 @@ def case_audit(case_id: str, db: str | None, acting: str | None) -> None:
 @db_option
 @as_option
 def case_terminate(case_id: str, reason: str, db: str | None, acting: str | None) -> None:
-    """End the review: the treatment was authorised (8 CCR 9792.10.6)."""
+    """End the review: the treatment was authorised.
+
+    8 CCR 9792.10.6.
+    """
     with service_for(db) as service:
         _status_line(service.terminate(principal_for(service, acting), case_id, reason=reason))
 
@@ -438,7 +459,10 @@ def case_terminate(case_id: str, reason: str, db: str | None, acting: str | None
 @db_option
 @as_option
 def case_expedite(case_id: str, certification: str, db: str | None, acting: str | None) -> None:
-    """Make a regular review expedited (9792.10.4(c)); prints the new deadlines."""
+    """Expedite a regular review (9792.10.4(c)).
+
+    Prints the new deadlines.
+    """
     with service_for(db) as service:
         view = service.expedite(
             principal_for(service, acting), case_id, certification=certification
@@ -454,6 +478,9 @@ def case_expedite(case_id: str, certification: str, db: str | None, acting: str 
 @db_option
 @as_option
 def case_resolve_liability(case_id: str, db: str | None, acting: str | None) -> None:
-    """A deferred case's liability dispute is resolved: it becomes eligible (9792.10.3)."""
+    """Liability resolved: a deferred case becomes eligible.
+
+    8 CCR 9792.10.3.
+    """
     with service_for(db) as service:
         _status_line(service.resolve_liability(principal_for(service, acting), case_id))

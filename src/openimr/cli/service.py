@@ -331,8 +331,10 @@ def audit() -> None:
     help="text: a line, then one line per problem; json: {events, valid, problems}.",
 )
 def audit_verify(db: str | None, output_format: str) -> None:
-    """Recompute every audit event's hash and link, from the first to the last.
+    """Check every audit event's hash and link.
 
+    Every hash is recomputed and every link followed, from the first event to
+    the last.
     Exit status 0 when the chain is intact, 1 when an event was changed,
     removed or reordered (each problem is listed). It runs with the medical
     director's reach: whoever can open the store can check it.
@@ -492,8 +494,9 @@ def reviewer_list(output_format: str, db: str | None, acting: str | None) -> Non
 @db_option
 @as_option
 def reviewer_add(file: Path, db: str | None, acting: str | None) -> None:
-    """Add or update reviewers from FILE (.json or .yaml): one profile or a list.
+    """Add or update reviewers from a file.
 
+    FILE is .json or .yaml: one profile or a list of them.
     Every profile is checked before any is saved; a profile with an id
     already on the roster replaces it. Prints each id saved.
 
