@@ -17,6 +17,7 @@ from openimr.cli.service import (
     echo_json,
     echo_table,
     format_option,
+    message,
     principal_for,
     read_data,
     service_for,
@@ -111,6 +112,14 @@ def _due(deadline: Any) -> str:
 @click.option("--status", metavar="S", help="Only cases in this status (e.g. records_requested).")
 @click.option("--reviewer", "reviewer_id", metavar="R", help="Only cases assigned to reviewer R.")
 @click.option("--overdue", is_flag=True, help="Only cases past a records or decision deadline.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="At most this many cases.",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many cases first.")
 @format_option
 @db_option
 @as_option
@@ -118,6 +127,8 @@ def case_list(
     status: str | None,
     reviewer_id: str | None,
     overdue: bool,
+    limit: int,
+    offset: int,
     output_format: str,
     db: str | None,
     acting: str | None,
@@ -136,8 +147,15 @@ def case_list(
     with service_for(db) as service:
         who = principal_for(service, acting)
         cases = service.list_cases(
-            who, status=status, reviewer_id=reviewer_id, overdue=True if overdue else None
+            who,
+            status=status,
+            reviewer_id=reviewer_id,
+            overdue=True if overdue else None,
+            limit=limit,
+            offset=offset,
         )
+    if len(cases) == limit:
+        message(f"openimr: the first {limit} cases; --offset {offset + limit} shows the next")
     if output_format == "json":
         echo_json(cases)
         return

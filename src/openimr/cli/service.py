@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from openimr.service.db import Store
 
 UPGRADE_HINT = "run `openimr db upgrade`"
+_PROBLEMS_SHOWN = 20
+"""``audit.verify`` stops after this many problems (its default)."""
 
 # ---------------------------------------------------------------------------------------
 # Options every store command takes.
@@ -351,6 +353,8 @@ def audit_verify(db: str | None, output_format: str) -> None:
         click.echo(f"NOT VALID: {report.events} events read, {len(report.problems)} problem(s)")
         for problem in report.problems:
             click.echo(f"  {problem}")
+        if len(report.problems) >= _PROBLEMS_SHOWN:
+            message(f"openimr: the check stops after {_PROBLEMS_SHOWN} problems")
     if not report.valid:
         click.get_current_context().exit(1)
 
