@@ -366,6 +366,13 @@ def test_an_unmigrated_store_is_refused_with_the_hint(tmp_path):
 
     one_error(run("db", "current", "--db", "mysql://u@h/db"), "--db", "mysql")
 
+    # A store written by a newer openimr (a revision this one does not know) is not touched.
+    with sqlite3.connect(empty) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    connection.close()
+    one_error(run("db", "upgrade", "--db", url), "upgrade failed", "ffff")
+    one_error(run("case", "list", "--db", url, "--as", "x"), "revision ffff", "openimr db upgrade")
+
 
 def test_the_first_account_is_a_director_and_passwords_are_prompted(db):
     one_error(

@@ -262,6 +262,9 @@ def db_upgrade(db: str | None) -> None:
     Prints the revision it was at and the one it is at now, as `FROM -> HEAD`
     (`none` for a new store). Upgrading a current store changes nothing.
     """
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from openimr.service import migrate
 
     store = open_store(db, create=True)
@@ -271,11 +274,9 @@ def db_upgrade(db: str | None) -> None:
         if before != head:
             try:
                 migrate.upgrade(store)
-            except Exception as exc:
-                from sqlalchemy.exc import SQLAlchemyError
-
-                if not isinstance(exc, SQLAlchemyError):
-                    raise
+            except (SQLAlchemyError, CommandError) as exc:
+                # CommandError: the store names a revision this openimr does not know (a newer
+                # openimr wrote it).
                 raise UserError(f"{store.url}: the upgrade failed ({_reason(exc)})") from None
         click.echo(f"{before or 'none'} -> {head}")
         message(
@@ -415,6 +416,7 @@ def user_add(
 
     from openimr.service.auth import SYSTEM
     from openimr.service.tables import User
+    from openimr.service.workflow import require
 
     with service_for(db) as service:
         with service.store.read() as session:
@@ -429,8 +431,6 @@ def user_add(
             who = SYSTEM
         else:
             who = principal_for(service, acting)
-            from openimr.service.workflow import require
-
             require(who.role, "manage_users")  # refused before the password is asked
         password = _password(password_stdin)
         user_id = service.create_user(
