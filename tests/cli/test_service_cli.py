@@ -180,6 +180,20 @@ def test_application_to_signed_pdf_letter(world, tmp_path):
     verified = ok("audit", "verify", "--db", db)
     assert verified.stdout.startswith("valid: ")
 
+    # A correction is a new determination naming the signed one, which stays as it was.
+    first = signed.stdout.split("\tdetermination ")[1].split("\t")[0]
+    flipped = "Overturned" if shown["items"][0]["decision"] == "Upheld" else "Upheld"
+    corrected = ok("case", "correct", case_id, "--item", "1", flipped, "Misread the note.",
+                   "--reason", "Item 1 was decided on a misread record", *as_quill)  # fmt: skip
+    assert f"\tcorrects {first}\t" in corrected.stdout
+    latest = json.loads(ok("case", "determination", case_id, *as_coord).stdout)
+    assert latest["items"][0]["decision"] == flipped
+    one_error(
+        run("case", "correct", case_id, "--item", "1", flipped, "x", "--item", "1", flipped, "y",
+            "--reason", "twice", *as_quill),
+        "--item",
+    )  # fmt: skip
+
 
 def test_the_queue_as_a_table(world, tmp_path):
     db = world

@@ -395,6 +395,52 @@ def case_sign(case_id: str, db: str | None, acting: str | None) -> None:
     )
 
 
+@case.command(name="correct")
+@_case_id
+@click.option(
+    "--item",
+    "items",
+    nargs=3,
+    multiple=True,
+    required=True,
+    type=(int, click.Choice(["Upheld", "Overturned"]), str),
+    metavar="N DECISION REASON",
+    help="An item's corrected decision and its written reason; repeat for each item changed.",
+)
+@click.option("--reason", required=True, help="Why the determination is corrected.")
+@db_option
+@as_option
+def case_correct(
+    case_id: str,
+    items: tuple[tuple[int, str, str], ...],
+    reason: str,
+    db: str | None,
+    acting: str | None,
+) -> None:
+    """Correct a signed determination with a new one.
+
+    The signed determination stays as it was; the new one names it, carries
+    the changed items and why, and has its own letters.
+
+    \b
+    Example:
+      openimr case correct IMR-2026-000001 --item 2 Overturned \\
+          "The 2014-02-03 note documents failed conservative care" \\
+          --reason "Item 2 was decided on a misread record" --as dr.lee
+    """
+    changes = {n: (decision, text) for n, decision, text in items}
+    if len(changes) != len(items):
+        raise UserError("an item is given twice", source="--item")
+    with service_for(db) as service:
+        signed = service.correct(
+            principal_for(service, acting), case_id, changes=changes, reason=reason
+        )
+    click.echo(
+        f"{signed.case_id}\tdetermined\tdetermination {signed.determination_id}\t"
+        f"corrects {signed.corrects}\tsigned {signed.signed_at.isoformat()} by {signed.reviewer_id}"
+    )
+
+
 @case.command(name="determination")
 @_case_id
 @db_option
