@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -197,11 +198,11 @@ def postgres(root: Path) -> Iterator[str]:
     subprocess.run(start, **quiet)
     try:
         base = f"postgresql+psycopg://openimr@{HOST}:{port}"
-        from sqlalchemy import create_engine, text
+        from openimr.service.db import Store
 
-        admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("CREATE DATABASE openimr_load"))
+        admin = Store(f"{base}/postgres")
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("CREATE DATABASE openimr_load")
         admin.dispose()
         yield f"{base}/openimr_load"
     finally:
@@ -213,11 +214,9 @@ def postgres(root: Path) -> Iterator[str]:
 
 
 def _loopback_only(url: str) -> None:
-    from sqlalchemy.engine import make_url
-
     from openimr.service.db import normalise_url
 
-    host = make_url(normalise_url(url)).host
+    host = urllib.parse.urlsplit(normalise_url(url)).hostname
     if host not in (None, "", "127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"--db: {host} is not this machine; the bench stays on loopback")
 
@@ -457,7 +456,13 @@ async def progress(stats: Stats, started: float, stop: asyncio.Event) -> None:
 
 async def snapshot(http: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     """Every case as the director sees it."""
-    listed = (await http.get(f"{API}/cases", params={"limit": 1000})).raise_for_status().json()
+    listed: list[dict[str, Any]] = []
+    while True:
+        page = {"limit": 1000, "offset": len(listed)}
+        more = (await http.get(f"{API}/cases", params=page)).raise_for_status().json()
+        listed += more
+        if len(more) < page["limit"]:
+            break
     views = {}
     for summary in listed:
         views[summary["id"]] = (
