@@ -88,8 +88,10 @@ class CaseService:
     def _now(self) -> dt.datetime:
         return self.clock().astimezone(dt.UTC)
 
-    def _case(self, session: Session, who: Principal, case_id: str) -> CaseRow:
-        row = session.execute(
+    def _case(
+        self, session: Session, who: Principal, case_id: str, *, lock: bool = False
+    ) -> CaseRow:
+        query = (
             select(CaseRow)
             .where(CaseRow.id == case_id)
             .options(
@@ -97,7 +99,13 @@ class CaseService:
                 selectinload(CaseRow.documents),
                 selectinload(CaseRow.applications),
             )
-        ).scalar_one_or_none()
+        )
+        if lock:
+            # A writer that acts on what it reads waits for the case's other writers
+            # (PostgreSQL; SQLite's writers queue already), so it checks the current state
+            # and versions rather than failing later on a stale UPDATE (a 500, not a 409).
+            query = query.with_for_update(of=CaseRow)
+        row = session.execute(query).scalar_one_or_none()
         if row is None or not self._may_see(session, who, row):
             # A case the user may not see does not exist for them: nothing leaks, not even
             # that the number is taken.
@@ -557,7 +565,7 @@ class CaseService:
             raise UserError(f"decision: {decision!r} is neither Upheld nor Overturned")
         reason = (reason or "").strip() or None
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             if row.status == "records_complete":
                 self._move(session, who, row, "start_review")
             elif row.status != "in_review":
