@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
@@ -27,6 +28,12 @@ UTC = dt.UTC
 
 def at(*parts: int) -> dt.datetime:
     return dt.datetime(*parts, tzinfo=UTC)
+
+
+def end_of_day(year: int, month: int, day: int) -> dt.datetime:
+    """A business-day deadline falls due at the end of its last day, California time."""
+    pacific = ZoneInfo("America/Los_Angeles")
+    return dt.datetime(year, month, day, 23, 59, 59, tzinfo=pacific).astimezone(UTC)
 
 
 def packaged_yaml() -> str:
@@ -85,19 +92,19 @@ def test_a_formulary_dispute_completed_the_wednesday_before_thanksgiving() -> No
     # Wed 2016-11-23 10:00 PST. Thanksgiving (24th) and the day after (25th) are California
     # state holidays and the 26th-27th a weekend: business days are Mon 28 .. Fri Dec 2.
     due = determination_due(at(2016, 11, 23, 18), expedited=False, formulary_only=True)
-    assert due == at(2016, 12, 2, 18)
+    assert due == end_of_day(2016, 12, 2)
 
 
 def test_a_formulary_dispute_over_cesar_chavez_day() -> None:
     # Tue 2016-03-29; Thu 31 is Cesar Chavez Day: Wed 30, Fri 1, Mon 4, Tue 5, Wed 6.
     due = determination_due(at(2016, 3, 29, 17), expedited=False, formulary_only=True)
-    assert due == at(2016, 4, 6, 17)
+    assert due == end_of_day(2016, 4, 6)
 
 
 def test_a_formulary_dispute_over_new_year_observed_on_monday() -> None:
     # Wed 2016-12-28; 2017-01-02 is New Year's Day observed: Thu 29, Fri 30, Tue 3, Wed 4, Thu 5.
     due = determination_due(at(2016, 12, 28, 18), expedited=False, formulary_only=True)
-    assert due == at(2017, 1, 5, 18)
+    assert due == end_of_day(2017, 1, 5)
 
 
 def test_expedited_takes_precedence_over_formulary() -> None:
@@ -109,10 +116,10 @@ def test_expedited_takes_precedence_over_formulary() -> None:
 
 def test_business_days_are_counted_on_the_california_calendar() -> None:
     # Thu 2016-03-03 17:00 PST is Friday 01:00 in UTC. Counting from Thursday: Fri 4, Mon 7,
-    # Tue 8, Wed 9, Thu 10 -> Thu 17:00 PST = Fri 2016-03-11 01:00 UTC (from Friday's date it
-    # would be a day later).
+    # Tue 8, Wed 9, Thu 10 -> the end of Thu 10 in California (from Friday's date it would be
+    # a day later).
     due = determination_due(at(2016, 3, 4, 1), expedited=False, formulary_only=True)
-    assert due == at(2016, 3, 11, 1)
+    assert due == end_of_day(2016, 3, 10)
 
 
 # --- the combined view -----------------------------------------------------------------
@@ -145,7 +152,7 @@ def test_both_deadlines_with_their_basis() -> None:
     # 11:00 PDT on Nov 1; DST ends Nov 6, so 11:00 PST on Nov 16 is 19:00 UTC.
     assert result.records_due == at(2016, 11, 16, 19)
     assert "15 calendar days after the assignment notice was mailed" in result.records_basis
-    assert result.determination_due == at(2016, 12, 2, 18)
+    assert result.determination_due == end_of_day(2016, 12, 2)
     assert result.determination_basis.startswith("5 business days after")
     assert "formulary" in result.determination_basis
     assert "LC 4610.6(d)" in result.determination_basis
@@ -283,6 +290,8 @@ def test_a_later_start_never_gives_an_earlier_deadline(
     second = determination_due(start + later, expedited=expedited, formulary_only=formulary)
     # A wall-clock time in the hour lost or doubled at a DST change may move by that hour.
     assert second >= first - dt.timedelta(hours=1)
+    if formulary and not expedited:
+        assert second >= first  # whole business days: a later start is never due earlier
     assert first > start
     if not expedited and not formulary:
         assert abs((first - start) - dt.timedelta(days=30)) <= dt.timedelta(hours=1)

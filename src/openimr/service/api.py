@@ -14,11 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel
+from sqlalchemy.orm.exc import StaleDataError
 
 from openimr import __version__
 from openimr.errors import UserError
 from openimr.service.application import Application
-from openimr.service.auth import Principal, authenticate, login
+from openimr.service.auth import Principal, authenticate, check_password, issue_token
 from openimr.service.cases import CaseService
 from openimr.service.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from openimr.service.roster import ReviewerProfile
@@ -139,6 +140,11 @@ def create_app(service: CaseService) -> FastAPI:
     async def _user_error(_request: Request, exc: UserError) -> JSONResponse:
         return _error(_status(exc), str(exc))
 
+    @app.exception_handler(StaleDataError)
+    async def _stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+        # Two writers of the same row: the later one is refused, never silently applied.
+        return _error(409, "version: someone changed this case meanwhile; read it again")
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
@@ -148,8 +154,10 @@ def create_app(service: CaseService) -> FastAPI:
     @app.post(f"{PREFIX}/token", response_model=Token, tags=["accounts"])
     def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
         """Log in with a user name and password; use the token as `Authorization: Bearer`."""
+        with service.store.read() as session:
+            user = check_password(session, form.username, form.password)
         with service.store.write() as session:
-            value, user = login(session, form.username, form.password, now=service._now())
+            value = issue_token(session, user, now=service._now())
         return Token(access_token=value, role=user.role)
 
     @app.post(

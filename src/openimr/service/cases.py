@@ -369,7 +369,7 @@ class CaseService:
         text = drafting.document_text(content, filename, media_type)
         sha = hashlib.sha256(content).hexdigest()
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             if not is_open(row.status) or row.status == "in_review":
                 raise Conflict(
                     f"status: the case is {row.status}; documents can no longer be added"
@@ -403,7 +403,7 @@ class CaseService:
         """The assignment notice goes out: the records clock starts (9792.10.5)."""
         require(who.role, "request_records")
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             self._move(session, who, row, "request_records")
             now = self._now()
             row.records_requested_at, row.notice_by = now, notice_by
@@ -415,15 +415,15 @@ class CaseService:
         the draft is computed from it."""
         require(who.role, "complete_records")
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             if not row.documents:
                 raise Conflict("documents: the case has no documents; upload the records first")
             self._move(session, who, row, "complete_records")
             now = self._now()
             row.records_complete_at = now
             row.determination_due = _deadlines(row).determination_due
-            self._refresh_draft(row)
-            return self._view(session, row, who)
+        self._ensure_draft(who, case_id)
+        return self.get_case(who, case_id)
 
     def expedite(self, who: Principal, case_id: str, *, certification: str) -> CaseView:
         """Regular review becomes expedited on the treating physician's certification of an
@@ -432,7 +432,7 @@ class CaseService:
         if not certification.strip():
             raise UserError("certification: the physician's written certification is required")
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             if not is_open(row.status):
                 raise Conflict(f"status: the case is {row.status}; it cannot be expedited")
             if row.expedited:
@@ -446,7 +446,7 @@ class CaseService:
     def resolve_liability(self, who: Principal, case_id: str) -> CaseView:
         require(who.role, "resolve_liability")
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             self._move(session, who, row, "resolve_liability")
             row.closed_reason = None
             return self._view(session, row, who)
@@ -457,7 +457,7 @@ class CaseService:
         if not reason.strip():
             raise UserError("reason: say why the review is terminated")
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             self._move(session, who, row, "terminate")
             row.closed_reason = reason.strip()
             return self._view(session, row, who)
@@ -486,7 +486,7 @@ class CaseService:
         qualify. Either way the explanation and the candidates passed over are kept."""
         require(who.role, "assign")
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             next_state(row.status, "assign")  # refused before any work if the state is wrong
             needs = self._needs(session, row)
             roster = self._roster(session)
@@ -518,34 +518,33 @@ class CaseService:
 
     # the draft and the reviewer's decisions --------------------------------------------------
 
-    def _refresh_draft(self, row: CaseRow) -> None:
-        """Compute the draft again if the documents or items changed since the last one."""
-        sha = drafting.documents_sha256(row)
-        if row.draft is not None and row.draft_documents_sha256 == sha:
-            return
-        if not row.documents:
-            raise Conflict(
-                "documents: the case has no documents yet; there is nothing to draft from"
-            )
-        row.draft = drafting.draft(row, self._now().date())
-        row.draft_documents_sha256 = sha
-        for item, drafted in zip(row.items, row.draft["items"], strict=True):
-            item.draft_decision = drafted["decision"]
+    def _ensure_draft(self, who: Principal, case_id: str) -> dict[str, Any]:
+        """The draft of the case's current documents: computed again, outside any writing
+        transaction (the engine takes a while and SQLite has one writer), when the documents
+        or items changed since the last one; stored only if they did not change meanwhile."""
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            sha = drafting.documents_sha256(row)
+            if row.status == "determined" or (
+                row.draft is not None and row.draft_documents_sha256 == sha
+            ):
+                return row.draft or {}
+            if not row.documents:
+                raise Conflict(
+                    "documents: the case has no documents yet; there is nothing to draft from"
+                )
+            draft = drafting.draft(row, self._now().date())
+        with self.store.write() as session:
+            row = self._case(session, who, case_id, lock=True)
+            if drafting.documents_sha256(row) == sha and row.draft_documents_sha256 != sha:
+                row.draft, row.draft_documents_sha256 = draft, sha
+                for item, drafted in zip(row.items, draft["items"], strict=True):
+                    item.draft_decision = drafted["decision"]
+        return draft
 
     def get_draft(self, who: Principal, case_id: str) -> dict[str, Any]:
         require(who.role, "read_draft")
-        with self.store.read() as session:
-            row = self._case(session, who, case_id)
-            if row.draft is not None and row.draft_documents_sha256 == drafting.documents_sha256(
-                row
-            ):
-                return row.draft
-        with self.store.write() as session:
-            row = self._case(session, who, case_id)
-            if row.status == "determined":
-                return row.draft or {}
-            self._refresh_draft(row)
-            return row.draft or {}
+        return self._ensure_draft(who, case_id)
 
     def decide_item(
         self,
@@ -564,13 +563,15 @@ class CaseService:
         if decision not in (UPHELD, OVERTURNED):
             raise UserError(f"decision: {decision!r} is neither Upheld nor Overturned")
         reason = (reason or "").strip() or None
+        self._ensure_draft(who, case_id)
         with self.store.write() as session:
             row = self._case(session, who, case_id, lock=True)
             if row.status == "records_complete":
                 self._move(session, who, row, "start_review")
             elif row.status != "in_review":
                 raise Conflict(f"status: the case is {row.status}; items are decided in review")
-            self._refresh_draft(row)
+            if row.draft_documents_sha256 != drafting.documents_sha256(row):
+                raise Conflict("draft: the documents changed just now; read the draft again")
             item = next((i for i in row.items if i.n == n), None)
             if item is None:
                 raise NotFound(f"item: case {case_id} has no item {n}")
@@ -658,7 +659,7 @@ class CaseService:
             document["corrects"] = previous.id
             document["correction_reason"] = correction
         with self.store.write() as session:
-            row = self._case(session, who, case_id)
+            row = self._case(session, who, case_id, lock=True)
             if row.version != seen_version:
                 raise Conflict("version: the case changed while it was being signed; sign again")
             if correction is None:
@@ -814,7 +815,7 @@ class CaseService:
     def add_party(self, who: Principal, case_id: str, user_id: int) -> None:
         require(who.role, "manage_users")
         with self.store.write() as session:
-            self._case(session, who, case_id)
+            self._case(session, who, case_id, lock=True)
             if session.get(CaseParty, (user_id, case_id)) is None:
                 session.add(CaseParty(user_id=user_id, case_id=case_id))
                 self._audit(session, who, "add_party", case_id, None, {"user": f"user:{user_id}"})

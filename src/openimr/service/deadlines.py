@@ -156,10 +156,13 @@ def _advance(start: dt.datetime, period: Period, rules: DeadlineRules) -> dt.dat
     local = start.astimezone(ZoneInfo(rules.business_days.timezone))
     if period.unit == "calendar_days":
         day = local.date() + dt.timedelta(days=period.count)
-    else:
-        day = add_business_days(local.date(), period.count, rules=rules)
-    # Same wall-clock time on the due day, then back to UTC.
-    return dt.datetime.combine(day, local.time(), tzinfo=local.tzinfo).astimezone(dt.UTC)
+        # Same wall-clock time on the due day, then back to UTC.
+        return dt.datetime.combine(day, local.time(), tzinfo=local.tzinfo).astimezone(dt.UTC)
+    # Business days are whole days: due at the end of the last one. (The start's time of day
+    # would let a start on a weekend evening fall due before one made that Friday morning.)
+    day = add_business_days(local.date(), period.count, rules=rules)
+    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local.tzinfo)
+    return end.astimezone(dt.UTC)
 
 
 def _words(period: Period) -> str:
