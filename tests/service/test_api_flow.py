@@ -308,3 +308,45 @@ def test_openapi_document_is_served(client):
         "/reviewers",
     ):
         assert f"{PREFIX}{path}" in spec["paths"]
+
+
+def test_late_is_flagged_never_blocking(client, clock):
+    coord = login(client, "coord")
+    case_id = _ready_for_review(client, coord)
+    clock.advance(days=31)
+    coord, quill = login(client, "coord"), login(client, "quill")
+    overdue = client.get(f"{PREFIX}/cases?overdue=true", headers=coord).json()
+    assert [c["id"] for c in overdue] == [case_id]
+    assert overdue[0]["determination_due"]["late"] is True
+    assert client.get(f"{PREFIX}/cases?overdue=false", headers=coord).json() == []
+    for item in client.get(f"{PREFIX}/cases/{case_id}", headers=quill).json()["items"]:
+        client.put(
+            f"{PREFIX}/cases/{case_id}/items/{item['n']}",
+            json={"decision": item["draft_decision"] or "Upheld", "reason": "Reviewed."},
+            headers=quill,
+        )
+    assert client.post(f"{PREFIX}/cases/{case_id}/signature", headers=quill).status_code == 201
+    signed = client.get(f"{PREFIX}/cases/{case_id}", headers=coord).json()
+    assert signed["status"] == "determined" and signed["overdue"] is False
+
+
+def test_the_draft_follows_the_documents(client):
+    coord = login(client, "coord")
+    filed = client.post(f"{PREFIX}/applications", json=application(), headers=coord).json()
+    case_id = filed["case_id"]
+    client.post(
+        f"{PREFIX}/cases/{case_id}/documents",
+        files={"file": ("note.txt", NOTE.encode(), "text/plain")},
+        headers=coord,
+    )
+    before = client.get(f"{PREFIX}/cases/{case_id}/draft", headers=coord).json()
+    client.post(
+        f"{PREFIX}/cases/{case_id}/documents",
+        files={"file": ("ur.txt", b"Utilization review denied the MRI.", "text/plain")},
+        data={"kind": "ur_decision"},
+        headers=coord,
+    )
+    after = client.get(f"{PREFIX}/cases/{case_id}/draft", headers=coord).json()
+    assert before["input_sha256"] != after["input_sha256"]
+    again = client.get(f"{PREFIX}/cases/{case_id}/draft", headers=coord).json()
+    assert again == after  # unchanged documents, the same draft

@@ -240,7 +240,7 @@ class CaseService:
                     select(CaseRow)
                     .where(
                         CaseRow.consolidation_key == _key(key),
-                        CaseRow.status.in_(["eligible", "assigned", "records_requested"]),
+                        CaseRow.status.in_(workflow().consolidate_into),
                     )
                     .order_by(CaseRow.received_at)
                     .limit(1)

@@ -25,6 +25,7 @@ class Transition(Model):
 class Workflow(Model):
     states: dict[str, str]
     open: list[str]
+    consolidate_into: list[str]
     transitions: dict[str, Transition]
     roles: dict[str, str]
     permissions: dict[str, list[str]]
@@ -39,7 +40,7 @@ def workflow() -> Workflow:
     flow = Workflow.model_validate(load_yaml(text))
     known = set(flow.states)
     for name, step in flow.transitions.items():
-        unknown = {step.to, *step.from_} - known
+        unknown = {step.to, *step.from_, *flow.consolidate_into, *flow.open} - known
         if unknown:
             raise ValueError(f"workflow.yaml: transition {name} names unknown states {unknown}")
     for action, roles in flow.permissions.items():
