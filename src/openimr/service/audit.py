@@ -50,6 +50,11 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def as_record(event: AuditEvent) -> dict[str, Any]:
+    """An event as the API and the command line show it: what its hash covers, and the hash."""
+    return {**_fields(event), "hash": event.hash}
+
+
 def append(
     session: Session,
     *,

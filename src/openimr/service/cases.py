@@ -749,7 +749,7 @@ class CaseService:
         require(who.role, "read_audit")
         with self.store.read() as session:
             self._case(session, who, case_id)
-            return [_event(e) for e in audit.events(session, case_id)]
+            return [audit.as_record(e) for e in audit.events(session, case_id)]
 
     def verify_audit(self, who: Principal) -> audit.ChainReport:
         require(who.role, "verify_audit")
@@ -851,20 +851,6 @@ def _item_view(item: ItemRow) -> ItemView:
         reason=item.reason,
         version=item.version,
     )
-
-
-def _event(event: Any) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "at": _aware(event.at).isoformat(),
-        "actor": event.actor,
-        "role": event.role,
-        "action": event.action,
-        "case_id": event.case_id,
-        "before": event.before,
-        "after": event.after,
-        "hash": event.hash,
-    }
 
 
 def _deadlines(row: CaseRow) -> deadlines.Deadlines:

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from importlib import resources
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from openimr.errors import UserError
 from openimr.model import Model, Verification
-from openimr.yamlload import load_yaml
+from openimr.service.ruledata import packaged, parsed
 
 RULES_FILE = "deadlines.yaml"
 
@@ -94,17 +93,11 @@ def load_rules(text: str | None = None) -> DeadlineRules:
 
 @cache
 def _packaged_rules() -> DeadlineRules:
-    path = resources.files("openimr.service").joinpath("rules", RULES_FILE)
-    return _parse_rules(path.read_text(encoding="utf-8"))
+    return _parse_rules(packaged(RULES_FILE))
 
 
 def _parse_rules(text: str) -> DeadlineRules:
-    try:
-        rules = DeadlineRules.model_validate(load_yaml(text))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(part) for part in err["loc"])
-        raise UserError(f"{where}: {err['msg']}", source=RULES_FILE) from None
+    rules = parsed(DeadlineRules, text, RULES_FILE)
     try:
         ZoneInfo(rules.business_days.timezone)
     except (KeyError, ValueError) as exc:

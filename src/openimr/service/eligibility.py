@@ -11,7 +11,6 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -25,7 +24,7 @@ from openimr.service.application import (
     employee_key,
     treatment_key,
 )
-from openimr.yamlload import load_yaml
+from openimr.service.ruledata import packaged, parsed
 
 Status = Literal["eligible", "ineligible", "deferred"]
 Outcome = Literal["ineligible", "deferred", "note"]
@@ -89,17 +88,11 @@ def load_rules(text: str | None = None) -> EligibilityRules:
 
 @cache
 def _packaged_rules() -> EligibilityRules:
-    path = resources.files("openimr.service").joinpath("rules", RULES_FILE)
-    return _parse_rules(path.read_text(encoding="utf-8"), source=RULES_FILE)
+    return _parse_rules(packaged(RULES_FILE), source=RULES_FILE)
 
 
 def _parse_rules(text: str, *, source: str) -> EligibilityRules:
-    try:
-        rules = EligibilityRules.model_validate(load_yaml(text))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(part) for part in err["loc"])
-        raise UserError(f"{where}: {err['msg']}", source=source) from None
+    rules = parsed(EligibilityRules, text, source)
     if set(rules.reasons) != set(REASON_CODES):
         missing = sorted(set(REASON_CODES) - set(rules.reasons))
         unknown = sorted(set(rules.reasons) - set(REASON_CODES))

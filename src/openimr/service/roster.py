@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import (
@@ -29,6 +28,7 @@ from pydantic import (
 
 from openimr.errors import UserError
 from openimr.model import Model, Reviewer, Verification
+from openimr.service.ruledata import packaged, validated
 from openimr.vocabulary import vocabulary
 from openimr.yamlload import load_yaml
 
@@ -120,17 +120,11 @@ def name_key(text: str) -> str:
 
 
 def read_rules(name: str) -> Any:
-    path = resources.files("openimr.service").joinpath(RULES, name)
-    return load_yaml(path.read_text(encoding="utf-8"))
+    return load_yaml(packaged(name))
 
 
 def _validated(model: type[_Data], data: Any, source: str) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top)"
-        raise UserError(f"{where}: {first['msg']}", source=source) from error
+    return validated(model, data, source)
 
 
 @cache
