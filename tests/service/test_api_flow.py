@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from openimr.service.api import PREFIX, create_app
 from openimr.service.cases import CaseService
+from tests.conftest import text_to_pdf
 from tests.service.people import NOTE, PASSWORD, WORKER, application, world
 
 
@@ -350,3 +351,30 @@ def test_the_draft_follows_the_documents(client):
     assert before["input_sha256"] != after["input_sha256"]
     again = client.get(f"{PREFIX}/cases/{case_id}/draft", headers=coord).json()
     assert again == after  # unchanged documents, the same draft
+
+
+def test_a_pdf_record_is_read_and_drafted_from(client, tmp_path):
+    coord = login(client, "coord")
+    # A 2016 dispute: the 2009 MTUS rules, whose criteria quote the record.
+    dated = application(
+        date_of_injury="2015-06-01", ur_decision_date="2016-03-01", filed_on="2016-03-10"
+    )
+    case_id = client.post(f"{PREFIX}/applications", json=dated, headers=coord).json()["case_id"]
+    pdf = text_to_pdf(NOTE.replace(". ", ".\n"), tmp_path / "note.pdf").read_bytes()
+    stored = client.post(
+        f"{PREFIX}/cases/{case_id}/documents",
+        files={"file": ("scan.pdf", pdf, "application/pdf")},
+        data={"kind": "medical_record", "date": "2026-10-01"},
+        headers=coord,
+    )
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["media_type"] == "application/pdf" and stored.json()["characters"] > 200
+    draft = client.get(f"{PREFIX}/cases/{case_id}/draft", headers=coord).json()
+    quoted = [e["text"] for i in draft["items"] for c in i["criteria"] for e in c["evidence"]]
+    assert any("straight leg raise" in q or "physical therapy" in q for q in quoted), quoted
+    broken = client.post(
+        f"{PREFIX}/cases/{case_id}/documents",
+        files={"file": ("broken.pdf", pdf[:200], "application/pdf")},
+        headers=coord,
+    )
+    assert broken.status_code == 422 and "broken.pdf" in broken.json()["error"]["message"]
