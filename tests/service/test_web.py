@@ -564,3 +564,24 @@ def test_the_roster_is_edited_by_the_director_only(w):
     )
     assert wrong.status_code == 422 and "years_in_practice" in error_text(wrong.text)
     assert w.signed_in("quill").get("/reviewers").status_code == 403
+
+
+def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_stays_json(w):
+    client = w.signed_in("coord")
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in page.text
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    missing = client.get("/cases/IMR-2026-999999")
+    assert missing.status_code == 404 and "<h1>No such case</h1>" in missing.text
+
+
+def test_the_demo_accounts_sign_in_by_their_email(store):
+    from openimr.service.demo import DEMO_PASSWORD, seed
+
+    service = CaseService(store)
+    seed(service, None)
+    for name in ["coordinator", "director", "dr.avery", "dr.blake", "worker"]:
+        who, _token = service.sign_in(f"{name}@demo.openimr.org", DEMO_PASSWORD)
+        assert who.username == name

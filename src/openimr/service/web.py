@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -30,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openimr.errors import UserError
 from openimr.service.application import parse_application
@@ -1054,3 +1056,15 @@ def install(app: FastAPI, *, throttle: Throttle | None = None) -> None:
     app.include_router(router)
     static = resources.files("openimr.service").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _not_routed(request: Request, exc: StarletteHTTPException) -> Response:
+        # A path no route serves: the API answers as it always has, a page in HTML.
+        if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
+            return await http_exception_handler(request, exc)
+        if exc.status_code == 404:
+            response = _error_page(request, 404, "Not found", "There is no page at this address.")
+        else:
+            response = _error_page(request, exc.status_code, "Not possible", str(exc.detail))
+        _secure_headers(response)
+        return response
