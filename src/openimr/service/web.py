@@ -7,6 +7,7 @@ so a page of another site cannot post in the user's name."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -1062,6 +1063,8 @@ def install(app: FastAPI, *, throttle: Throttle | None = None) -> None:
         # A path no route serves: the API answers as it always has, a page in HTML.
         if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
             return await http_exception_handler(request, exc)
+        with contextlib.suppress(_SignInFirst):
+            _who(request)  # the header shows who is signed in, and Sign out
         if exc.status_code == 404:
             response = _error_page(request, 404, "Not found", "There is no page at this address.")
         else:
