@@ -13,7 +13,7 @@ BLOCKING = {"serious", "critical"}
 
 
 def visit(page: Page, path: str) -> None:
-    response = visit(page, path)
+    response = page.goto(path)
     assert response is not None and response.ok, f"GET {path}: {response and response.status}"
 
 
