@@ -132,11 +132,11 @@ def test_application_to_signed_letter(live: Live, sign_in, new_page) -> None:
     upload = coord.locator("form").filter(
         has=coord.get_by_role("button", name="Upload", exact=True)
     )
-    upload.get_by_label("File", exact=True).set_input_files(
+    upload.get_by_label(re.compile(r"^File\b")).set_input_files(
         files=[{"name": "progress-note.txt", "mimeType": "text/plain", "buffer": NOTE.encode()}]
     )
-    upload.get_by_label("Kind", exact=True).select_option("medical_record")
-    upload.get_by_label("Date", exact=True).fill("2016-10-01")
+    upload.get_by_label(re.compile(r"^Kind\b")).select_option("medical_record")
+    upload.get_by_label(re.compile(r"^Date\b")).fill("2016-10-01")
     upload.get_by_role("button", name="Upload", exact=True).click()
     coord.wait_for_load_state()
     documents = coord.locator("section").filter(
