@@ -367,3 +367,61 @@ def test_reviewer_sees_no_traceback(live: Live, sign_in, path: str) -> None:
     expect(page.locator("body")).not_to_contain_text("Traceback")
     if response.status == 404:
         expect(page.locator("body")).to_contain_text("No such case")
+
+
+def queue_rows(page: Page) -> list[tuple[str, str]]:
+    """(case number, row text) of each row of the `Cases` table, in order."""
+    table = page.get_by_role("table", name="Cases")
+    expect(table).to_be_visible()
+    rows = table.locator("tr").filter(has=page.locator("a[href*='/cases/']"))
+    texts = rows.all_inner_texts()
+    return [(CASE_NUMBER.search(t).group(0), t) for t in texts]
+
+
+def test_queue_expedited_first_and_filtered(live: Live, sign_in) -> None:
+    live.ready_for_review()
+    page = sign_in("coord")
+    page.goto("/queue")
+    rows = queue_rows(page)
+    everything = live.service.list_cases(live.who("coord"), limit=1000)
+    assert {number for number, _ in rows} == {c.id for c in everything}
+    priorities = ["Expedited" if "Expedited" in text else "Regular" for _, text in rows]
+    assert all("Expedited" in t or "Regular" in t for _, t in rows), rows
+    assert "Expedited" in priorities
+    assert priorities == sorted(priorities), "expedited cases come first"
+
+    page.get_by_label(re.compile(r"^Status\b")).select_option("records_complete")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    page.wait_for_load_state()
+    wanted = live.service.list_cases(live.who("coord"), status="records_complete", limit=1000)
+    assert wanted
+    assert {number for number, _ in queue_rows(page)} == {c.id for c in wanted}
+
+    page.goto("/queue")
+    page.get_by_label(re.compile(r"^Reviewer\b")).select_option("R-PMR")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    page.wait_for_load_state()
+    theirs = live.service.list_cases(live.who("coord"), reviewer_id="R-PMR", limit=1000)
+    assert {number for number, _ in queue_rows(page)} == {c.id for c in theirs}
+
+
+def test_reviewer_queue_holds_only_their_cases(live: Live, sign_in) -> None:
+    live.ready_for_review()
+    page = sign_in("quill")
+    page.goto("/queue")
+    mine = live.service.list_cases(live.who("quill"), limit=1000)
+    assert mine and {number for number, _ in queue_rows(page)} == {c.id for c in mine}
+    expect(page.get_by_label(re.compile(r"^Status\b"))).to_be_visible()
+    expect(page.get_by_label(re.compile(r"^Reviewer\b"))).to_have_count(0)
+
+
+def test_roster_edited_by_the_director_only(live: Live, sign_in) -> None:
+    page = sign_in("director")
+    page.goto("/reviewers")
+    expect(page.get_by_role("table").first).to_contain_text("Dr. Lane Quill")
+    expect(page.get_by_role("button", name="Save reviewer")).to_be_visible()
+    page = sign_in("coord")
+    response = page.goto("/reviewers")
+    assert response is not None and response.ok
+    expect(page.get_by_role("table").first).to_contain_text("Dr. Mira Holt")
+    expect(page.get_by_role("button", name="Save reviewer")).to_have_count(0)
