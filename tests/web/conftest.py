@@ -44,9 +44,11 @@ class TickingClock:
 
     def __init__(self, start: dt.datetime) -> None:
         self.start, self.began = start, time.monotonic()
+        self.offset = dt.timedelta()
+        """A jump a test makes (and undoes) to see deadlines pass."""
 
     def __call__(self) -> dt.datetime:
-        return self.start + dt.timedelta(seconds=time.monotonic() - self.began)
+        return self.start + self.offset + dt.timedelta(seconds=time.monotonic() - self.began)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Live:
     url: str
     service: CaseService
     users: dict[str, int]
+    clock: TickingClock
     password: str = PASSWORD
     _serial: list[int] = field(default_factory=lambda: [0])
 
@@ -117,10 +120,11 @@ def _free_port() -> int:
 def live(tmp_path_factory) -> Iterator[Live]:
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('web') / 'openimr.sqlite'}")
     migrate.upgrade(store)
-    service = CaseService(store, clock=TickingClock(START))
+    clock = TickingClock(START)
+    service = CaseService(store, clock=clock)
     users = world(service)
     # A few cases in other states, so the queue has rows to sort and filter.
-    live = Live(url="", service=service, users=users)
+    live = Live(url="", service=service, users=users, clock=clock)
     live.ready_for_review()
     coord = live.who("coord")
     for changes in ({}, {"expedited": True}):

@@ -5,6 +5,7 @@ people see only what is theirs. Names (labels, buttons, headings) are the workbe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from openimr.service.application import Application
 from openimr.service.auth import SYSTEM
 from tests.service.people import NOTE
 from tests.web.conftest import Live, screenshot
@@ -425,3 +427,22 @@ def test_roster_edited_by_the_director_only(live: Live, sign_in) -> None:
     assert response is not None and response.ok
     expect(page.get_by_role("table").first).to_contain_text("Dr. Mira Holt")
     expect(page.get_by_role("button", name="Save reviewer")).to_have_count(0)
+
+
+def test_overdue_is_said_in_words(live: Live, sign_in) -> None:
+    coordinator = live.who("coord")
+    filed = live.service.file_application(
+        coordinator, Application.model_validate(live.application())
+    )
+    live.service.assign(coordinator, filed.case_id, reviewer_id="R-PMR")
+    live.service.request_records(coordinator, filed.case_id, notice_by="electronic")
+    live.clock.offset = dt.timedelta(days=40)  # past the records deadline
+    try:
+        late = {c.id for c in live.service.list_cases(coordinator, overdue=True, limit=1000)}
+        assert filed.case_id in late
+        page = sign_in("coord")
+        page.goto("/queue")
+        rows = queue_rows(page)
+        assert {number for number, text in rows if "Overdue" in text} == late
+    finally:
+        live.clock.offset = dt.timedelta()
