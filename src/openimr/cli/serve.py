@@ -57,6 +57,7 @@ def build(
         url = base_url(host, port)
         lines[:0] = [
             f"openimr: serving {url}{PREFIX}",
+            f"openimr: the workbench (sign in in a browser) {url}/",
             f"openimr: API documentation {url}{PREFIX}/docs (OpenAPI: {url}{PREFIX}/openapi.json)",
         ]
         lines.append(f"openimr: the data lives in {where_data_lives(store)}")

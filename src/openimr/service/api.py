@@ -302,4 +302,8 @@ def create_app(service: CaseService) -> FastAPI:
     def save_reviewer(profile: ReviewerProfile, user: User) -> ReviewerProfile:
         return service.save_reviewer(user, profile)
 
+    # The workbench's pages and their static files (service/web.py), on the same app.
+    from openimr.service import web
+
+    web.install(app)
     return app

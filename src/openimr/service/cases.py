@@ -4,13 +4,18 @@ and the command line both call these; neither touches the store itself."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,9 +25,15 @@ from openimr.review.contract import determination_json
 from openimr.service import audit, deadlines, drafting, eligibility
 from openimr.service.application import Application, consolidation_key, parties
 from openimr.service.assignment import Assignment, CaseNeeds, check_named, choose
-from openimr.service.auth import Principal, hash_password
+from openimr.service.auth import (
+    Principal,
+    authenticate,
+    check_password,
+    hash_password,
+    issue_token,
+)
 from openimr.service.db import Store
-from openimr.service.errors import Conflict, NotFound
+from openimr.service.errors import Conflict, NotFound, Unauthenticated
 from openimr.service.roster import ReviewerProfile
 from openimr.service.tables import (
     ApplicationRow,
@@ -34,6 +45,7 @@ from openimr.service.tables import (
     DocumentRow,
     ItemRow,
     ReviewerRow,
+    Token,
     User,
 )
 from openimr.service.views import (
@@ -784,8 +796,10 @@ class CaseService:
         password: str,
         role: str,
         reviewer_id: str | None = None,
+        email: str | None = None,
     ) -> int:
-        """A new account. A reviewer's account names the roster entry it signs as."""
+        """A new account. A reviewer's account names the roster entry it signs as; the email
+        (stored lower-cased, unique) is what the workbench's sign-in form asks for."""
         require(who.role, "manage_users")
         if role not in workflow().roles:
             raise UserError(f"role: {role!r} is not a role ({', '.join(workflow().roles)})")
@@ -793,13 +807,20 @@ class CaseService:
             raise UserError("password: at least 12 characters")
         if (role == "reviewer") != (reviewer_id is not None):
             raise UserError("reviewer_id: a reviewer's account, and only theirs, names a reviewer")
+        if email is not None:
+            email = email.strip().lower()
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                raise UserError(f"email: {email!r} is not an email address")
         with self.store.write() as session:
             if reviewer_id is not None and session.get(ReviewerRow, reviewer_id) is None:
                 raise NotFound(f"reviewer_id: no reviewer {reviewer_id}")
             if session.execute(select(User.id).where(User.username == username)).first():
                 raise Conflict(f"username: {username!r} is taken")
+            if email and session.execute(select(User.id).where(User.email == email)).first():
+                raise Conflict(f"email: {email!r} is taken")
             user = User(
                 username=username,
+                email=email,
                 role=role,
                 password_hash=hash_password(password),
                 reviewer_id=reviewer_id,
@@ -819,6 +840,144 @@ class CaseService:
             if session.get(CaseParty, (user_id, case_id)) is None:
                 session.add(CaseParty(user_id=user_id, case_id=case_id))
                 self._audit(session, who, "add_party", case_id, None, {"user": f"user:{user_id}"})
+
+    # pages ---------------------------------------------------------------------------------
+    # What the workbench's pages need beyond the operations above: sign-in by email, the
+    # cookie's token, the texts the evidence offsets index, documents, a party's letters.
+
+    def sign_in(self, login: str, password: str) -> tuple[Principal, str]:
+        """The account named by email (any case) or user name, and a new token for it; the
+        same Unauthenticated whichever of the two was wrong."""
+        login = login.strip()
+        with self.store.read() as session:
+            username = session.execute(
+                select(User.username).where(
+                    (User.email == login.lower()) | (User.username == login)
+                )
+            ).scalar()
+            if username is None:
+                # The same Argon2 work as a wrong password, so the time does not tell either.
+                _verify_nothing(password)
+                raise Unauthenticated("email or password is wrong")
+            try:
+                who = check_password(session, username, password)
+            except Unauthenticated:
+                raise Unauthenticated("email or password is wrong") from None
+        with self.store.write() as session:
+            token = issue_token(session, who, now=self._now())
+        log.info("sign_in by %s", who.actor)
+        return who, token
+
+    def principal_for(self, token: str) -> Principal:
+        """Who holds this token (Unauthenticated if it is unknown or expired)."""
+        with self.store.read() as session:
+            return authenticate(session, token, now=self._now())
+
+    def sign_out(self, token: str) -> None:
+        """The token stops working (signing out twice is harmless)."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self.store.write() as session:
+            session.execute(delete(Token).where(Token.token_sha256 == digest))
+
+    def source_texts(self, who: Principal, case_id: str) -> dict[str, str]:
+        """The texts the draft's evidence offsets index, by source name ("clinical_summary",
+        "records[N]"): the draft's own copy when the engine kept one, else the case file the
+        draft was computed from (``drafting.case_file``)."""
+        require(who.role, "read_draft")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            kept = (row.draft or {}).get("source_texts")
+            if kept:
+                return dict(kept)
+            data = drafting.case_file(row)
+        texts = {"clinical_summary": data["clinical_summary"]}
+        texts |= {f"records[{i}]": r["text"] for i, r in enumerate(data["records"])}
+        return texts
+
+    def source_labels(self, who: Principal, case_id: str) -> dict[str, DocumentView | None]:
+        """Which document each ``records[N]`` source is (None for the clinical summary, which
+        joins every case summary)."""
+        view = self.get_case(who, case_id)
+        clinical = set(workflow().clinical_document_kinds) - {"case_summary"}
+        records = [d for d in view.documents if d.kind in clinical]
+        labels: dict[str, DocumentView | None] = {"clinical_summary": None}
+        labels |= {f"records[{i}]": d for i, d in enumerate(records)}
+        return labels
+
+    def document(self, who: Principal, case_id: str, document_id: int) -> tuple[DocumentView, str]:
+        """One document of the case and its text as read; the same reach as the case."""
+        require(who.role, "read_case")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            view = self._view(session, row, who)
+            for stored, shown in zip(row.documents, view.documents, strict=True):
+                if stored.id == document_id:
+                    return shown, stored.text
+        raise NotFound(f"document: case {case_id} has no document {document_id}")
+
+    def document_content(
+        self, who: Principal, case_id: str, document_id: int
+    ) -> tuple[DocumentView, bytes]:
+        """One document's bytes as uploaded; the same reach as the case."""
+        shown, _text = self.document(who, case_id, document_id)
+        with self.store.read() as session:
+            blob = session.get(Blob, shown.sha256)
+            assert blob is not None
+            return shown, blob.content
+
+    def signature(self, who: Principal, case_id: str) -> dict[str, Any] | None:
+        """The case's latest signed determination: who signed it (roster id and name) and
+        when; None before signing."""
+        require(who.role, "read_letter")
+        with self.store.read() as session:
+            row = self._case(session, who, case_id)
+            signed = self._signed(session, row.id)
+            if signed is None:
+                return None
+            reviewer = session.get(ReviewerRow, signed.reviewer_id)
+            name = reviewer.profile.get("name") if reviewer else None
+            return {
+                "determination_id": signed.id,
+                "reviewer_id": signed.reviewer_id,
+                "reviewer_name": name or signed.reviewer_id,
+                "signed_at": _aware(signed.signed_at),
+                "corrects": signed.corrects_id,
+            }
+
+    def party_letters(self, who: Principal) -> list[dict[str, Any]]:
+        """A party's cases that have a final letter: case number and when it was signed."""
+        require(who.role, "read_letter")
+        with self.store.read() as session:
+            rows = session.execute(
+                select(DeterminationRow.case_id, func.max(DeterminationRow.signed_at))
+                .join(CaseParty, CaseParty.case_id == DeterminationRow.case_id)
+                .where(CaseParty.user_id == who.user_id)
+                .group_by(DeterminationRow.case_id)
+                .order_by(DeterminationRow.case_id)
+            ).all()
+        return [{"case_id": case_id, "signed_at": _aware(at)} for case_id, at in rows]
+
+    def reviewer_names(self, who: Principal) -> dict[str, str]:
+        """Reviewer names for the queue: the whole roster for those who may list it, a
+        reviewer's own name for them, nothing for anyone else."""
+        with self.store.read() as session:
+            if who.role in workflow().permissions["list_reviewers"]:
+                return {r.id: r.name for r in self._roster(session)}
+            if who.role == "reviewer" and who.reviewer_id:
+                row = session.get(ReviewerRow, who.reviewer_id)
+                if row is not None:
+                    return {row.id: str(row.profile.get("name") or row.id)}
+        return {}
+
+
+def _verify_nothing(password: str) -> None:
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        PasswordHasher().verify(_dummy_hash(), password)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not any account's password")
 
 
 def _decisions(row: CaseRow, changes: dict[int, tuple[str, str]]) -> list[drafting.Decided]:

@@ -18,6 +18,8 @@ from openimr.service.roster import ReviewerProfile
 from openimr.service.tables import User
 
 DEMO_PASSWORD = "openimr-demo-password"
+DEMO_EMAIL_DOMAIN = "demo.openimr.org"
+"""Each demo account's email is its user name at this domain (coordinator@demo.openimr.org)."""
 
 ROSTER = [
     ReviewerProfile(
@@ -87,7 +89,12 @@ def seed(service: CaseService, letters: Path | None) -> Seeded:
         ("worker", "party", None),
     ]:
         service.create_user(
-            SYSTEM, username=username, password=DEMO_PASSWORD, role=role, reviewer_id=reviewer
+            SYSTEM,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            reviewer_id=reviewer,
+            email=f"{username}@{DEMO_EMAIL_DOMAIN}",
         )
         done.accounts.append((username, role))
     coordinator = _principal(service, "coordinator")

@@ -28,6 +28,8 @@ class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, index=True)
+    """Lower-cased; the workbench signs in by email (or by user name)."""
     role: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(200))
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewers.id"))
