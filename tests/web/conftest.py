@@ -23,7 +23,7 @@ import uvicorn
 from openimr.service import migrate
 from openimr.service.api import create_app
 from openimr.service.application import Application
-from openimr.service.auth import Principal, principal
+from openimr.service.auth import SYSTEM, Principal, principal
 from openimr.service.cases import CaseService
 from openimr.service.db import Store
 from tests.service.people import NOTE, PASSWORD, START, application, world
@@ -36,6 +36,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 # whose UR decision is from 2016 gets a draft with evidence spans in the progress note.
 DATED_2016 = {"date_of_injury": "2016-03-09", "ur_decision_date": "2016-10-20"}
 FILED_2016 = "2016-10-30"
+COUNSEL_EMAIL = "counsel@vance-law.example.org"
 
 
 class TickingClock:
@@ -123,6 +124,10 @@ def live(tmp_path_factory) -> Iterator[Live]:
     clock = TickingClock(START)
     service = CaseService(store, clock=clock)
     users = world(service)
+    # A party whose account has an email (the world's have none): signs in by email.
+    users["counsel"] = service.create_user(
+        SYSTEM, username="counsel", password=PASSWORD, role="party", email=COUNSEL_EMAIL
+    )
     # A few cases in other states, so the queue has rows to sort and filter.
     live = Live(url="", service=service, users=users, clock=clock)
     live.ready_for_review()

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from openimr.service.application import Application
 from openimr.service.auth import SYSTEM
 from tests.service.people import NOTE
-from tests.web.conftest import Live, screenshot
+from tests.web.conftest import COUNSEL_EMAIL, Live, screenshot
 
 expect.set_options(timeout=10_000)
 
@@ -253,8 +254,14 @@ def test_application_to_signed_letter(live: Live, sign_in, new_page) -> None:
     expect(quill.get_by_role("link", name="Letter (HTML)")).to_have_attribute(
         "href", re.compile(rf"/cases/{case_id}/letter$")
     )
-    with quill.expect_download() as download_info:
-        quill.get_by_role("link", name="Letter (PDF)").click()
+    try:
+        with quill.expect_download(timeout=5_000) as download_info:
+            quill.get_by_role("link", name="Letter (PDF)").click()
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            "Letter (PDF) opened in the browser instead of downloading: serve letter.pdf with "
+            "Content-Disposition: attachment (or give the link a download attribute)"
+        )
     pdf = Path(download_info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF"), pdf[:40]
 
@@ -267,8 +274,8 @@ def test_application_to_signed_letter(live: Live, sign_in, new_page) -> None:
     expect(holt.locator("body")).not_to_contain_text(MRI)
 
     # A party to the case sees its final letter and nothing else of it.
-    live.service.add_party(SYSTEM, case_id, live.users["attorney"])
-    party = sign_in("attorney")
+    live.service.add_party(SYSTEM, case_id, live.users["counsel"])
+    party = sign_in(COUNSEL_EMAIL)
     party.goto("/")
     expect(party.get_by_role("heading", level=1, name="Your letters")).to_be_visible()
     letters = party.locator("a[href*='/cases/']")
