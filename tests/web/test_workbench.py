@@ -459,3 +459,59 @@ def test_overdue_is_said_in_words(live: Live, sign_in) -> None:
         assert {number for number, text in rows if "Overdue" in text} == late
     finally:
         live.clock.offset = dt.timedelta()
+
+
+def test_document_opened_as_text_and_downloaded(live: Live, sign_in) -> None:
+    case_id = live.ready_for_review()
+    page = sign_in("quill")
+    page.goto(f"/cases/{case_id}")
+    documents = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Documents", exact=True)
+    )
+    (document,) = live.service.get_case(live.who("quill"), case_id).documents
+    href = f"/cases/{case_id}/documents/{document.id}"
+    view = documents.last.locator(f"a[href='{href}']")
+    expect(view).to_have_count(1)
+    view.click()
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("positive straight leg raise")
+    page.go_back()
+    download_link = documents.last.locator(f"a[href='{href}/download']")
+    with page.expect_download(timeout=5_000) as download_info:
+        download_link.click()
+    assert Path(download_info.value.path()).read_bytes() == NOTE.encode()
+
+
+def test_post_without_csrf_token_is_refused(live: Live, sign_in) -> None:
+    coordinator = live.who("coord")
+    filed = live.service.file_application(
+        coordinator, Application.model_validate(live.application())
+    )
+    page = sign_in("coord")
+    page.goto(f"/cases/{filed.case_id}")
+    form = page.locator("form").filter(
+        has=page.get_by_role("button", name="Assign reviewer", exact=True)
+    )
+    form.locator("input[name=csrf_token]").evaluate("e => e.remove()")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        form.get_by_role("button", name="Assign reviewer", exact=True).click()
+    assert posted.value.status == 403
+    expect(page.locator("body")).not_to_contain_text("Traceback")
+    assert live.service.get_case(coordinator, filed.case_id).status == "eligible"
+
+
+def test_signing_needs_both_attestations(live: Live, sign_in) -> None:
+    case_id = live.ready_for_review()
+    quill = live.who("quill")
+    live.service.get_draft(quill, case_id)
+    for item in live.service.get_case(quill, case_id).items:
+        live.service.decide_item(quill, case_id, item.n, decision=item.draft_decision or "Upheld")
+    page = sign_in("quill")
+    page.goto(f"/cases/{case_id}")
+    page.get_by_role("button", name="Sign determination", exact=True).click()
+    page.wait_for_load_state()
+    page.get_by_label("I reviewed the complete case file").check()
+    page.get_by_role("button", name="Confirm and sign", exact=True).click()
+    page.wait_for_load_state()
+    assert live.service.get_case(quill, case_id).status == "in_review"
+    expect(page.locator("body")).not_to_contain_text("Signed by")
