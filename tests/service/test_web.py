@@ -147,6 +147,21 @@ def test_sign_in_by_email_or_user_name_and_one_message_for_either_mistake(w):
     assert sign_in(w.client(), "COORDINATOR@example.ORG", PASSWORD).status_code == 303
     ok = sign_in(w.client(), "quill", PASSWORD)
     assert ok.status_code == 303 and ok.headers["location"] == "/queue"
+    # After sign-in the user goes where they were going, but never to another site.
+    for target, lands in [("/cases/IMR-1", "/cases/IMR-1"), ("//evil.example", "/queue")]:
+        client = w.client()
+        form = client.get("/sign-in", params={"next": target})
+        done = client.post(
+            "/sign-in",
+            data={
+                "email": "quill",
+                "password": PASSWORD,
+                "next": target,
+                "csrf_token": csrf(form.text),
+            },
+            follow_redirects=False,
+        )
+        assert done.headers["location"] == lands
 
 
 def test_repeated_failures_for_an_email_wait_longer_each_time_up_to_a_cap(w):
@@ -231,6 +246,9 @@ def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothin
     view = w.service.get_case(director, case_id)
     assert [i.decision for i in view.items] == [None, None] and len(view.documents) == 2
     assert len(w.service.audit_trail(director, case_id)) == events
+    filing = coord.post("/applications/new", data={"employee_name": "X", "csrf_token": "bad"})
+    assert filing.status_code == 403
+    assert len(w.service.list_cases(director)) == 1
     # The sign-in form has its own token.
     stranger = w.client()
     stranger.get("/sign-in")
@@ -463,8 +481,9 @@ def test_signing_through_the_pages_locks_the_case(w):
     assert "Signed by Dr. Lane Quill on 2026-11-02" in page.text
     assert "Save decision" not in page.text and "Sign determination" not in page.text
     assert f'href="/cases/{case_id}/letter">Letter (HTML)' in page.text
-    assert f'href="/cases/{case_id}/letter.pdf">Letter (PDF)' in page.text
-    assert quill.get(f"/cases/{case_id}/letter.pdf").content.startswith(b"%PDF")
+    assert f'href="/cases/{case_id}/letter.pdf" download>Letter (PDF)' in page.text
+    pdf = quill.get(f"/cases/{case_id}/letter.pdf")
+    assert pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
     late = quill.post(
         f"/cases/{case_id}/items/1",
         data={"decision": "Overturned", "reason": "Too late.", "csrf_token": token},

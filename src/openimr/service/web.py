@@ -714,7 +714,7 @@ def letter_pdf(request: Request, case_id: str) -> Response:
     return Response(
         bytes(body) if isinstance(body, bytes) else str(body).encode(),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{_filename(case_id)}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="{_filename(case_id)}.pdf"'},
     )
 
 
