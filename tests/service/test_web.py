@@ -50,7 +50,10 @@ class World:
         self.ids = ids
         self.sleeps: list[float] = []
         self.app = create_app(service)
-        self.app.state.web_throttle = Throttle(sleep=self.sleeps.append)
+        self.app.state.web_throttle = Throttle(sleep=self._sleep)
+
+    async def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
 
     def client(self, **kw) -> TestClient:
         return TestClient(self.app, **kw)

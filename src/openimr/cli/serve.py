@@ -71,7 +71,7 @@ def build(
 def _seed(service, seeds: Path | None) -> list[str]:
     from sqlalchemy import select
 
-    from openimr.service.demo import DEMO_PASSWORD, seed
+    from openimr.service.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, seed
     from openimr.service.tables import User
 
     done = seed(service, seeds)
@@ -85,8 +85,8 @@ def _seed(service, seeds: Path | None) -> list[str]:
         lines += [f"  {name} ({role})" for name, role in accounts]
         lines.append(f"openimr: the demo password ({DEMO_PASSWORD}) is that of the demo accounts")
         return lines
-    lines = ["openimr: demo accounts (user name, role):"]
-    lines += [f"  {name} ({role})" for name, role in done.accounts]
+    lines = ["openimr: demo accounts (user name (role), the workbench's sign-in email):"]
+    lines += [f"  {name} ({role}) {name}@{DEMO_EMAIL_DOMAIN}" for name, role in done.accounts]
     lines.append(f"openimr: demo password for each: {DEMO_PASSWORD}")
     if done.cases:
         lines.append(f"openimr: demo cases: {', '.join(done.cases)}")

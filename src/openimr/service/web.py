@@ -7,6 +7,8 @@ so a page of another site cannot post in the user's name."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -14,9 +16,8 @@ import logging
 import math
 import secrets
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
@@ -31,6 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openimr.errors import UserError
@@ -88,7 +90,7 @@ class Throttle:
         first: float = 0.5,
         cap: float = 8.0,
         size: int = 10_000,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.first, self.cap, self.size, self.sleep = first, cap, size, sleep
         self._failures: OrderedDict[str, int] = OrderedDict()
@@ -98,10 +100,12 @@ class Throttle:
         failures = self._failures.get(_login_key(login), 0)
         return 0.0 if failures == 0 else min(self.cap, self.first * 2 ** (failures - 1))
 
-    def wait(self, login: str) -> None:
+    async def wait(self, login: str) -> None:
+        # Awaited, not slept in a worker thread: waiting sign-ins do not hold the threads
+        # every other page needs.
         seconds = self.delay(login)
         if seconds:
-            self.sleep(seconds)
+            await self.sleep(seconds)
 
     def failed(self, login: str) -> None:
         key = _login_key(login)
@@ -438,7 +442,7 @@ def sign_in_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/sign-in")
-def sign_in(
+async def sign_in(
     request: Request,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -448,9 +452,9 @@ def sign_in(
     if not _csrf_ok(request.cookies.get(PRESESSION_COOKIE), csrf_token, "openimr-sign-in"):
         raise _BadCsrf
     throttle: Throttle = request.app.state.web_throttle
-    throttle.wait(email)
+    await throttle.wait(email)
     try:
-        _signed_in, token = _service(request).sign_in(email, password)
+        _signed_in, token = await _in_thread(_service(request).sign_in, email, password)
     except Unauthenticated:
         throttle.failed(email)
         return _sign_in_page(request, error=SIGN_IN_FAILED, login=email, next_=next, status=401)
@@ -933,8 +937,6 @@ async def file_application(request: Request) -> Response:
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(function, *args)
 
 
@@ -1062,6 +1064,8 @@ def install(app: FastAPI, *, throttle: Throttle | None = None) -> None:
         # A path no route serves: the API answers as it always has, a page in HTML.
         if request.url.path.startswith("/api/") or request.url.path.startswith("/static/"):
             return await http_exception_handler(request, exc)
+        with contextlib.suppress(_SignInFirst):
+            _who(request)  # the header shows who is signed in, and Sign out
         if exc.status_code == 404:
             response = _error_page(request, 404, "Not found", "There is no page at this address.")
         else:
