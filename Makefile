@@ -31,6 +31,7 @@ replay: $(STAMP)
 
 test: $(STAMP)
 	.ci/postgres
+	.ci/browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
