@@ -73,9 +73,13 @@ def test_output_into_a_closed_pipe(tmp_path):
                           cwd=ROOT) as process:  # fmt: skip
         process.stdout.read(10)
         process.stdout.close()
-        # A command that does not end (a worker pool left to the interpreter's exit) fails
-        # here in a minute instead of hanging the suite.
-        code = process.wait(timeout=60)
+        # A command that does not end (a worker pool left to the interpreter's exit, or one
+        # stuck in its own shutdown) fails here in a minute instead of hanging the suite.
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise BrokenPipeExit("it did not end within 60 s of its reader going away") from None
         stderr = process.stderr.read().decode()
     assert "Traceback" not in stderr, stderr
     if code != 0:

@@ -39,12 +39,12 @@ def run_many(
     """``work(item)`` of every item, in input order; ``jobs`` processes (default: all cores).
 
     ``with run_many(...) as results:`` the worker processes end with the block, however it
-    ends (a reader of the output that went away, an error): a pool left to the
-    interpreter's exit can hang it. ``work`` must be a module-level function (or a partial
-    of one) and the items picklable. The input is read lazily and only a few chunks ahead
-    of the results taken (``AHEAD`` chunks per process), and results come as they are
-    ready, so a caller that writes as it goes holds a bounded number of items whatever the
-    length of the batch. With one process the work runs here, one item at a time."""
+    ends (a reader of the output that went away, an error: they finish the few items queued;
+    Ctrl-C: they are stopped): a pool left to the interpreter's exit can hang it. ``work``
+    must be a module-level function (or a partial of one) and the items picklable. The
+    input is read lazily and only a few chunks ahead of the results taken (``AHEAD`` chunks
+    per process), and results come as they are ready, so a caller that writes as it goes
+    holds a bounded number of items whatever the length of the batch. With one process the work runs here, one item at a time."""
     jobs = jobs or default_jobs()
     if jobs <= 1:
         yield map(work, items)
@@ -52,12 +52,25 @@ def run_many(
     window = threading.Semaphore(AHEAD * jobs * chunksize)
     stop = threading.Event()
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with context.Pool(jobs, initializer=_leave_interrupts_to_the_parent) as pool:
-        try:
-            results = pool.imap(work, _metered(items, window, stop), chunksize=chunksize)
-            yield _releasing(results, window)
-        finally:
-            stop.set()  # the pool's feeder thread must not wait on the window at its end
+    pool = context.Pool(jobs, initializer=_leave_interrupts_to_the_parent)
+    interrupted = False
+    try:
+        results = pool.imap(work, _metered(items, window, stop), chunksize=chunksize)
+        yield _releasing(results, window)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        stop.set()  # the pool's feeder thread must not wait on the window at its end
+        if interrupted:
+            pool.terminate()
+        else:
+            # The workers finish what is already queued (the window bounds it) and leave
+            # by themselves. Terminating them instead can kill one while it holds the
+            # results queue's lock, and the pool's own shutdown then waits for that lock
+            # for ever (a reader of the output that went away hung `openimr parse`).
+            pool.close()
+            pool.join()
 
 
 def _leave_interrupts_to_the_parent() -> None:
