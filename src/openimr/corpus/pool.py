@@ -44,7 +44,8 @@ def run_many(
     must be a module-level function (or a partial of one) and the items picklable. The
     input is read lazily and only a few chunks ahead of the results taken (``AHEAD`` chunks
     per process), and results come as they are ready, so a caller that writes as it goes
-    holds a bounded number of items whatever the length of the batch. With one process the work runs here, one item at a time."""
+    holds a bounded number of items whatever the length of the batch. With one process the
+    work runs here, one item at a time."""
     jobs = jobs or default_jobs()
     if jobs <= 1:
         yield map(work, items)

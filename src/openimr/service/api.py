@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from openimr import __version__
 from openimr.errors import UserError
+from openimr.service import web
 from openimr.service.application import Application
 from openimr.service.auth import Principal, authenticate, check_password, issue_token
 from openimr.service.cases import CaseService
@@ -303,7 +304,5 @@ def create_app(service: CaseService) -> FastAPI:
         return service.save_reviewer(user, profile)
 
     # The workbench's pages and their static files (service/web.py), on the same app.
-    from openimr.service import web
-
     web.install(app)
     return app
