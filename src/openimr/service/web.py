@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openimr.errors import UserError
-from openimr.service.application import parse_application
+from openimr.service.application import FiledBy, parse_application
 from openimr.service.auth import TOKEN_LIFETIME, Principal
 from openimr.service.cases import CaseService
 from openimr.service.errors import Conflict, Forbidden, NotFound, Unauthenticated
@@ -863,16 +863,7 @@ APPLICATION_FIELDS: list[tuple[str, str, str]] = [
     ("providers", "Providers (one a line)", "lines"),
     ("medical_groups", "Medical groups (one a line)", "lines"),
 ]
-FILED_BY = [
-    "employee",
-    "representative",
-    "attorney",
-    "parent_guardian",
-    "employer",
-    "insurer",
-    "claims_administrator",
-    "provider",
-]
+FILED_BY = list(get_args(FiledBy))
 
 
 def _application_page(
