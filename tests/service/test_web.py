@@ -16,14 +16,9 @@ from openimr.service.api import create_app
 from openimr.service.auth import SYSTEM
 from openimr.service.cases import CaseService
 from openimr.service.db import Store
-from openimr.service.web import (
-    SESSION_COOKIE,
-    Span,
-    Throttle,
-    criterion_key,
-    layers,
-    marked,
-)
+from openimr.service.marks import Span, criterion_key, layers, marked
+from openimr.service.sessions import Throttle
+from openimr.service.web import SESSION_COOKIE
 from tests.service.people import NOTE, PASSWORD, WORKER, application, world
 
 SUMMARY = (

@@ -7,18 +7,12 @@ so a page of another site cannot post in the user's name."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import math
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any, get_args
 from urllib.parse import quote, urlencode
@@ -30,7 +24,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup, escape
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -40,7 +33,9 @@ from openimr.service.application import FiledBy, parse_application
 from openimr.service.auth import TOKEN_LIFETIME, Principal
 from openimr.service.cases import CaseService
 from openimr.service.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from openimr.service.marks import Span, criterion_key, layers, marked
 from openimr.service.roster import ReviewerProfile
+from openimr.service.sessions import Throttle, csrf_ok, csrf_token, is_https
 from openimr.service.workflow import workflow
 
 log = logging.getLogger("openimr.service.web")
@@ -61,66 +56,6 @@ STATUS_TEXT = {
     "needs_reviewer": "needs the reviewer",
 }
 DECIDABLE = ("records_complete", "in_review")
-
-
-# sessions, CSRF and the sign-in throttle ----------------------------------------------------
-
-
-def csrf_token(key: str, label: str = "openimr-csrf") -> str:
-    """The form token of a session (or of a pre-session, before sign-in)."""
-    return hmac.new(key.encode(), label.encode(), hashlib.sha256).hexdigest()
-
-
-def _csrf_ok(key: str | None, given: str, label: str = "openimr-csrf") -> bool:
-    return bool(key) and bool(given) and hmac.compare_digest(csrf_token(key or "", label), given)
-
-
-def is_https(request: Request) -> bool:
-    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return request.url.scheme == "https" or forwarded == "https"
-
-
-class Throttle:
-    """Repeated failed sign-ins for one email wait longer each time (doubling, capped), so
-    guessing passwords through the form is slow. In memory: one process's count."""
-
-    def __init__(
-        self,
-        *,
-        first: float = 0.5,
-        cap: float = 8.0,
-        size: int = 10_000,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.first, self.cap, self.size, self.sleep = first, cap, size, sleep
-        self._failures: OrderedDict[str, int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def delay(self, login: str) -> float:
-        failures = self._failures.get(_login_key(login), 0)
-        return 0.0 if failures == 0 else min(self.cap, self.first * 2 ** (failures - 1))
-
-    async def wait(self, login: str) -> None:
-        # Awaited, not slept in a worker thread: waiting sign-ins do not hold the threads
-        # every other page needs.
-        seconds = self.delay(login)
-        if seconds:
-            await self.sleep(seconds)
-
-    def failed(self, login: str) -> None:
-        key = _login_key(login)
-        with self._lock:
-            self._failures[key] = self._failures.pop(key, 0) + 1
-            while len(self._failures) > self.size:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, login: str) -> None:
-        with self._lock:
-            self._failures.pop(_login_key(login), None)
-
-
-def _login_key(login: str) -> str:
-    return login.strip().casefold()
 
 
 # templates and evidence marks -----------------------------------------------------------------
@@ -151,64 +86,6 @@ def _day(moment: dt.datetime | dt.date | None) -> str:
     if isinstance(moment, dt.datetime):
         moment = moment.astimezone(dt.UTC).date()
     return moment.isoformat()
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    key: str
-    """The criterion's key, the same as its button's ``data-criterion``."""
-    label: str
-
-
-def _laminar(a: Span, b: Span) -> bool:
-    """Two spans that can both be marks in one copy of the text: apart, or one inside the
-    other (HTML elements nest; they cannot cross)."""
-    apart = a.end <= b.start or b.end <= a.start
-    nested = (a.start <= b.start and b.end <= a.end) or (b.start <= a.start and a.end <= b.end)
-    return apart or nested
-
-
-def layers(text: str, spans: list[Span]) -> list[list[Span]]:
-    """The spans in as few copies of the text as let each be one ``<mark>`` covering exactly
-    its offsets: one copy unless two spans cross."""
-    result: list[list[Span]] = []
-    usable = [s for s in spans if 0 <= s.start < s.end <= len(text)]
-    for span in sorted(usable, key=lambda s: (s.start, -s.end, s.key)):
-        for layer in result:
-            if all(_laminar(span, other) for other in layer):
-                layer.append(span)
-                break
-        else:
-            result.append([span])
-    return result or [[]]
-
-
-def marked(text: str, spans: list[Span]) -> Markup:
-    """The text, escaped, with each span (of one laminar layer) a ``<mark>``."""
-    out: list[str] = []
-    pos = 0
-    open_ends: list[int] = []
-    for span in sorted(spans, key=lambda s: (s.start, -s.end, s.key)):
-        while open_ends and open_ends[-1] <= span.start:
-            end = open_ends.pop()
-            out += [str(escape(text[pos:end])), "</mark>"]
-            pos = end
-        out.append(str(escape(text[pos : span.start])))
-        pos = span.start
-        out.append(f'<mark data-criterion="{escape(span.key)}" title="{escape(span.label)}">')
-        open_ends.append(span.end)
-    while open_ends:
-        end = open_ends.pop()
-        out += [str(escape(text[pos:end])), "</mark>"]
-        pos = end
-    out.append(str(escape(text[pos:])))
-    return Markup("".join(out))
-
-
-def criterion_key(n: int, index: int) -> str:
-    return f"item-{n}-criterion-{index}"
 
 
 # the route class: HTML errors, security headers ---------------------------------------------
@@ -346,7 +223,7 @@ def _who(request: Request) -> Principal:
 def _posted(request: Request, given: str) -> Principal:
     """The signed-in user of a form post whose CSRF token is right; else refused (403)."""
     who = _who(request)
-    if not _csrf_ok(request.state.token, given):
+    if not csrf_ok(request.state.token, given):
         raise _BadCsrf
     return who
 
@@ -449,7 +326,7 @@ async def sign_in(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    if not _csrf_ok(request.cookies.get(PRESESSION_COOKIE), csrf_token, "openimr-sign-in"):
+    if not csrf_ok(request.cookies.get(PRESESSION_COOKIE), csrf_token, "openimr-sign-in"):
         raise _BadCsrf
     throttle: Throttle = request.app.state.web_throttle
     await throttle.wait(email)
