@@ -602,3 +602,35 @@ def test_the_demo_accounts_sign_in_by_their_email(store):
     for name in ["coordinator", "director", "dr.avery", "dr.blake", "worker"]:
         who, _token = service.sign_in(f"{name}@demo.openimr.org", DEMO_PASSWORD)
         assert who.username == name
+
+
+def test_a_coordinator_expedites_and_terminates_from_the_case_page(w):
+    case_id = w.case()
+    coord = w.signed_in("coord")
+    page = coord.get(f"/cases/{case_id}").text
+    assert "Expedite review" in page and "Terminate review" in page
+    refused = post(coord, f"/cases/{case_id}/expedite", {"certification": " "})
+    assert refused.status_code == 422 and "certification" in refused.text
+    done = post(coord, f"/cases/{case_id}/expedite", {"certification": "Worsening foot drop."})
+    assert done.status_code == 303
+    after = coord.get(f"/cases/{case_id}").text
+    assert "Priority: <strong>Expedited</strong>" in after and "Expedite review" not in after
+    assert w.service.get_case(w.principal("coord"), case_id).expedited
+    ended = post(coord, f"/cases/{case_id}/termination", {"reason": "Authorised by the carrier."})
+    assert ended.status_code == 303
+    closed = coord.get(f"/cases/{case_id}").text
+    assert "Authorised by the carrier." in closed and "Terminate review" not in closed
+    quill = w.signed_in("quill")
+    assert post(quill, f"/cases/{case_id}/termination", {"reason": "x"}).status_code == 403
+
+
+def test_a_deferred_case_is_released_when_liability_is_resolved(w):
+    coord_p = w.principal("coord")
+    from openimr.service.application import Application
+
+    data = application(**{**DATES, "treatments": ITEMS, "liability_disputed": True})
+    case_id = w.service.file_application(coord_p, Application.model_validate(data)).case_id
+    coord = w.signed_in("coord")
+    assert "Liability resolved" in coord.get(f"/cases/{case_id}").text
+    assert post(coord, f"/cases/{case_id}/liability-resolved").status_code == 303
+    assert w.service.get_case(coord_p, case_id).status == "eligible"

@@ -470,6 +470,7 @@ def _case_context(request: Request, who: Principal, case_id: str) -> dict[str, A
         "kinds": workflow().document_kinds,
         "reviewers": reviewers,
         "states": workflow().states,
+        "open": view.status in workflow().open,
         "left": _days_left(view.determination_due.due or view.records_due.due, service._now()),
         "errors": {},
         "values": {},
@@ -485,6 +486,9 @@ _NOTICES = {
     "complete": "The records are complete: the decision clock runs and the draft is made.",
     "assigned": "A reviewer was assigned.",
     "signed": "The determination is signed.",
+    "expedited": "The review is expedited: the deadlines are shorter.",
+    "resolved": "Liability is resolved: the case is eligible.",
+    "terminated": "The review is terminated.",
 }
 
 
@@ -699,6 +703,39 @@ def assign(
     who = _posted(request, csrf_token)
     _service(request).assign(who, case_id, reviewer_id=reviewer_id or None)
     return RedirectResponse(f"/cases/{quote(case_id)}?done=assigned#assignment", status_code=303)
+
+
+@router.post("/cases/{case_id}/expedite")
+def expedite(
+    request: Request,
+    case_id: str,
+    certification: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    who = _posted(request, csrf_token)
+    _service(request).expedite(who, case_id, certification=certification)
+    return _redirect(f"/cases/{quote(case_id)}", done="expedited")
+
+
+@router.post("/cases/{case_id}/liability-resolved")
+def liability_resolved(
+    request: Request, case_id: str, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    who = _posted(request, csrf_token)
+    _service(request).resolve_liability(who, case_id)
+    return _redirect(f"/cases/{quote(case_id)}", done="resolved")
+
+
+@router.post("/cases/{case_id}/termination")
+def terminate(
+    request: Request,
+    case_id: str,
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    who = _posted(request, csrf_token)
+    _service(request).terminate(who, case_id, reason=reason)
+    return _redirect(f"/cases/{quote(case_id)}", done="terminated")
 
 
 @router.get("/cases/{case_id}/audit")
