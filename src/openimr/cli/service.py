@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from openimr.service.db import Store
 
 UPGRADE_HINT = "run `openimr db upgrade`"
-_PROBLEMS_SHOWN = 20
-"""``audit.verify`` stops after this many problems (its default)."""
 
 # ---------------------------------------------------------------------------------------
 # Options every store command takes.
@@ -342,6 +340,7 @@ def audit_verify(db: str | None, output_format: str) -> None:
     removed or reordered (each problem is listed). It runs with the medical
     director's reach: whoever can open the store can check it.
     """
+    from openimr.service.audit import PROBLEMS_SHOWN
     from openimr.service.auth import SYSTEM
 
     with service_for(db) as service:
@@ -354,8 +353,8 @@ def audit_verify(db: str | None, output_format: str) -> None:
         click.echo(f"NOT VALID: {report.events} events read, {len(report.problems)} problem(s)")
         for problem in report.problems:
             click.echo(f"  {problem}")
-        if len(report.problems) >= _PROBLEMS_SHOWN:
-            message(f"openimr: the check stops after {_PROBLEMS_SHOWN} problems")
+        if len(report.problems) >= PROBLEMS_SHOWN:
+            message(f"openimr: the check stops after {PROBLEMS_SHOWN} problems")
     if not report.valid:
         click.get_current_context().exit(1)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from openimr import __version__
 from openimr.errors import UserError
+from openimr.intake.limits import MAX_FILE_BYTES
 from openimr.service import web
 from openimr.service.application import Application
 from openimr.service.auth import Principal, authenticate, check_password, issue_token
@@ -199,7 +200,7 @@ def create_app(service: CaseService) -> FastAPI:
         kind: Annotated[str, Form()] = "medical_record",
         date: Annotated[dt.date | None, Form()] = None,
     ) -> DocumentView:
-        content = file.file.read(10 * 1024 * 1024 + 1)
+        content = file.file.read(MAX_FILE_BYTES + 1)  # one byte over: refused, not cut
         return service.add_document(
             user,
             case_id,

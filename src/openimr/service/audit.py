@@ -17,6 +17,9 @@ from openimr.service.tables import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 
+PROBLEMS_SHOWN = 20
+"""``verify`` stops after this many problems: a broken chain's first ones locate it."""
+
 
 def _canonical(value: Any) -> Any:
     """JSON-ready, and the same however it was read back (datetimes as ISO text)."""
@@ -96,7 +99,7 @@ class ChainReport(BaseModel):
     problems: list[str]
 
 
-def verify(session: Session, *, limit_problems: int = 20) -> ChainReport:
+def verify(session: Session, *, limit_problems: int = PROBLEMS_SHOWN) -> ChainReport:
     """Walk the chain from the first event: every hash recomputed, every link and number in
     sequence, and the head row naming the last event."""
     problems: list[str] = []

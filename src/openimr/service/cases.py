@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from openimr.errors import UserError
+from openimr.intake.limits import MAX_FILE_BYTES
 from openimr.model import OVERTURNED, UPHELD
 from openimr.review.contract import determination_json
 from openimr.service import audit, deadlines, drafting, eligibility
@@ -64,7 +65,6 @@ log = logging.getLogger("openimr.service")
 # birth or a clinical text (a test reads every log line of a full run).
 
 LetterFormat = Literal["text", "html", "pdf"]
-_MAX_DOCUMENT = 10 * 1024 * 1024
 
 
 def utcnow() -> dt.datetime:
@@ -376,8 +376,8 @@ class CaseService:
             raise UserError(f"kind: {kind!r} is not a kind of document ({known})")
         if not content:
             raise UserError(f"file: {filename!r} is empty")
-        if len(content) > _MAX_DOCUMENT:
-            raise UserError(f"file: {filename!r} is over the limit of {_MAX_DOCUMENT:,} bytes")
+        if len(content) > MAX_FILE_BYTES:
+            raise UserError(f"file: {filename!r} is over the limit of {MAX_FILE_BYTES:,} bytes")
         text = drafting.document_text(content, filename, media_type)
         sha = hashlib.sha256(content).hexdigest()
         with self.store.write() as session:

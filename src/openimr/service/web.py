@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openimr.errors import UserError
+from openimr.intake.limits import MAX_FILE_BYTES
 from openimr.service.application import FiledBy, parse_application
 from openimr.service.auth import TOKEN_LIFETIME, Principal
 from openimr.service.cases import CaseService
@@ -657,7 +658,7 @@ def upload(
         day = dt.date.fromisoformat(date) if date else None
     except ValueError:
         raise UserError(f"date: {date!r} is not a date (YYYY-MM-DD)") from None
-    content = file.file.read(10 * 1024 * 1024 + 1)
+    content = file.file.read(MAX_FILE_BYTES + 1)  # one byte over: refused, not cut
     _service(request).add_document(
         who,
         case_id,
