@@ -58,7 +58,15 @@ from openimr.service.views import (
     ItemView,
     SignedView,
 )
-from openimr.service.workflow import is_open, next_state, own_cases_only, require, workflow
+from openimr.service.workflow import (
+    decidable,
+    is_open,
+    next_state,
+    own_cases_only,
+    require,
+    starts_review,
+    workflow,
+)
 
 log = logging.getLogger("openimr.service")
 # Log lines name cases by number and users by account number, never a person, a date of
@@ -382,7 +390,7 @@ class CaseService:
         sha = hashlib.sha256(content).hexdigest()
         with self.store.write() as session:
             row = self._case(session, who, case_id, lock=True)
-            if not is_open(row.status) or row.status == "in_review":
+            if row.status not in workflow().accepts_documents:
                 raise Conflict(
                     f"status: the case is {row.status}; documents can no longer be added"
                 )
@@ -578,9 +586,9 @@ class CaseService:
         self._ensure_draft(who, case_id)
         with self.store.write() as session:
             row = self._case(session, who, case_id, lock=True)
-            if row.status == "records_complete":
+            if starts_review(row.status):
                 self._move(session, who, row, "start_review")
-            elif row.status != "in_review":
+            elif not decidable(row.status):
                 raise Conflict(f"status: the case is {row.status}; items are decided in review")
             if row.draft_documents_sha256 != drafting.documents_sha256(row):
                 raise Conflict("draft: the documents changed just now; read the draft again")

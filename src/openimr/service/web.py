@@ -37,7 +37,7 @@ from openimr.service.errors import Conflict, Forbidden, NotFound, Unauthenticate
 from openimr.service.marks import Span, criterion_key, layers, marked
 from openimr.service.roster import ReviewerProfile
 from openimr.service.sessions import Throttle, csrf_ok, csrf_token, is_https
-from openimr.service.workflow import workflow
+from openimr.service.workflow import decidable, workflow
 
 log = logging.getLogger("openimr.service.web")
 
@@ -56,7 +56,6 @@ STATUS_TEXT = {
     "not_documented": "not documented",
     "needs_reviewer": "needs the reviewer",
 }
-DECIDABLE = ("records_complete", "in_review")
 
 
 # templates and evidence marks -----------------------------------------------------------------
@@ -454,7 +453,7 @@ def _case_context(request: Request, who: Principal, case_id: str) -> dict[str, A
         who.role == "reviewer"
         and who.reviewer_id is not None
         and view.reviewer_id == who.reviewer_id
-        and view.status in DECIDABLE
+        and decidable(view.status)
         and signed is None
         and draft is not None
     )
@@ -472,6 +471,7 @@ def _case_context(request: Request, who: Principal, case_id: str) -> dict[str, A
         "reviewers": reviewers,
         "states": workflow().states,
         "open": view.status in workflow().open,
+        "accepts_documents": view.status in workflow().accepts_documents,
         "left": _days_left(view.determination_due.due or view.records_due.due, service._now()),
         "errors": {},
         "values": {},

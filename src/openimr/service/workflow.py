@@ -26,6 +26,7 @@ class Workflow(Model):
     states: dict[str, str]
     open: list[str]
     consolidate_into: list[str]
+    accepts_documents: list[str]
     transitions: dict[str, Transition]
     roles: dict[str, str]
     permissions: dict[str, list[str]]
@@ -40,7 +41,13 @@ def workflow() -> Workflow:
     flow = Workflow.model_validate(load_yaml(text))
     known = set(flow.states)
     for name, step in flow.transitions.items():
-        unknown = {step.to, *step.from_, *flow.consolidate_into, *flow.open} - known
+        unknown = {
+            step.to,
+            *step.from_,
+            *flow.consolidate_into,
+            *flow.open,
+            *flow.accepts_documents,
+        } - known
         if unknown:
             raise ValueError(f"workflow.yaml: transition {name} names unknown states {unknown}")
     for action, roles in flow.permissions.items():
@@ -57,6 +64,17 @@ def next_state(state: str, action: str) -> str:
         what = action.replace("_", " ")
         raise Conflict(f"status: the case is {state}; {what} needs a case that is {allowed}")
     return step.to
+
+
+def decidable(state: str) -> bool:
+    """Whether the reviewer may decide items: in review, or about to start it."""
+    step = workflow().transitions["start_review"]
+    return state == step.to or state in step.from_
+
+
+def starts_review(state: str) -> bool:
+    """Whether a first decision moves the case into review."""
+    return state in workflow().transitions["start_review"].from_
 
 
 def is_open(state: str) -> bool:
