@@ -19,10 +19,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from typing import Any, Literal
 
 from openimr.errors import UserError
-from openimr.fact_kinds import FactValue
+from openimr.fact_kinds import FactValue, fact_kinds
 from openimr.model import (
     Assertion,
     Case,
@@ -40,6 +41,7 @@ from openimr.review.engine import default_pack
 from openimr.review.engine import pack_version as version_of
 from openimr.review.rationale import exceeded_by_request_alone
 from openimr.templates import environment
+from openimr.yamlload import load_yaml
 
 LetterFormat = Literal["text", "html", "pdf"]
 
@@ -263,30 +265,18 @@ def _rows(item: ItemDecision, case: Case, rule: Rule | None) -> list[Row]:
 
 # A clinical case summary from the records -----------------------------------------------
 
-# Fact kinds worth a line of the assembled summary, in the order a summary gives them.
-_SUMMARY_KINDS = (
-    "diagnosis",
-    "surgery",
-    "prior_treatment",
-    "medication",
-    "imaging_finding",
-    "electrodiagnostic_finding",
-    "radicular_findings",
-    "straight_leg_raise",
-    "sensory_deficit",
-    "motor_deficit",
-    "reflex_deficit",
-    "range_of_motion_limited",
-    "spasm",
-    "pain_score",
-    "pain_relief",
-    "functional_improvement",
-    "home_exercise_program",
-    "work_status",
-    "flare_up",
-    "red_flag",
-    "ur_history",
-)
+
+@cache
+def _summary_kinds() -> tuple[str, ...]:
+    """The fact kinds of an assembled summary, in its order (templates/summary_kinds.yaml)."""
+    text = resources.files("openimr.letters").joinpath("templates/summary_kinds.yaml")
+    kinds = load_yaml(text.read_text(encoding="utf-8"))["kinds"]
+    unknown = [k for k in kinds if k not in fact_kinds().kinds]
+    if unknown:
+        raise ValueError(f"letters/templates/summary_kinds.yaml: unknown fact kinds {unknown}")
+    return tuple(kinds)
+
+
 _STATED = {Assertion.PRESENT, Assertion.HISTORICAL, Assertion.NEGATED}
 
 
@@ -296,12 +286,12 @@ def _record_facts(facts: list[Fact], source: str) -> list[dict[str, Any]]:
     mine = [
         f
         for f in facts
-        if f.kind in _SUMMARY_KINDS
+        if f.kind in _summary_kinds()
         and f.assertion in _STATED
         and f.evidence
         and f.evidence[0].source == source
     ]
-    mine.sort(key=lambda f: (_SUMMARY_KINDS.index(f.kind), f.evidence[0].start))
+    mine.sort(key=lambda f: (_summary_kinds().index(f.kind), f.evidence[0].start))
     unique: dict[str, dict[str, Any]] = {}
     for fact in mine:
         value = (
