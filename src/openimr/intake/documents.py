@@ -60,11 +60,17 @@ def read_raw_document(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     if path.is_dir():
         raise UserError("is a folder, not a file", source=source)
     check_file(path, max_bytes=max_bytes)
-    suffix = path.suffix.lower()
+    return raw_document_text(path.read_bytes(), path.suffix, source)
+
+
+def raw_document_text(data: bytes, suffix: str, source: str) -> str:
+    """The text of a document's bytes, by its kind (``.txt`` or ``.pdf``), as
+    ``read_raw_document`` reads a file: for bytes that did not come from a file (an upload)."""
+    suffix = suffix.lower()
     if suffix in PDF_SUFFIXES:
-        text = _pdf_text(path)
+        text = _pdf_text(data, source)
     elif suffix in TEXT_SUFFIXES:
-        text = decode_text(path.read_bytes())
+        text = decode_text(data)
     else:
         raise UserError(
             f"unsupported kind of file {suffix or '(no extension)'!r}; expected .txt or .pdf",
@@ -200,7 +206,7 @@ _PDFIUM_HYPHEN = "\ufffe"
 _PDFIUM_LOCK = threading.Lock()
 
 
-def _pdf_text(path: Path) -> str:
+def _pdf_text(data: bytes, source: str) -> str:
     """The text of every page, by PDFium (pypdfium2): "\n" line ends, hyphens as written.
 
     A paragraph's wrapped lines keep the space they broke at; its last line has none. That is
@@ -208,8 +214,6 @@ def _pdf_text(path: Path) -> str:
     # Imported here: reading text files should not pay for the PDF library.
     import pypdfium2 as pdfium
 
-    source = str(path)
-    data = path.read_bytes()
     try:
         with _PDFIUM_LOCK:
             # The DWC publishes letters encrypted with an empty password: that opens them.

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openimr.errors import UserError
 from openimr.intake.case_file import case_from_data, intake_case
-from openimr.intake.documents import read_raw_document
+from openimr.intake.documents import raw_document_text
 from openimr.letters.render import render_letter
 from openimr.model import OVERTURNED, Determination, ItemDecision, Reviewer
 from openimr.review.contract import determination_json
@@ -27,7 +26,7 @@ TEXT_TYPES = {"text/plain": ".txt", "application/pdf": ".pdf"}
 
 def document_text(content: bytes, filename: str, media_type: str) -> str:
     """The text of an uploaded document, read as intake reads a file of that kind (PDF text by
-    PDFium, plain text as UTF-8 else Windows-1252)."""
+    PDFium, plain text as UTF-8 else Windows-1252); its kind by name, else by media type."""
     suffix = Path(filename).suffix.lower()
     if suffix not in (".txt", ".pdf"):
         suffix = TEXT_TYPES.get(media_type.split(";")[0].strip(), "")
@@ -35,14 +34,10 @@ def document_text(content: bytes, filename: str, media_type: str) -> str:
         raise UserError(
             f"file: {filename!r} ({media_type}) is neither text nor PDF; upload .txt or .pdf"
         )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"document{suffix}"
-        path.write_bytes(content)
-        try:
-            return read_raw_document(path)
-        except UserError as exc:
-            message = str(exc).replace(str(path), filename)
-            raise UserError(f"file: {message}") from None
+    try:
+        return raw_document_text(content, suffix, filename)
+    except UserError as exc:
+        raise UserError(f"file: {exc}") from None
 
 
 def documents_sha256(row: CaseRow) -> str:
