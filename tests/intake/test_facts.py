@@ -1108,3 +1108,47 @@ def test_assertions_are_bounded_by_their_clause(text: str, kind: str, assertion:
     assert found and all(f.assertion == assertion for f in found), [
         (f.assertion, [e.text for e in f.evidence]) for f in found
     ]
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        "He said he would 'consider surgery' if the scan showed a lesion.",
+        'He said he would "consider surgery" if the scan showed a lesion.',
+        "He said he would \u201cconsider surgery\u201d if the scan showed a lesion.",
+        "He said he would \u2018consider surgery\u2019 if the scan showed a lesion.",
+        "He said he would `consider surgery` if the scan showed a lesion.",
+    ],
+)
+def test_quotation_marks_do_not_hide_a_statement(quoted: str) -> None:
+    # A record quoting the note states what the note states; the evidence still quotes the
+    # original characters at the original offsets (facts_of checks them).
+    plain = "He said he would consider surgery if the scan showed a lesion."
+    expected = [(f.kind, f.value, f.assertion) for f in facts_of(plain, "surgery_consideration")]
+    assert expected, "the plain statement itself must be read"
+    assert [(f.kind, f.value, f.assertion) for f in facts_of(quoted, "surgery_consideration")] == (
+        expected
+    )
+
+
+def test_apostrophes_inside_words_are_kept() -> None:
+    # "doesn't" is a negation: blanking its apostrophe would lose it.
+    (fact,) = facts_of("She doesn't want surgery.", "surgery_consideration")
+    assert fact.value.status == "declined"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        # a trigger right after "and" heads a predicate of its own: what came before is not
+        # requested
+        ("He is close to maximum medical improvement and requested an FCE.", "mmi_status",
+         "present"),
+        ("She completed 6 PT visits and requested acupuncture.", "prior_treatment", "present"),
+        # a trigger after what it modifies still reaches back over it
+        ("Acupuncture x6 requested.", "prior_treatment", None),
+    ],
+)  # fmt: skip
+def test_a_request_after_a_conjunction_does_not_reach_back(text, kind, expected) -> None:
+    found = [f.assertion.value for f in facts_of(text, kind)]
+    assert found[:1] == ([expected] if expected else [])

@@ -777,11 +777,40 @@ STATUS = "functional_improvement_status"
 
 # --- entry point ---------------------------------------------------------------------------
 
+# Quotation marks that are not apostrophes (no letter on both sides): a record quoting a
+# note ("would 'consider surgery'") says the same as one that does not, so the patterns
+# read the text with these blanked. Same length, so every offset still points into the
+# original, which the evidence quotes.
+_QUOTE_MARK = re.compile(
+    r"[\"\u201c\u201d\u201e\u00ab\u00bb`]|(?<![^\W\d_])['\u2018\u2019]|['\u2018\u2019](?![^\W\d_])"
+)
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTE_MARK.sub(" ", text)
+
+
+def _quoting_original(facts: list[Fact], original: str) -> list[Fact]:
+    """The facts with each evidence's words cut from the original text again."""
+
+    def requote(fact: Fact) -> Fact:
+        evidence = [e.model_copy(update={"text": original[e.start : e.end]}) for e in fact.evidence]
+        return fact.model_copy(update={"evidence": evidence})
+
+    return [requote(f) for f in facts]
+
 
 def extract_facts(text: str, source: str = "clinical_summary") -> list[Fact]:
     """All the facts in one text, sorted by where their evidence starts."""
     if not text or not text.strip():
         return []
+    matched = _unquoted(text)
+    if matched != text:
+        return _quoting_original(_extract(matched, source), text)
+    return _extract(text, source)
+
+
+def _extract(text: str, source: str) -> list[Fact]:
     c = _compiled()
     lx = lexicon()
     simple = _simple_targets(text, c)

@@ -202,6 +202,9 @@ class _Clauses:
                 segment_has_opener[start] = any(w in openers for w in words[start:i])
                 start = i + 1
         stops = end | sep | conj
+        # A modifier written just after a conjunction is the verb of a predicate of its own
+        # ("close to MMI and requested an FCE"): nothing before the conjunction is its.
+        self.after_conjunction = {i + 1 for i, word in enumerate(words) if word in conj}
         self.breaks = [
             i
             for i, word in enumerate(words)
@@ -218,7 +221,9 @@ class _Clauses:
             i = bisect.bisect_left(self.breaks, end)
             if i < len(self.breaks) and self.breaks[i] < hi:
                 hi = self.breaks[i]
-        if direction in ("backward", "bidirectional"):
+        if direction in ("backward", "bidirectional") and start in self.after_conjunction:
+            lo = max(lo, start)
+        elif direction in ("backward", "bidirectional"):
             i = bisect.bisect_left(self.breaks, start) - 1
             if i >= 0 and self.breaks[i] >= lo:
                 lo = self.breaks[i] + 1
