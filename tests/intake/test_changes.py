@@ -186,3 +186,48 @@ def test_states_of_function_and_work(predicate, text, title, expected):
 )
 def test_severe_disabling_limb_symptoms(text, expected):
     assert answer("severe_disabling_symptoms", text, "Spine surgery consultation") is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He hurt his lower back at work lifting a crate.",
+        "She injured her low back at work in 2013.",
+        "Tender over the lower lumbar facets; lower extremity strength 5/5.",
+        "He went back to modified duty but stopped after three weeks because of pain.",
+        "She returned to work in May but had to stop after a week.",
+        "The AME and the treating doctor disagree about whether he can return to his job.",
+        "An evaluation was requested to help set permanent work restrictions.",
+    ],
+)
+def test_look_alikes_of_a_gain_are_no_gain(text: str) -> None:
+    # body parts named "lower back", a return to work given up, a question and a purpose
+    gains = [f.value for f in changes(text) if f.value.direction == "better"]
+    assert gains == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He is back at work on modified duty since March.",
+        "Pain fell from 7/10 to 3/10 and she went back to work full duty.",
+        "She stopped the ibuprofen and now walks a mile a day.",
+    ],
+)
+def test_real_gains_are_still_read(text: str) -> None:
+    assert any(f.value.direction == "better" for f in changes(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He went back to work in 2014 but stopped after three weeks because of the pain.",
+        "She returned to her usual job and quit after two days.",
+        "The QME and the PTP disagree about her ability to lift.",
+        "The agreed medical evaluator and the treating doctor disagree about whether he can "
+        "return to his usual job.",
+    ],
+)
+def test_a_failed_return_or_conflicting_opinions_make_the_case_complex(text: str) -> None:
+    found = [f for f in extract_facts(text) if f.kind == "case_complexity"]
+    assert [f.value.status for f in found][:1] == ["complex"]

@@ -66,6 +66,7 @@ class ChangeRules(RuleModel):
     without: list[str] = Field(default_factory=list)
     negation: list[str] = Field(default_factory=list)
     negation_not_stated: list[str] = Field(default_factory=list)
+    reversals: list[str] = Field(default_factory=list)
     minimal_change_percent: float
     limb_symptoms: LimbRules | None = None
 
@@ -166,6 +167,7 @@ class _Compiled:
             + r")\s+(?:[\w/-]+(?:\s*,\s*|\s+or\s+|\s+and\s+|\s+)){0,6}?$"
         )
         self.not_stated = words(r.negation_not_stated or ["documented"])
+        self.reversal = rx(r"(?:" + whole_words(r.reversals) + r")") if r.reversals else None
 
 
 @cache
@@ -430,7 +432,14 @@ def _sentence(
     clauses = _clauses(text, s_start, s_end, cuts)
     used_cues: set[int] = set()
     last_measures: list[_Mention] = []
-    for clause in clauses:
+    for n, clause in enumerate(clauses):
+        if n and _reversed(text, clauses[n - 1], clause, c):
+            # "went back to work but stopped after three weeks": the gain did not last.
+            for ch in changes:
+                if ch.value["direction"] == "better" and any(
+                    _in(span, clauses[n - 1]) for span in ch.spans
+                ):
+                    ch.value["direction"] = "unchanged"
         in_clause = [m for m in measures if _in((m.start, m.end), clause)]
         # "It did not help" after "He tried the TENS unit": the treatment just named.
         pronoun = None
@@ -585,6 +594,15 @@ def _sentence(
                 )
         last_measures = in_clause or last_measures
     return changes
+
+
+def _reversed(text: str, before: tuple[int, int], clause: tuple[int, int], c: _Compiled) -> bool:
+    """Whether ``clause`` opens with "but" and undoes the clause before it."""
+    return bool(
+        c.reversal
+        and re.search(r"\bbut\s+$", text[before[0] : clause[0]])
+        and c.reversal.match(text, clause[0])
+    )
 
 
 def _attached(text: str, cue: tuple[int, int, str], measure: _Mention) -> bool:
