@@ -1152,3 +1152,48 @@ def test_apostrophes_inside_words_are_kept() -> None:
 def test_a_request_after_a_conjunction_does_not_reach_back(text, kind, expected) -> None:
     found = [f.assertion.value for f in facts_of(text, kind)]
     assert found[:1] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Surgeon RFA 5/21/2014: (1) post-op PT 2x6 R shoulder; (2) cold therapy unit x 30 days.",
+        "Requests: (1) physical therapy x8; (2) cold therapy unit rental; (3) TENS unit.",
+        "RFA: 1) acupuncture x6. 2) cold therapy unit. UR 6/1/2014: non-certified.",
+    ],
+)
+def test_what_a_request_heading_lists_is_not_treatment_had(text: str) -> None:
+    had = [f.value.modality for f in facts_of(text, "prior_treatment")
+           if f.assertion == Assertion.PRESENT]  # fmt: skip
+    assert had == []
+
+
+def test_a_request_section_ends_at_the_next_heading() -> None:
+    text = "Requests: (1) acupuncture x6. Treatment to date: she completed 8 PT visits."
+    had = [f.value for f in facts_of(text, "prior_treatment") if f.assertion == Assertion.PRESENT]
+    assert [(v.modality, v.count) for v in had] == [("physical_therapy", 8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "rf"),
+    [
+        ("Surgeon RFA 5/21/2014: post-op PT 2x6.", False),
+        ("The PTP's RFA dated 3/2/2015 asks for an MRI.", False),
+        ("She had bilateral L4-5 RFA in 2013 with 60% relief.", True),
+    ],
+)
+def test_rfa_is_a_request_for_authorization_unless_it_names_a_procedure(text, rf) -> None:
+    rf_kind = "radiofrequency_neurotomy"
+    found = [
+        f
+        for f in extract_facts(text)
+        if (f.kind == "prior_treatment" and f.value.modality == rf_kind)
+        or (f.kind == "injection" and f.value.injection == rf_kind)
+    ]
+    assert bool(found) is rf
+
+
+def test_range_of_motion_in_degrees_is_no_count_of_sessions() -> None:
+    text = "Exam: flex 70 deg, abd 60 deg, in a sling; 0 post-op PT sessions to date."
+    counts = [f.value.count for f in facts_of(text, "prior_treatment")]
+    assert 70 not in counts

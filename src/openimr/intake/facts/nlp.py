@@ -294,6 +294,41 @@ def _context(
     return modifiers, found
 
 
+_DATE = r"\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+
+
+@cache
+def _headings() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """Headings that open a planned section, and headings of any kind: each at the start of
+    the text, of a line, or of a sentence or clause, perhaps after one word naming whose it
+    is ("surgeon RFA 5/21/2014:"), and followed by a colon."""
+    sections = context_rules().sections
+    if sections is None:
+        return None
+
+    def heading(words: list[str]) -> re.Pattern[str]:
+        alternatives = "|".join(f"(?:{w})" for w in words).replace("{DATE}", _DATE)
+        return re.compile(
+            rf"(?:^|(?<=[\n.;?!])|(?<=[\n.;?!]\s))\s*(?:[\w']+\s+)?(?:{alternatives})\s*:", re.I
+        )
+
+    return heading(sections.hypothetical), heading(sections.hypothetical + sections.other)
+
+
+def _planned_sections(text: str) -> list[tuple[int, int]]:
+    """Character ranges of a text under a plan or request heading."""
+    found = _headings()
+    if found is None:
+        return []
+    planned, any_heading = found
+    ends = sorted(
+        {m.start() for m in any_heading.finditer(text)}
+        | {m.start() for m in re.finditer(r"\n\s*\n", text)}
+        | {len(text)}
+    )
+    return [(m.end(), ends[bisect.bisect_right(ends, m.end())]) for m in planned.finditer(text)]
+
+
 class Analysis:
     """A text split into sentences, with ConText run over the given targets."""
 
@@ -334,6 +369,7 @@ class Analysis:
             pairs = sorted(shared[(span.start_char, span.end_char)])
             self._modifiers.append([modifiers[m] for m, _ in pairs])
         self.categories = context_rules().categories
+        self._planned = _planned_sections(text)
 
     def sentence_of(self, offset: int) -> tuple[int, int]:
         """The sentence holding a character offset (the whole text if none does)."""
@@ -350,6 +386,8 @@ class Analysis:
         found = {
             self.categories[m.category] for m in self._of(target) if m.category in self.categories
         }
+        if any(s <= target.start < e for s, e in self._planned):
+            found.add(Assertion.HYPOTHETICAL)
         for assertion in _PRECEDENCE:
             if assertion in found:
                 return assertion

@@ -306,9 +306,18 @@ class ClauseRules(RuleModel):
     openers: list[str]
 
 
+class SectionRules(RuleModel):
+    """Headings of a note's sections (context.yaml ``sections``): what follows a plan or
+    request heading, up to the next heading or blank line, is hypothetical."""
+
+    hypothetical: list[str]
+    other: list[str]
+
+
 class ContextRules(RuleModel):
     categories: dict[str, Assertion]
     clauses: ClauseRules
+    sections: SectionRules | None = None
     rules: list[ContextRule]
 
 
