@@ -315,3 +315,18 @@ def test_the_guidance_of_another_requested_injection_does_not_answer() -> None:
     )
     assert answer("fluoroscopic_guidance", ESI, text) is True
     assert answer("fluoroscopic_guidance", "Right sacroiliac joint injection", text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "percent"),
+    [
+        ("She had medial branch blocks on 7/15/2014; her pain went from 7 out of 10 down to 1 "
+         "out of 10 for about two hours.", 86),
+        ("Medial branch blocks 7/15/2014: seven out of ten down to two out of ten.", 71),
+        # a score change and a percent in one sentence: both read, the score first
+        ("MBB 3/1/2015: pain 8/10 -> 2/10, then 60% relief noted.", 75),
+    ],
+)  # fmt: skip
+def test_relief_from_pain_scores_written_out(text: str, percent: int) -> None:
+    (found,) = facts(text, "injection_response")
+    assert found.value.percent == percent

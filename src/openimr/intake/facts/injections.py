@@ -286,9 +286,9 @@ def _attributes(text: str, lo: int, hi: int, after: list[int]) -> list[_Attr]:
         hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), None, None, "little")))
     for rx in c.scores:
         for m in rx.finditer(text, lo, hi):
-            before, after = number_value(m["before"]), number_value(m["after"])
-            if before and after is not None and 0 <= after <= before <= 10:
-                pct = round((before - after) / before * 100)
+            before, then = number_value(m["before"]), number_value(m["after"])
+            if before and then is not None and 0 <= then <= before <= 10:
+                pct = round((before - then) / before * 100)
                 hits.append((m.start(), m.end(), _Attr(m.start(), m.end(), pct, None, "relief")))
     for rx in c.percent:
         for m in rx.finditer(text, lo, hi):
