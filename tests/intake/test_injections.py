@@ -330,3 +330,23 @@ def test_the_guidance_of_another_requested_injection_does_not_answer() -> None:
 def test_relief_from_pain_scores_written_out(text: str, percent: int) -> None:
     (found,) = facts(text, "injection_response")
     assert found.value.percent == percent
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Positive FABER, Gaenslen, thigh thrust and compression tests on the right; the "
+         "distraction test was negative.",
+         {"faber": "positive", "gaenslen": "positive", "thigh_thrust": "positive",
+          "compression": "positive", "distraction": "negative"}),
+        ("FABER, Gaenslen and thigh thrust were positive; compression was negative.",
+         {"faber": "positive", "gaenslen": "positive", "thigh_thrust": "positive",
+          "compression": "negative"}),
+        ("Distraction negative; FABER, Gaenslen and compression all reproduced her pain.",
+         {"distraction": "negative", "faber": "positive", "gaenslen": "positive",
+          "compression": "positive"}),
+    ],
+)  # fmt: skip
+def test_a_list_of_provocation_tests_shares_its_result_up_to_a_semicolon(text, expected):
+    found = {f.value.test: f.value.result for f in facts(text, "sacroiliac_test")}
+    assert found == expected

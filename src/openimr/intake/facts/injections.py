@@ -648,6 +648,34 @@ def _si_counts(b: Any, s_start: int, s_end: int) -> None:
             b.add("sacroiliac_test_count", {"positive": pos, "total": total}, [m.span()])
 
 
+_Clause = tuple[int, int, list[tuple[int, int, str]], list[tuple[int, int, str]]]
+
+
+def _list_result(text: str, clauses: list[_Clause], i: int) -> list[tuple[int, int, str]]:
+    """The result a list of tests shares, for the clause ``i`` that names tests but no
+    result: "positive FABER, Gaenslen, thigh thrust and compression" (the result heads the
+    list) or "FABER, Gaenslen and compression were positive" (it ends it). The list runs
+    over clauses that name tests only, and never past a semicolon ("...; the distraction
+    test was negative" is a clause of its own)."""
+
+    def joined(k: int) -> bool:  # clause k follows the one before it within the list
+        return text[clauses[k][0] - 1] != ";"
+
+    j = i - 1
+    while j >= 0 and joined(j + 1) and clauses[j][2]:
+        results, tests = clauses[j][3], clauses[j][2]
+        if results:
+            return results[:1] if results[0][0] < tests[0][0] else []
+        j -= 1
+    j = i + 1
+    while j < len(clauses) and joined(j) and clauses[j][2]:
+        results, tests = clauses[j][3], clauses[j][2]
+        if results:
+            return results[-1:] if results[-1][0] > tests[-1][1] else []
+        j += 1
+    return []
+
+
 def _si_sentence(b: Any, sentence: tuple[int, int], tests: list[tuple[int, int, str]]) -> None:
     c = _rules()
     text = b.text
@@ -656,7 +684,7 @@ def _si_sentence(b: Any, sentence: tuple[int, int], tests: list[tuple[int, int, 
     for m in re.finditer(r"[,;]|\b(?:while|whereas|but)\b", text[sentence[0] : sentence[1]]):
         bounds.append(sentence[0] + m.end())
     bounds.append(sentence[1])
-    clauses = []
+    clauses: list[_Clause] = []
     for lo, hi in pairwise(bounds):
         mine = [t for t in tests if lo <= t[0] < hi]
         results = longest_first(
@@ -672,15 +700,8 @@ def _si_sentence(b: Any, sentence: tuple[int, int], tests: list[tuple[int, int, 
         if not mine:
             continue
         if not results:
-            # "positive Gaenslen's, FABER and compression": the result before the list;
-            # "FABER, Gaenslen and compression were positive": the result after it.
-            prev = clauses[i - 1] if i else None
-            nxt = clauses[i + 1] if i + 1 < len(clauses) else None
-            if prev and prev[2] and prev[3] and prev[3][0][0] < prev[2][0][0]:
-                results = prev[3][:1]
-            elif nxt and nxt[2] and nxt[3] and nxt[3][-1][0] > nxt[2][-1][1]:
-                results = nxt[3][-1:]
-            else:
+            results = _list_result(text, clauses, i)
+            if not results:
                 continue
         for start, end, test in mine:
             for k, (r_start, r_end, result) in enumerate(results):
