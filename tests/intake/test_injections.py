@@ -350,3 +350,28 @@ def test_relief_from_pain_scores_written_out(text: str, percent: int) -> None:
 def test_a_list_of_provocation_tests_shares_its_result_up_to_a_semicolon(text, expected):
     found = {f.value.test: f.value.result for f in facts(text, "sacroiliac_test")}
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "percent"),
+    [
+        ("s/p TPI x3 09/28/2015 -> VAS 8 -> 3, relief ~8 wks.", 62),
+        ("After the ESI in 3/2015, NRS 7 to 2 for six weeks.", 71),
+    ],
+)
+def test_relief_from_a_named_scale_with_bare_values(text: str, percent: int) -> None:
+    (found,) = facts(text, "injection_response")
+    assert found.value.percent == percent
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("DOI 03/2014. Myofascial pain of the left trapezius.", 22.6),
+        ("Date of injury: March 2014. Neck pain since.", 22.6),
+    ],
+)
+def test_an_injury_dated_to_the_month_gives_how_long_the_pain_has_lasted(text, months):
+    found = answer("pain_duration_months", "Trigger point injections x3", text,
+                   on=dt.date(2016, 1, 19))  # fmt: skip
+    assert found == pytest.approx(months, abs=0.6)

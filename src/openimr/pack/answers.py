@@ -503,6 +503,10 @@ class Predicates(Mapping[str, Any]):
                 support = [fact, *found[1]]
         elif spec.injury == "fallback" and (injury := self.injury_date()) is not None:
             day, support = injury[0], injury[1]
+        elif spec.injury == "fallback" and (stated := self._latest_onset(["injury"])):
+            # an injury dated only to the month or year ("DOI 03/2014")
+            day, fact = stated
+            support = [fact]
         else:
             return None
         return _answer(predicate, round((self.on - day).days / per[spec.unit], 1), support)
