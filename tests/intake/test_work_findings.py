@@ -1445,3 +1445,19 @@ def test_job_demand_reads_capacity_from_its_clause():
     (fact,) = [f for f in extract_facts(text) if f.kind == "job_demand_match"]
     assert fact.value["result"] == "precluded"
     assert fact.value["job_level"] == 3.0
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "status"),
+    [
+        ("The surgeon states no further surgery is planned.", "surgical_candidacy",
+         "not_candidate"),
+        ("Dr. Lee does not recommend any further surgery.", "surgical_candidacy",
+         "not_candidate"),
+        ("He says he can attend daily sessions.", "program_tolerance", "able"),
+        ("She is able to attend five days a week.", "program_tolerance", "able"),
+    ],
+)  # fmt: skip
+def test_no_further_surgery_and_daily_attendance(text: str, kind: str, status: str) -> None:
+    found = [f.value.status for f in extract_facts(text) if f.kind == kind]
+    assert found[:1] == [status]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from pydantic import ValidationError
+
 from openimr.model import (
     Assertion,
     CriterionStatus,
@@ -13,6 +16,7 @@ from openimr.model import (
     ReviewerAssessment,
 )
 from openimr.pack.loader import load_pack
+from openimr.pack.schema import Node
 from openimr.review.evaluate import combine_all, combine_at_least, evaluate
 from openimr.review.select import select_rule
 
@@ -163,3 +167,21 @@ def test_an_exception_the_records_leave_open_does_not_soften_an_exceeded_limit()
     assert trial.status is NOT_MET and result.status is NOT_MET
     lifted = evaluate(rule, request, {**facts, "functional_improvement_documented": True})
     assert lifted.status is MET
+
+
+def test_a_bar_the_records_do_not_state_is_met_and_one_they_state_is_not() -> None:
+    rule = PACK.rule("work_conditioning.cpmtg_2009")
+    request = Request(text="Work conditioning x10", service="work_conditioning", quantity=10)
+    silent = {c.id: c.status for c in evaluate(rule, request, {}).criteria}
+    assert silent["not_repeated"] is MET
+    assert silent["able_to_participate"] is GAP  # an ordinary criterion is still a gap
+    done = {"prior_same_program": Fact(kind="prior_program", value=True)}
+    assert {c.id: c.status for c in evaluate(rule, request, done).criteria}[
+        "not_repeated"
+    ] is NOT_MET
+
+
+def test_only_a_bar_may_be_met_by_silence() -> None:
+    with pytest.raises(ValidationError, match="is for a bar"):
+        Node(id="x", text="x", gap="x", predicate="prior_same_program", unstated="met")
+    assert Node(id="x", text="x", gap="x", predicate="p", expect=False, unstated="met")

@@ -112,6 +112,10 @@ class Node(Model):
     min: float | None = None
     max: float | None = None
     one_of: list[str] | None = None
+    unstated: Literal["not_documented", "met"] = "not_documented"
+    """When the records are silent: a documentation gap, or met for a bar the records would
+    state if it applied (a program already completed for the injury, which bars repeating
+    it): nobody documents that something did not happen."""
     # groups
     all: list[Node] | None = None
     any: list[Node] | None = None
@@ -141,6 +145,8 @@ class Node(Model):
                 raise ValueError(f"leaf {self.id!r}: use one of expect, min/max, one_of")
         elif any(x is not None for x in (self.expect, self.min, self.max, self.one_of)):
             raise ValueError("expect, min, max and one_of belong on a leaf")
+        if self.unstated == "met" and self.expect is not False:
+            raise ValueError(f"criterion {self.id!r}: 'unstated: met' is for a bar (expect: false)")
         return self
 
     @property

@@ -116,6 +116,8 @@ def _evaluate_node(node: Node, facts: Mapping[str, Any], out: list[Criterion]) -
             status = NEEDS_REVIEWER
         else:
             status = NOT_DOCUMENTED if value is None else _compare(node, value)
+            if value is None and node.unstated == "met":
+                status = MET  # a bar the records would state, and do not
         gap = node.gap if status is NOT_DOCUMENTED else None
         numeric = node.min is not None or node.max is not None
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
