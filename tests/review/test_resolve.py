@@ -100,6 +100,20 @@ def test_time_since_injury_and_post_operative_day():
     assert other_region.get("post_operative_day") is None
 
 
+def test_a_request_reviewed_before_the_operation_is_for_after_it():
+    # "the surgeon asked for a cold unit before the surgery; UR denied it a week before":
+    # the request's day is the review's, before the operation, not the IMR decision's.
+    surgery = fact(
+        "surgery", {"procedure": "meniscectomy", "date": "2014-05-19", "regions": ["knee"]}
+    )
+    review = fact("ur_history", {"date": "2014-05-12", "action": "non-certified"})
+    found = predicates([surgery, review], service="cold_therapy_unit", body_regions=["knee"])
+    assert found["post_operative_day"].value == -7
+    later = fact("ur_history", {"date": "2014-05-26", "action": "non-certified"})
+    found = predicates([surgery, review, later], service="cold_therapy_unit", body_regions=["knee"])
+    assert found["post_operative_day"].value == 7
+
+
 def test_diagnoses_map_to_the_pack_vocabulary():
     facts = [
         fact("diagnosis", {"text": "lumbar radiculopathy", "regions": ["lumbar"]}),

@@ -251,17 +251,19 @@ class Predicates(Mapping[str, Any]):
         if not dated:
             return None
         day, fact = max(dated, key=lambda pair: pair[0])
-        on, review = self._request_day(after=day)
+        on, review = self._request_day()
         return _answer(predicate, (on - day).days, [fact, *review])
 
-    def _request_day(self, after: dt.date) -> tuple[dt.date, list[Fact]]:
+    def _request_day(self) -> tuple[dt.date, list[Fact]]:
         """The day the request was made, as near as the records tell: the latest utilization
-        review decision between ``after`` and the decision date (UR decides within days of
-        the request), else the decision date itself."""
+        review decision on or before the decision date (UR decides within days of the
+        request, and IMR reviews the latest UR), else the decision date itself. A review
+        before the operation means the request was made before it, for use after it (a
+        negative number of days since the surgery)."""
         reviews = []
         for fact in self.documented("ur_history"):
             date = _field(fact, "date")
-            if date and after <= date <= self.on:
+            if date and date <= self.on:
                 reviews.append((date, fact))
         if not reviews:
             return self.on, []
@@ -522,7 +524,7 @@ class Predicates(Mapping[str, Any]):
             if _field(fact, "days") is not None:
                 found.append(_answer(predicate, (self.on - day).days, [fact]))
             else:
-                on, review = self._request_day(after=day)
+                on, review = self._request_day()
                 found.append(_answer(predicate, (on - day).days, [fact, *review]))
         return min(found, key=lambda f: f.value) if found else None
 
