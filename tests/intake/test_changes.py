@@ -231,3 +231,19 @@ def test_real_gains_are_still_read(text: str) -> None:
 def test_a_failed_return_or_conflicting_opinions_make_the_case_complex(text: str) -> None:
     found = [f for f in extract_facts(text) if f.kind == "case_complexity"]
     assert [f.value.status for f in found][:1] == ["complex"]
+
+
+def test_two_scores_on_one_scale_joined_by_to_are_a_change() -> None:
+    found = [f.value for f in changes("During the TENS trial, VAS 8/10 to 5/10 during use.")]
+    assert [(v.before, v.after, v.direction) for v in found if v.category == "pain"] == [
+        (8.0, 5.0, "better")
+    ]
+    # a range of days is not a change of anything
+    assert changes("PT 2 to 3 days a week.") == []
+
+
+def test_the_units_of_a_value_are_not_what_a_change_is_credited_to() -> None:
+    text = "TENS trial log: hydrocodone reduced from 4 tablets to 2 tablets per day."
+    (drop,) = [f.value for f in changes(text) if f.value.before is not None]
+    assert (drop.before, drop.after) == (4.0, 2.0)
+    assert drop.credited_to != "tablets"

@@ -412,6 +412,8 @@ def _sentence(
     ]
     # A treatment named as what was measured ("no longer using the cane", "meds
     # unchanged") is not what a change is credited to, unless a cue says so.
+    # Nor is a word inside a value written as a change ("from 4 tablets to 2 tablets").
+    mine = [t for t in mine if not any(ts <= t.start and t.end <= te for ts, te, _ in transitions)]
     implicit = [t for t in mine if not any(m.start < t.end and t.start < m.end for m in measures)]
     if not mine:
         implicit = inherited[-1:]
