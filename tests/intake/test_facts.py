@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from openimr.intake.documents import repair_text
 from openimr.intake.facts import extract_facts, principal_regions
+from openimr.intake.facts.nlp import Analysis
 from openimr.model import Assertion, Fact
 
 
@@ -1021,8 +1022,10 @@ def test_the_sentence_prefilter_is_in_use() -> None:
 RUSH_ALPHABET = [
     *"abzAQZ09 .,;:!?()[]*+-/%'\"\n\r\t",
     "\xa0", "é", "É", "²", "\u2028", "\x1c", "ß", "mg", "Dr.", "Mr. ", " Med\n", "\n\n", "  ",
-    "\\", "\\n", "e.g.", "1)", "A.", "i.e. ", "U.S.",
+    "e.g.", "1)", "A.", "i.e. ", "U.S.",
 ]  # fmt: skip
+# No backslash: PyFastNER's own matches on a text with one change from call to call (it reads
+# it as its escape character), so the pipeline never hands it one (nlp.nlp_text).
 
 
 @settings(max_examples=300, deadline=None)
@@ -1197,3 +1200,9 @@ def test_range_of_motion_in_degrees_is_no_count_of_sessions() -> None:
     text = "Exam: flex 70 deg, abd 60 deg, in a sling; 0 post-op PT sessions to date."
     counts = [f.value.count for f in facts_of(text, "prior_treatment")]
     assert 70 not in counts
+
+
+def test_a_backslash_does_not_make_sentences_change_between_runs() -> None:
+    text = "x \\n\n\n Mr. \n\nPain 7/10 w\\o meds. Mr. Lee walks."
+    runs = {tuple(Analysis(text, []).sentences) for _ in range(6)}
+    assert len(runs) == 1

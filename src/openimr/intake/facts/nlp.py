@@ -129,8 +129,11 @@ def context_matcher() -> Any:
 
 
 def nlp_text(text: str) -> str:
-    """The text the pipeline sees: the same length, soft line breaks made spaces."""
-    return _SOFT_BREAK.sub(lambda m: " " * len(m.group()), text)
+    """The text the pipeline sees: the same length, soft line breaks made spaces, and
+    backslashes slashes ("w\\o" is "w/o"). PyRuSH's matcher (PyFastNER) reads a backslash
+    in the text as its rules' escape character, and its matches then change from one call
+    to the next on the same text: a slash keeps every sentence the same on every run."""
+    return _SOFT_BREAK.sub(lambda m: " " * len(m.group()), text).replace("\\", "/")
 
 
 def _split_sentences(doc: Any) -> None:
