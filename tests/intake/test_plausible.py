@@ -78,8 +78,9 @@ def test_a_count_written_as_a_power_is_refused() -> None:
         ("Acupuncture 6 - 8 visits", 8),
         ("PT x6-8", 6),
         ("Chiropractic 2x4 lumbar", 8),
-        ("Right L4-5 transforaminal epidural steroid injection", None),
-        ("Lumbar ESI L4-L5, L5-S1", None),
+        # the levels are no count; a procedure named without one is one (requests.yaml)
+        ("Right L4-5 transforaminal epidural steroid injection", 1),
+        ("Lumbar ESI L4-L5, L5-S1", 1),
         ("Acupuncture 500 visits", 500),  # the bound itself can be real
         ("Home health 24 hours/day x 365 days", 24),
         ("Botox 400 units", 400),

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from openimr.intake.dates import date_pattern
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
@@ -62,6 +62,7 @@ class RequestRules(RuleModel):
     dosing_every_hours: list[str]
     dosing_per_day: list[str]
     counted_in_days: list[ServiceKind]
+    one_unless_counted: list[ServiceKind] = Field(default_factory=list)
     hours_per_programme_day: dict[ServiceKind, int]
     continuation: ContinuationRules
     phases: dict[str, list[str]]
@@ -440,6 +441,9 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         ):
             # "Functional restoration program x 20 days": a programme's days are its sessions.
             fields["quantity"], fields["unit"] = freq.duration, "days"
+
+    if "quantity" not in fields and fields["service"] in c.rules.one_unless_counted:
+        fields["quantity"], fields["unit"] = 1, "units"
 
     day = c.rules.hours_per_programme_day.get(fields["service"])
     if fields.get("unit") == "hours" and day:
