@@ -212,3 +212,17 @@ def test_programme_days_are_its_quantity():
     assert (request.quantity, request.unit) == (20, "days")
     medication = parse_request("Norco 10/325 x 30 days")
     assert medication.quantity is None
+
+
+@pytest.mark.parametrize(
+    ("title", "also"),
+    [
+        ("Neurology consultation and treatment, 24 sessions", ["treatment"]),
+        ("Pain management consult and treat", ["treat"]),
+        ("Psychological evaluation & treatment x6", ["treatment"]),
+        ("Orthopedic surgery consultation, right shoulder", []),
+        ("Pain management consultation for stellate ganglion block evaluation", []),
+    ],
+)
+def test_a_consultation_that_also_asks_for_treatment_names_two_items(title, also) -> None:
+    assert parse_request(title).also_names == also

@@ -1461,3 +1461,18 @@ def test_job_demand_reads_capacity_from_its_clause():
 def test_no_further_surgery_and_daily_attendance(text: str, kind: str, status: str) -> None:
     found = [f.value.status for f in extract_facts(text) if f.kind == kind]
     assert found[:1] == [status]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The PTP writes that he has reached the limit of what he can offer.",
+        "I have nothing more to offer her at this point.",
+        "He has exhausted his conservative treatment options here.",
+        "Plan: pain management consult re: stellate ganglion block.",
+        "Referral to discuss a spinal cord stimulator trial.",
+    ],
+)
+def test_what_a_specialist_would_add(text: str) -> None:
+    found = [f.value.status for f in extract_facts(text) if f.kind == "specialist_need"]
+    assert found[:1] == ["needed"]

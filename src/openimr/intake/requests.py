@@ -50,6 +50,8 @@ class SeveralServicesRules(RuleModel):
     joined_by_slash: bool
     one_item: list[list[ServiceKind]]
     not_when: list[str]
+    consult_kinds: list[ServiceKind] = Field(default_factory=list)
+    and_treatment: list[str] = Field(default_factory=list)
 
 
 class RequestRules(RuleModel):
@@ -116,6 +118,8 @@ class _Compiled:
         )
         self.one_item = [set(group) for group in several.one_item]
         self.purpose = compile_pattern(r"\b(?:" + "|".join(several.not_when) + r")\b", RULE_FILE)
+        self.consult_kinds = set(several.consult_kinds)
+        self.and_treatment = compile_pattern("|".join(several.and_treatment) or "(?!)", RULE_FILE)
         self.date_of_service = compile_pattern(
             r.date_of_service.replace("{DATE}", date_pattern()), RULE_FILE
         )
@@ -397,6 +401,9 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         )
     _check_counts(title, fields["service"], c)
     fields["also_names"] = _also_named(title, lx, c, drugs)
+    if fields["service"] in c.consult_kinds and (m := c.and_treatment.search(title)):
+        fields["also_names"].append(m.group().lstrip("&/+ ").removeprefix("and").strip())
+        reader.cover(*m.span())
     if drugs and vocabulary().family_of(fields["service"]) == "medications":
         fields["drug"] = _drug(reader, drugs[0])
 
