@@ -192,6 +192,17 @@ def test_a_planned_or_guideline_test_is_not_a_test_done(text) -> None:
         ("Tramadol 50 mg BID x 8 wks.", "Tramadol 50 mg #56", 12),
         ("Naproxen 550 mg BID was started 3 weeks ago.", "Naproxen 550 mg #28", 5),
         ("New prescription: naproxen 550 mg BID.", "Naproxen 550 mg #28", 2),
+        # the request itself says it is a first prescription
+        (
+            "Requests: (1) meloxicam 7.5 mg daily #30, new start; (2) labs in 4 weeks.",
+            "Meloxicam 7.5mg #30",
+            4.3,
+        ),
+        (
+            "We are requesting naproxen 550 mg BID #28 as a new prescription.",
+            "Naproxen 550 mg #28",
+            2,
+        ),
     ],
 )
 def test_weeks_on_the_drug_count_the_supply_requested(text, title, expected) -> None:

@@ -612,9 +612,16 @@ class Predicates(Mapping[str, Any]):
         if drug is None:
             return None
         name = drug.name.lower()
+        # The request itself may say it is a first prescription ("meloxicam #30, new
+        # start"): a mention in the request, hypothetical as requests are, says so too.
+        asked = [
+            f
+            for f in self.of_kind(spec.fact)
+            if f.assertion is Assertion.HYPOTHETICAL and _field(f, "new_start")
+        ]
         mentions = [
             f
-            for f in self.documented(spec.fact)
+            for f in [*self.documented(spec.fact), *asked]
             if str(_field(f, "name") or "").lower() == name
             or (drug.generic is not None and _field(f, "generic") == drug.generic)
         ]
