@@ -1476,3 +1476,22 @@ def test_no_further_surgery_and_daily_attendance(text: str, kind: str, status: s
 def test_what_a_specialist_would_add(text: str) -> None:
     found = [f.value.status for f in extract_facts(text) if f.kind == "specialist_need"]
     assert found[:1] == ["needed"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UDS 1/20/2015: negative for tramadol; POSITIVE for hydrocodone (not prescribed by us).",
+        "Her last urine drug screen was inconsistent with the prescribed opioid.",
+        "He asked for early refills of his Norco twice this year.",
+        "She reported lost prescriptions for oxycodone on two occasions.",
+    ],
+)
+def test_aberrant_drug_behaviour_on_record_is_high_misuse_risk(text: str) -> None:
+    found = [f.value.level for f in extract_facts(text) if f.kind == "opioid_risk"]
+    assert found[:1] == ["high"]
+
+
+def test_an_expected_test_result_is_no_risk_finding() -> None:
+    text = "UDS 3/2015 positive for hydrocodone, as prescribed; CURES consistent."
+    assert [f for f in extract_facts(text) if f.kind == "opioid_risk"] == []
