@@ -212,3 +212,43 @@ def test_weeks_on_the_drug_count_the_supply_requested(text, title, expected) -> 
 def test_another_drugs_time_does_not_count() -> None:
     text = "He has taken gabapentin for a year."
     assert ask("weeks_on_medication", text, "Tramadol 50 mg #56") is None
+
+
+# --- the daily morphine-equivalent dose -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # extended and immediate release of one drug are two prescriptions
+        ("She takes morphine sulfate ER 60 mg twice daily and morphine sulfate IR 15 mg twice "
+         "daily.", 150),
+        ("Oxycodone HCl 10 mg four times a day.", 60),
+        # the prescriber's own total, when the doses named do not give one
+        ("On Norco and MS Contin, about 150 mg morphine equivalent per day.", 150),
+        ("Current MED is 90 mg.", 90),
+    ],
+)  # fmt: skip
+def test_the_daily_morphine_equivalent(text: str, expected: float) -> None:
+    got = ask("morphine_equivalent_mg_per_day", text, "MS Contin 60mg #60")
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UR denied it because the dose exceeds 120 mg morphine equivalents.",
+        "Guidelines advise doses rarely above 120 mg MED.",
+    ],
+)
+def test_a_limit_named_is_not_the_patients_dose(text: str) -> None:
+    assert ask("morphine_equivalent_mg_per_day", text, "MS Contin 60mg #60") is None
+
+
+def test_up_to_is_a_most_not_a_change() -> None:
+    found = [
+        f.value
+        for f in extract_facts("Morphine IR 15 mg up to twice daily for breakthrough pain.")
+        if f.kind == "measured_change" and f.value.before is not None
+    ]
+    assert found == []

@@ -1495,3 +1495,36 @@ def test_aberrant_drug_behaviour_on_record_is_high_misuse_risk(text: str) -> Non
 def test_an_expected_test_result_is_no_risk_finding() -> None:
     text = "UDS 3/2015 positive for hydrocodone, as prescribed; CURES consistent."
     assert [f for f in extract_facts(text) if f.kind == "opioid_risk"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("She is followed by a pain medicine physician, who prescribes her morphine.", "supports"),
+        ("The pain management doctor manages his opioids and sees him monthly.", "supports"),
+        ("A pain management consultation is pending.", "consult"),
+    ],
+)
+def test_a_pain_specialist_who_prescribes_the_opioid_supports_the_dose(text, status) -> None:
+    found = [f.value.status for f in extract_facts(text) if f.kind == "pain_consult"]
+    assert found[:1] == [status]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She works modified duty six hours a day, walks her dog and does her own housework.",
+         True),
+        ("He drives to his appointments and does the grocery shopping.", True),
+    ],
+)  # fmt: skip
+def test_activities_stated_as_what_the_patient_does(text, expected) -> None:
+    on = "Norco 10/325mg #90"
+    day = dt.date(2016, 3, 1)
+    case = Case(case_id="t", decision_date=day, clinical_summary="On Norco 10/325 mg TID. " + text,
+                requests=[parse_request(on)])  # fmt: skip
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], day).get(
+        "opioid_activities_documented"
+    )
+    assert found is not None and found.value is expected

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.vocabulary import vocabulary
@@ -64,6 +64,8 @@ class DrugRules(RuleModel):
     drugs: dict[str, DrugInfo]
     strength: str
     forms: list[str]
+    salts: list[str] = Field(default_factory=list)
+    releases: dict[str, list[str]] = Field(default_factory=dict)
     count: list[str]
     dosing: dict[str, int | None]
 
@@ -113,6 +115,12 @@ class Lexicon:
         )
         self.strength = compile_pattern(whole_words([self.drug_rules.strength]), DRUGS_FILE)
         self.forms = compile_pattern(whole_words(self.drug_rules.forms), DRUGS_FILE)
+        between = whole_words(self.drug_rules.salts + self.drug_rules.forms)
+        self.before_strength = compile_pattern(rf"(?:\s*(?:{between}))*", DRUGS_FILE)
+        self.releases = [
+            (name, compile_pattern(whole_words(words), DRUGS_FILE))
+            for name, words in self.drug_rules.releases.items()
+        ]
         self.count = [compile_pattern(p, DRUGS_FILE) for p in self.drug_rules.count]
         self.dosing = [
             (compile_pattern(whole_words([p]), DRUGS_FILE), per_day)
@@ -169,6 +177,10 @@ class Lexicon:
             key = re.sub(r"\s+", " ", m.group().lower())
             hits.append(Hit(m.start(), m.end(), key, m.group()))
         return hits
+
+    def release_of(self, words: str) -> str | None:
+        """The release a drug's words name ("sulfate ER": extended), if any."""
+        return next((name for name, rx in self.releases if rx.search(words)), None)
 
     def drug_info(self, key: str) -> DrugInfo:
         return self.drug_rules.drugs[key]

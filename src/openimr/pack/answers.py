@@ -350,13 +350,17 @@ class Predicates(Mapping[str, Any]):
 
         A drug is often named again without its dose ("UR denied Norco"), or by its generic
         name; such a mention adds nothing when a dose of that drug is on record. The total
-        is documented only when every opioid named has a dose on record."""
-        by_name: dict[str, list[Fact]] = {}
+        is documented only when every opioid named has a dose on record; otherwise the
+        total the records state, if they do."""
+        by_name: dict[tuple[str, str], list[Fact]] = {}
         for fact in self.documented(spec.fact):
             if _field(fact, "kind") == spec.kind:
-                by_name.setdefault(str(_field(fact, "name")).lower(), []).append(fact)
+                # extended and immediate release of one drug are two prescriptions
+                key = (str(_field(fact, "name")).lower(), str(_field(fact, "release")))
+                by_name.setdefault(key, []).append(fact)
+        stated = self.documented("morphine_equivalent_dose")
         if not by_name:
-            return None
+            return self._stated_med(predicate, stated)
         dosed_generics = {
             _field(f, "generic") for fs in by_name.values() for f in fs if _field(f, "med_mg")
         }
@@ -366,11 +370,19 @@ class Predicates(Mapping[str, Any]):
             if not dosed:
                 if _field(mentions[0], "generic") in dosed_generics:
                     continue  # "hydrocodone" beside "Norco 10/325 mg four times a day"
-                return None
+                return self._stated_med(predicate, stated)
             dose = max(dosed, key=lambda f: _field(f, "med_mg"))
             total += _field(dose, "med_mg")
             support.append(dose)
         return _answer(predicate, round(total, 1), support)
+
+    def _stated_med(self, predicate: str, stated: list[Fact]) -> Fact | None:
+        """The total daily dose the records state, when the doses named do not give one
+        (the latest statement: the current dose)."""
+        if not stated:
+            return None
+        fact = max(stated, key=lambda f: f.evidence[0].start if f.evidence else -1)
+        return _answer(predicate, _field(fact, "total_mg"), [fact])
 
     def _requested_hours_per_week(self, predicate: str, _: dict) -> Fact | None:
         """Hours a week asked for: "6 hrs/day x 7 days/week" reads as 6 hours, 7 times a

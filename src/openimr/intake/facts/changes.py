@@ -67,6 +67,7 @@ class ChangeRules(RuleModel):
     negation: list[str] = Field(default_factory=list)
     negation_not_stated: list[str] = Field(default_factory=list)
     reversals: list[str] = Field(default_factory=list)
+    doing: list[str] = Field(default_factory=list)
     minimal_change_percent: float
     limb_symptoms: LimbRules | None = None
 
@@ -168,6 +169,7 @@ class _Compiled:
         )
         self.not_stated = words(r.negation_not_stated or ["documented"])
         self.reversal = rx(r"(?:" + whole_words(r.reversals) + r")") if r.reversals else None
+        self.doing = words(r.doing or ["(?!)"])
 
 
 @cache
@@ -588,7 +590,7 @@ def _sentence(
                 if measure.category not in {"function", "work"} or _covered(measure, changes):
                     continue
                 credit = _credit_for(measure, (measure.start, measure.end), clause, credits, [])
-                if credit is None:
+                if credit is None and (without or not c.doing.search(text, *clause)):
                     continue
                 d = "better" if without else "stated"
                 changes.append(

@@ -84,6 +84,9 @@ class _Compiled:
         self.relief = [_words([p]) for p in r.pain_relief.patterns]
         self.relief_duration = _rx(r.pain_relief.duration)
         self.pain_score = [_rx(p) for p in r.pain_score]
+        med = r.stated_med
+        self.stated_med = [_rx(p) for p in med.patterns] if med else []
+        self.stated_med_unless = _words(med.unless) if med and med.unless else None
         self.surgery_year = _rx(r.surgery.year)
         self.modalities = [(m, _words(ps)) for m, ps in r.imaging.modalities.items()]
         self.findings = [(f, _words(ps)) for f, ps in r.imaging.findings.items()]
@@ -435,6 +438,20 @@ def _pain_scores(b: _Builder, c: _Compiled) -> None:
 # --- medications ---------------------------------------------------------------------------
 
 
+def _stated_med(b: _Builder, c: _Compiled) -> None:
+    """A total daily morphine-equivalent dose the records state (the prescriber's own sum)."""
+    hits = [(m.start(), m.end(), m) for rx in c.stated_med for m in rx.finditer(b.text)]
+    for start, end, m in _non_overlapping(hits):
+        mg = float(m["mg"])
+        sentence = b.analysis.sentence_of(start)
+        if c.stated_med_unless and c.stated_med_unless.search(b.text, *sentence):
+            continue
+        if 0 < mg <= 5000:
+            target = Target(start, end, "OPIOID")
+            value = {"total_mg": mg, "complete": True, "opioids": []}
+            b.add("morphine_equivalent_dose", value, [(start, end)], b.analysis.assertion(target))
+
+
 def _medication_duration(b: _Builder, hit: Hit, c: _Compiled) -> dict[str, Any]:
     """How long the drug has been taken (when its sentence says so after its name), whether
     it is first prescribed now, and the supply asked for that the text states."""
@@ -499,7 +516,10 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
         spans = [(hit.start, hit.end)]
         strength = dosing = None
         per_day = None
-        if m := lx.strength.match(after.lstrip()) or lx.strength.search(after[:12]):
+        # past the salt and release words ("morphine sulfate ER 60 mg")
+        skip = lx.before_strength.match(after).end()
+        release = lx.release_of(after[:skip])
+        if m := lx.strength.match(after[skip:].lstrip()) or lx.strength.search(after[:12]):
             strength = re.sub(r"\s+", "", m.group())
         parts = []
         for rx, n in lx.dosing:
@@ -526,6 +546,7 @@ def _medications(b: _Builder, drugs: list[Hit]) -> None:
             "generic": info.generic,
             "kind": info.kind,
             "strength": strength,
+            "release": release,
             "dosing": dosing,
             "doses_per_day": per_day,
             "med_mg": med_mg,
@@ -843,6 +864,7 @@ def _extract(text: str, source: str) -> list[Fact]:
     _surgeries(b, services)
     _pain_relief(b, relief, c)
     _pain_scores(b, c)
+    _stated_med(b, c)
     _medications(b, drugs)
     _imaging(b, imaging, c)
     _ur_history(b, c)

@@ -110,12 +110,21 @@ class MedicationDurationRules(RuleModel):
     """The supply asked for, said in the text (groups n, unit)."""
 
 
+class StatedMedRules(RuleModel):
+    """A total daily morphine-equivalent dose the records state (group mg)."""
+
+    patterns: list[str]
+    unless: list[str] = Field(default_factory=list)
+    """A sentence with one of these speaks of a limit or a guideline, not of the dose."""
+
+
 class FactRules(RuleModel):
     simple: list[SimpleFamily]
     medication_duration: MedicationDurationRules
     prior_treatment: PriorTreatmentRules
     pain_relief: PainReliefRules
     pain_score: list[str]
+    stated_med: StatedMedRules | None = None
     surgery: SurgeryRules
     imaging: ImagingRules
     diagnosis: DiagnosisRules
