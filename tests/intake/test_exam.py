@@ -300,3 +300,35 @@ def test_the_root_an_examination_points_to_must_match_the_level_imaged() -> None
     esi = "epidural_steroid_injection"
     assert answer(far, "imaging_or_edx_corroborates", esi) is False
     assert answer(near, "imaging_or_edx_corroborates", esi) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "abnormal"),
+    [
+        ("Sensory examination showed no deficit in any dermatome of the legs.", False),
+        ("Sensation testing revealed no loss to light touch in either hand.", False),
+        ("Deep tendon reflexes 1+ and equal for biceps, triceps and brachioradialis.", False),
+        ("Reflexes 1+ symmetric at the knees and ankles.", False),
+        ("Right biceps reflex 1+ versus 2+ on the left.", True),
+        ("Sensation decreased in the left L5 dermatome.", True),
+    ],
+)
+def test_a_denied_deficit_and_symmetric_reflexes_are_no_focal_deficit(text, abnormal) -> None:
+    found = [f for f in extract_facts(text) if f.kind == "exam_finding"]
+    assert found and all(f.value.abnormal is abnormal for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("Diagnoses: neck strain and right ulna fracture.", False),
+        ("She was seen for a fracture of the fifth metatarsal of the right foot.", False),
+        ("Left thumb non-displaced fracture, healing in a splint.", False),
+        ("X-rays after the fall show a compression fracture at L1.", True),
+    ],
+)
+def test_a_diagnosed_limb_fracture_is_no_red_flag(text: str, flag: bool) -> None:
+    found = [
+        f for f in extract_facts(text) if f.kind == "red_flag" and f.assertion.value == "present"
+    ]
+    assert bool(found) is flag

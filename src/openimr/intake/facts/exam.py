@@ -64,6 +64,7 @@ class SignRules(RuleModel):
     status: dict[str, list[str]]
     motor_grade: str
     reflex_grade: str
+    symmetric: list[str] = Field(default_factory=list)
     normal_exam: dict[str, list[str]]
     side_letters: dict[str, list[str]]
     radicular_claim: list[str]
@@ -121,6 +122,9 @@ class Phrase(RuleModel):
     present: list[str] = Field(default_factory=list)
     absent: list[str] = Field(default_factory=list)
     numbers: list[NumberRule] = Field(default_factory=list)
+    not_with: list[str] = Field(default_factory=list)
+    """A mention with one of these just before or after it in its clause is no fact (a
+    fracture of a named limb bone is the injury diagnosed, not a red flag to rule out)."""
 
 
 class PhraseFile(RuleModel):
@@ -177,6 +181,7 @@ class _PhraseRx:
     present: re.Pattern[str] | None
     absent: re.Pattern[str] | None
     numbers: list[tuple[NumberRule, re.Pattern[str]]]
+    not_with: re.Pattern[str] | None = None
 
 
 class _Compiled:
@@ -203,6 +208,7 @@ class _Compiled:
         self.normal = _alt(s.status["normal"], name)
         self.motor_grade = _one(s.motor_grade, name)
         self.reflex_grade = _one(s.reflex_grade, name)
+        self.symmetric = _alt(s.symmetric, name)
         self.normal_exam = _alt(s.normal_exam["neurologic"], name)
         self.radicular_claim = _alt(s.radicular_claim, name)
         self.roots = [(root, _alt(ps, name)) for root, ps in s.roots.items()]
@@ -257,6 +263,7 @@ class _Compiled:
                         _alt(rule.present, file),
                         _alt(rule.absent, file),
                         [(n, _one(n.pattern, file)) for n in rule.numbers],
+                        _alt(rule.not_with, file),
                     )
                 )
         every = [p for x in self.phrases for p in x.rule.present + x.rule.absent]
@@ -627,8 +634,11 @@ def _neuro(
         if pick is None:
             continue
         s, x, abnormal = pick
+        if kind == "reflex" and abnormal and c.symmetric and c.symmetric.search(text, lo, hi):
+            abnormal = False  # alike on both sides: no focal deficit
         masked = [(sa, sx) for sa, sx, _ in status]
-        neg = _negated_at(text, cl, min(a, s), c, masked) if not cl.carried else False
+        # "sensory examination showed no deficit": a denial between the part and its status
+        neg = _negated_at(text, cl, max(a, s), c, masked) if not cl.carried else False
         emit(kind, abnormal, [(a, e), (s, x)] if a != e else [(s, x)], None, a, negated=neg)
     return found_kinds[-1] if found_kinds else (comps[-1][2] if comps else None)
 
@@ -929,6 +939,10 @@ def _phrases(
             continue
         if rule.objective and cl.subjective:
             continue
+        if p.not_with and p.not_with.search(
+            text, max(cl.start, start - _NEAR), min(cl.end, end + _NEAR)
+        ):
+            continue
         stated = present and not _negated_at(text, cl, start, c, [])
         doubt = bool(c.uncertain and c.uncertain.search(text, cl.start, start))
         assertion = (
@@ -948,6 +962,9 @@ def _phrases(
         elif rule.fact == "history_finding":
             value = {**rule.value, "text": re.sub(r"\s+", " ", text[start:end])}
         out.append(_Found(rule.fact, value, [(start, end)], assertion))
+
+
+_NEAR = 30  # characters either side of a mention that ``not_with`` reads
 
 
 def _clause_of(clauses: list[Clause], starts: list[int], at: int) -> Clause | None:
