@@ -247,3 +247,10 @@ def test_the_units_of_a_value_are_not_what_a_change_is_credited_to() -> None:
     (drop,) = [f.value for f in changes(text) if f.value.before is not None]
     assert (drop.before, drop.after) == (4.0, 2.0)
     assert drop.credited_to != "tablets"
+
+
+def test_a_type_of_pain_is_no_activity() -> None:
+    found = [
+        f.value for f in changes("He continues to have a crushing type of pain in the midback.")
+    ]
+    assert [v.category for v in found] == ["pain"]
