@@ -182,6 +182,17 @@ def test_states_of_function_and_work(predicate, text, title, expected):
         ("Back pain 6/10 today.", None),
         ("Remote history of sciatica, long resolved.", None),
         ("Consider referral if the severe arm pain persists.", None),
+        # what the arm symptoms keep her from doing
+        (
+            "Neck pain radiating into the right lateral arm to the thumb, with numbness and "
+            "difficulty holding scissors.",
+            True,
+        ),
+        (
+            "Pain radiating down the back of the thigh; he has been temporarily totally disabled "
+            "since May.",
+            True,
+        ),
     ],
 )
 def test_severe_disabling_limb_symptoms(text, expected):
@@ -254,3 +265,15 @@ def test_a_type_of_pain_is_no_activity() -> None:
         f.value for f in changes("He continues to have a crushing type of pain in the midback.")
     ]
     assert [v.category for v in found] == ["pain"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An epidural on 7/9/2015 gave about two weeks of modest relief.",
+        "Gabapentin gave only brief relief.",
+        "Two PT courses, each with short-lived improvement.",
+    ],
+)
+def test_relief_that_did_not_last_is_care_that_failed(text: str) -> None:
+    assert answer("conservative_care_failed", text, "Referral to spine surgeon") is True
