@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
+from openimr.intake.case_file import intake_case
 from openimr.intake.facts.extract import extract_facts
-from openimr.model import Assertion, Fact, Request
+from openimr.intake.requests import parse_request
+from openimr.model import Assertion, Case, Fact, Request
 from openimr.pack.answers import Predicates
 from openimr.review.engine import default_pack
 
@@ -331,4 +333,23 @@ def test_a_diagnosed_limb_fracture_is_no_red_flag(text: str, flag: bool) -> None
     found = [
         f for f in extract_facts(text) if f.kind == "red_flag" and f.assertion.value == "present"
     ]
+    assert bool(found) is flag
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("She slipped on ice and fell onto her back. History of osteoporosis on alendronate.",
+         True),
+        ("He lost his balance and fell backward. He has been on long-term prednisone for asthma.",
+         True),
+        ("She slipped on ice and fell onto her back. No history of osteoporosis.", False),
+        ("Her mother has osteoporosis. She strained her back lifting a box.", False),
+    ],
+)  # fmt: skip
+def test_a_minor_trauma_in_fragile_bone_is_a_fracture_red_flag(text: str, flag: bool) -> None:
+    case = Case(case_id="t", decision_date=dt.date(2016, 6, 1), clinical_summary=text,
+                requests=[parse_request("X-rays lumbar spine")])  # fmt: skip
+    found = [f for f in intake_case(case).facts if f.kind == "red_flag"
+             and f.assertion.value == "present" and f.value.flag == "fracture"]  # fmt: skip
     assert bool(found) is flag

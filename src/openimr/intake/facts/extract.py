@@ -770,8 +770,25 @@ def principal_regions(facts: list[Fact]) -> list[str]:
 
 
 def case_level_facts(facts: list[Fact]) -> list[Fact]:
-    """Facts about the whole case: functional improvement overall (9792.20), from every
-    mention of it."""
+    """Facts about the whole case: a fracture risk from its parts, and functional
+    improvement overall (9792.20), from every mention of it."""
+    return _fracture_risk(facts) + _functional_improvement(facts)
+
+
+def _fracture_risk(facts: list[Fact]) -> list[Fact]:
+    """A minor trauma in a potentially osteoporotic patient (ACOEM table 12-1): the two
+    facts, stated anywhere in the records, make a red flag for fracture together."""
+    stated = (Assertion.PRESENT, Assertion.HISTORICAL)
+    fragile = [f for f in facts if f.kind == "bone_fragility" and f.assertion in stated]
+    trauma = [f for f in facts if f.kind == "minor_trauma" and f.assertion in stated]
+    if not (fragile and trauma):
+        return []
+    evidence = [*fragile[0].evidence, *trauma[0].evidence]
+    flag = typed_value("red_flag", {"flag": "fracture"})
+    return [Fact(kind="red_flag", value=flag, assertion=Assertion.PRESENT, evidence=evidence)]
+
+
+def _functional_improvement(facts: list[Fact]) -> list[Fact]:
     mentions = [f for f in facts if f.kind == "functional_improvement"]
     by_assertion = {a: [f for f in mentions if f.assertion == a] for a in Assertion}
     for status, assertion, group in (
