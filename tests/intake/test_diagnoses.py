@@ -61,6 +61,9 @@ LISTS = [
         ["cervical_dystonia", "depression"],
     ),
     ("The patient was diagnosed in 2013 with multiple sclerosis.", ["multiple_sclerosis"]),
+    ("Diagnoses have included lumbosacral sprain, left hip bursitis and insomnia.", ["bursitis", "insomnia", "low_back_pain"]),
+    ("The agreed medical examiner's impression was cervicalgia with occipital neuralgia.", ["neck_pain", "neuralgia_neuritis_radiculitis"]),
+    ("Clinical impressions:\n- Metatarsalgia, left\n- Chronic neck pain", ["metatarsalgia", "neck_pain"]),
     # a list with none of the vocabulary: none of its values
     ("Dx: hypertension, hyperlipidemia.", []),
     ("Assessment: left ankle sprain, improving.", []),
@@ -126,6 +129,7 @@ NOT_CURRENT = [
     # resolved, years ago
     ("Dx: left plantar fasciitis. Right knee bursitis in 2010, resolved.", ["plantar_fasciitis"]),
     ("Her CRPS has since resolved.", None),
+    ("He had been diagnosed with lateral epicondylitis, which resolved with a brace.", None),
     # the reason for a past operation
     (
         "In 2014 he had a total hip replacement for degenerative joint disease.",
@@ -149,6 +153,10 @@ def test_not_current(text, expected):
 def test_a_planned_operation_leaves_its_reason_a_diagnosis():
     text = "The surgeon requested a right carpal tunnel release for carpal tunnel syndrome."
     assert diagnoses(text) == ["carpal_tunnel_syndrome"]
+
+
+def test_a_study_report_under_impression_is_no_diagnosis_list():
+    assert diagnoses("Impression: CT of the cervical spine demonstrates mild foraminal narrowing.") is None
 
 
 def test_no_diagnosis_stated_is_not_documented():

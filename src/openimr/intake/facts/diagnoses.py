@@ -161,8 +161,11 @@ def _list_items(text: str, r: _Rules, start: int, end: int) -> list[Item]:
                 return items  # a sentence of narrative: the list has ended
             if r.not_item.fullmatch(piece):
                 continue
-            if (r.negation_after.fullmatch(piece) or r.resolved.fullmatch(piece)) and items:
-                # "..., resolved": said of the item before it
+            said_of_last = not r.conditions.search(piece) and (
+                r.negation_after.search(piece) or r.resolved.search(piece)
+            )
+            if said_of_last and items:
+                # "..., resolved", "CTS, which resolved after splinting": of the item before
                 last = items.pop()
                 items.append(Item(last.start, last.end, True, Assertion.NEGATED, last.procedure))
                 continue
