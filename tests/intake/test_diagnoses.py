@@ -61,9 +61,28 @@ LISTS = [
         ["cervical_dystonia", "depression"],
     ),
     ("The patient was diagnosed in 2013 with multiple sclerosis.", ["multiple_sclerosis"]),
-    ("Diagnoses have included lumbosacral sprain, left hip bursitis and insomnia.", ["bursitis", "insomnia", "low_back_pain"]),
-    ("The agreed medical examiner's impression was cervicalgia with occipital neuralgia.", ["neck_pain", "neuralgia_neuritis_radiculitis"]),
-    ("Clinical impressions:\n- Metatarsalgia, left\n- Chronic neck pain", ["metatarsalgia", "neck_pain"]),
+    (
+        "Diagnoses have included lumbosacral sprain, left hip bursitis and insomnia.",
+        ["bursitis", "insomnia", "low_back_pain"],
+    ),
+    (
+        "The agreed medical examiner's impression was cervicalgia with occipital neuralgia.",
+        ["neck_pain", "neuralgia_neuritis_radiculitis"],
+    ),
+    (
+        "Clinical impressions:\n- Metatarsalgia, left\n- Chronic neck pain",
+        ["metatarsalgia", "neck_pain"],
+    ),
+    # dictated numbers, terse abbreviations
+    (
+        "impression number one cervical radiculopathy number two insomnia number three hypertension",
+        ["insomnia", "neuralgia_neuritis_radiculitis"],
+    ),
+    (
+        "Dx: L/S strain w/ radic R, DPN.",
+        ["diabetic_neuropathy", "low_back_pain", "neuralgia_neuritis_radiculitis"],
+    ),
+    ("Dx: DJD L knee; RTC tendinosis R.", ["knee_osteoarthritis", "rotator_cuff_tendinitis"]),
     # a list with none of the vocabulary: none of its values
     ("Dx: hypertension, hyperlipidemia.", []),
     ("Assessment: left ankle sprain, improving.", []),
@@ -101,6 +120,14 @@ NARRATIVE = [
         ["carpal_tunnel_syndrome"],
     ),
     ("Since the amputation he has had phantom limb pain most nights.", ["phantom_limb_pain"]),
+    (
+        "His family doctor told him he has wear and tear arthritis in his left knee.",
+        ["knee_osteoarthritis"],
+    ),
+    (
+        "A pinched nerve in her lower back sends pain down the right leg.",
+        ["neuralgia_neuritis_radiculitis"],
+    ),
     (
         "The MRI findings are compatible with failed back surgery syndrome.",
         ["failed_back_surgery_syndrome"],
@@ -156,7 +183,10 @@ def test_a_planned_operation_leaves_its_reason_a_diagnosis():
 
 
 def test_a_study_report_under_impression_is_no_diagnosis_list():
-    assert diagnoses("Impression: CT of the cervical spine demonstrates mild foraminal narrowing.") is None
+    assert (
+        diagnoses("Impression: CT of the cervical spine demonstrates mild foraminal narrowing.")
+        is None
+    )
 
 
 def test_no_diagnosis_stated_is_not_documented():

@@ -56,6 +56,7 @@ class _Rules:
             r"(?:(?:is|was|are|were|include[sd]?|(?:has|have|had)(?:\s+been|\s+included)?)\s+)?(?=[a-z])"
         )
         self.inline = [compile_pattern(p, "facts.yaml") for p in fact_rules().diagnosis.patterns]
+        self.segment = _rx(rf"{_SEGMENT}|(?<!\w){v.item_numbers}")
         self.narrative = _any(v.narrative_words)
         self.negation = _any(v.negations)
         self.negation_after = _any(v.negations_after)
@@ -100,7 +101,7 @@ class Found:
 
 # Where a list's items part: numbers ("1.", "2)"), full stops, semicolons, line breaks,
 # commas and the words that join two items.
-_SEGMENT = re.compile(
+_SEGMENT = (
     r"(?:(?<=\s)|^)\(?\d{1,2}[.)](?=\s)|(?<!\d)\.(?!\d)|\.(?=\s|$)|;|\n|(?<=\s)[-*\u2022](?=\s)"
 )
 _PIECE = re.compile(r",|\s+(?:and|as\s+well\s+as|&|plus)\s+|\s+also\s+")
@@ -122,10 +123,12 @@ def _list_spans(text: str, r: _Rules) -> list[tuple[int, int]]:
     return sorted(set(spans), key=lambda p: (p[0], -p[1]))
 
 
-def _pieces(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:
+def _pieces(text: str, r: _Rules, start: int, end: int) -> list[list[tuple[int, int]]]:
     """The list's segments (between full stops, numbers, semicolons), each as its pieces
     (between commas and "and"), as spans of ``text``."""
-    cuts = [(start, start)] + [m.span() for m in _SEGMENT.finditer(text, start, end)] + [(end, end)]
+    cuts = (
+        [(start, start)] + [m.span() for m in r.segment.finditer(text, start, end)] + [(end, end)]
+    )
     segments = []
     for (_, s), (e, _) in pairwise(cuts):
         if s >= e:
@@ -151,7 +154,7 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 def _list_items(text: str, r: _Rules, start: int, end: int) -> list[Item]:
     items: list[Item] = []
-    for segment in _pieces(text, start, end):
+    for segment in _pieces(text, r, start, end):
         for s, e in segment:
             s, e = _trim(text, s, e)
             if s >= e:

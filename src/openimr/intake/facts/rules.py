@@ -268,6 +268,7 @@ class DiagnosisVocabulary(RuleModel):
     dictated_heads: list[str]
     not_heading_after: str
     section_ends: list[str]
+    item_numbers: str
     narrative_words: list[str]
     negations: list[str]
     negations_after: list[str]
