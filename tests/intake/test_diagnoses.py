@@ -150,6 +150,9 @@ NOT_CURRENT = [
     ("A: r/o complex regional pain syndrome.", None),
     ("Impression: possible early CRPS.", None),
     ("She is being evaluated for suspected multiple sclerosis.", None),
+    ("His neurologist suspects multiple sclerosis; an MRI of the brain is pending.", None),
+    ("The records do not establish a diagnosis of complex regional pain syndrome.", None),
+    ("She has never been diagnosed with diabetic neuropathy.", None),
     # a relative's
     ("Her father had multiple sclerosis.", None),
     ("Family history of depression in her mother.", None),
@@ -187,6 +190,12 @@ def test_a_study_report_under_impression_is_no_diagnosis_list():
         diagnoses("Impression: CT of the cervical spine demonstrates mild foraminal narrowing.")
         is None
     )
+
+
+def test_a_condition_that_is_the_reason_for_a_considered_treatment_is_current():
+    assert diagnoses("Plan: we may consider a TENS unit for his phantom limb pain.") == [
+        "phantom_limb_pain"
+    ]
 
 
 def test_no_diagnosis_stated_is_not_documented():

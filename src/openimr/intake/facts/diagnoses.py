@@ -16,8 +16,9 @@ relative's, quoted from a guideline, or only the reason for a past operation.
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -108,17 +109,30 @@ _PIECE = re.compile(r",|\s+(?:and|as\s+well\s+as|&|plus)\s+|\s+also\s+")
 _LEADING = re.compile(r"^(?:\s|(?:and|or|the|a|an|also|with|including)\s+)+", re.IGNORECASE)
 
 
-def _list_spans(text: str, r: _Rules) -> list[tuple[int, int]]:
+_SENTENCE_END = re.compile(r"\.(?=\s|$)|\n")
+
+
+def _list_spans(text: str, r: _Rules) -> list[tuple[int, int, Assertion]]:
+    """Where lists of diagnoses are, each with what the words before an inline list say of
+    all of it ("does not have a diagnosis of ...", "possibly diagnosed with ...")."""
     spans = []
     for m in r.section.finditer(text):
         end = r.section_end.search(text, m.end())
-        spans.append((m.end(), end.start() if end else len(text)))
+        spans.append((m.end(), end.start() if end else len(text), Assertion.PRESENT))
     for m in r.dictated.finditer(text):
-        stop = re.compile(r"\.(?=\s|$)|\n").search(text, m.end())
-        spans.append((m.end(), stop.start() if stop else len(text)))
+        stop = _SENTENCE_END.search(text, m.end())
+        spans.append((m.end(), stop.start() if stop else len(text), Assertion.PRESENT))
     for rx in r.inline:
         for m in rx.finditer(text):
-            spans.append((m.start("list"), m.end("list")))
+            start = m.start("list")
+            cut = max(text.rfind(c, 0, start) for c in ".;\n")
+            before = text[cut + 1 : start]
+            said = Assertion.PRESENT
+            if r.negation.search(before):
+                said = Assertion.NEGATED
+            elif r.uncertain.search(before) or r.hypothetical.search(before):
+                said = Assertion.UNCERTAIN
+            spans.append((start, m.end("list"), said))
     # Earlier and longer lists first.
     return sorted(set(spans), key=lambda p: (p[0], -p[1]))
 
@@ -224,10 +238,12 @@ def find(text: str) -> Found:
     r = _rules()
     items: list[Item] = []
     covered = []
-    for s, e in _list_spans(text, r):
+    for s, e, said in _list_spans(text, r):
         if any(cs <= s < ce for cs, ce in covered):
             continue  # a list inside another is read as part of it
         listed = _list_items(text, r, s, e)
+        if said != Assertion.PRESENT:
+            listed = [replace(i, assertion=said) for i in listed]
         items.extend(listed)
         if listed:
             covered.append((s, max(i.end for i in listed)))
@@ -239,9 +255,10 @@ def find(text: str) -> Found:
 
 
 def _sentence(b: Any, pos: int) -> tuple[int, int]:
-    for s, e in b.analysis.sentences:
-        if s <= pos < e:
-            return s, e
+    sentences = b.analysis.sentences
+    i = bisect.bisect_right(sentences, (pos, len(b.text) + 1)) - 1
+    if 0 <= i < len(sentences) and sentences[i][0] <= pos < sentences[i][1]:
+        return sentences[i]
     return 0, len(b.text)
 
 
@@ -265,6 +282,8 @@ def _mention_assertion(b: Any, r: _Rules, item: Item) -> Assertion | None:
     assertion = b.analysis.assertion(Target(item.start, item.end, LABEL))
     if assertion == Assertion.HYPOTHETICAL and not _may_come(b, r, item):
         assertion = Assertion.PRESENT
+    if assertion == Assertion.PRESENT and r.uncertain.search(_last_words(before)):
+        assertion = Assertion.UNCERTAIN  # "the physician suspects CRPS"
     if assertion in (Assertion.PRESENT, Assertion.HISTORICAL):
         c_end = min(
             [
@@ -279,6 +298,13 @@ def _mention_assertion(b: Any, r: _Rules, item: Item) -> Assertion | None:
         if r.negation_after.search(text, item.end, c_end):
             return Assertion.NEGATED
     return assertion
+
+
+def _last_words(text: str, n: int = 3) -> str:
+    """The last ``n`` words of ``text``: a word that makes a condition a question stands
+    next to it ("suspected early CRPS"), not before the treatment it is the reason for
+    ("consider TENS for CRPS")."""
+    return " ".join(text.split()[-n:])
 
 
 def _may_come(b: Any, r: _Rules, item: Item) -> bool:
