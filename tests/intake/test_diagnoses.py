@@ -149,6 +149,8 @@ NOT_CURRENT = [
     # in question
     ("A: r/o complex regional pain syndrome.", None),
     ("Impression: possible early CRPS.", None),
+    ("A: poss. RSD R hand.", None),
+    ("NCS neg for CTS.", None),
     ("She is being evaluated for suspected multiple sclerosis.", None),
     ("His neurologist suspects multiple sclerosis; an MRI of the brain is pending.", None),
     ("The records do not establish a diagnosis of complex regional pain syndrome.", None),

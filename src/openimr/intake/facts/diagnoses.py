@@ -103,7 +103,10 @@ class Found:
 # Where a list's items part: numbers ("1.", "2)"), full stops, semicolons, line breaks,
 # commas and the words that join two items.
 _SEGMENT = (
-    r"(?:(?<=\s)|^)\(?\d{1,2}[.)](?=\s)|(?<!\d)\.(?!\d)|\.(?=\s|$)|;|\n|(?<=\s)[-*\u2022](?=\s)"
+    r"(?:(?<=\s)|^)\(?\d{1,2}[.)](?=\s)"
+    # a full stop, not one of an abbreviation ("poss. CRPS", "vs. strain", "Dr. Lee")
+    r"|(?<!\bposs)(?<!\bvs)(?<!\bDr)(?<!\bneg)(?<!\bprob)(?:(?<!\d)\.(?!\d)|\.(?=\s|$))"
+    r"|;|\n|(?<=\s)[-*\u2022](?=\s)"
 )
 _PIECE = re.compile(r",|\s+(?:and|as\s+well\s+as|&|plus)\s+|\s+also\s+")
 _LEADING = re.compile(r"^(?:\s|(?:and|or|the|a|an|also|with|including)\s+)+", re.IGNORECASE)
@@ -282,6 +285,8 @@ def _mention_assertion(b: Any, r: _Rules, item: Item) -> Assertion | None:
     assertion = b.analysis.assertion(Target(item.start, item.end, LABEL))
     if assertion == Assertion.HYPOTHETICAL and not _may_come(b, r, item):
         assertion = Assertion.PRESENT
+    if assertion == Assertion.PRESENT and r.negation.search(_last_words(before)):
+        assertion = Assertion.NEGATED  # "EMG neg for CTS"
     if assertion == Assertion.PRESENT and r.uncertain.search(_last_words(before)):
         assertion = Assertion.UNCERTAIN  # "the physician suspects CRPS"
     if assertion in (Assertion.PRESENT, Assertion.HISTORICAL):
