@@ -73,6 +73,16 @@ LISTS = [
         "Clinical impressions:\n- Metatarsalgia, left\n- Chronic neck pain",
         ["metatarsalgia", "neck_pain"],
     ),
+    # the body part in a piece of its own, after the condition
+    (
+        "Dx: degenerative joint disease, left knee; tendinitis, rotator cuff.",
+        ["knee_osteoarthritis", "rotator_cuff_tendinitis"],
+    ),
+    (
+        "Impression: 1. Sprain/strain, cervical. 2. Osteoarthritis, right hip.",
+        ["neck_pain", "osteoarthritis"],
+    ),
+    ("The diagnosis was osteoarthritis of her right knee.", ["knee_osteoarthritis"]),
     # dictated numbers, terse abbreviations
     (
         "impression number one cervical radiculopathy number two insomnia number three hypertension",

@@ -71,6 +71,7 @@ class _Rules:
         self.post_operative = _any(v.post_operative)
         self.procedures = [(name, _any(ps)) for name, ps in v.procedures.items()]
         self.conditions = _any([p for ps in v.conditions.values() for p in ps])
+        self.text_words = [(word, _any(ps)) for word, ps in v.text_words.items()]
 
 
 @cache
@@ -88,6 +89,8 @@ class Item:
     assertion: Assertion = Assertion.PRESENT
     procedure: str | None = None
     family: bool = False
+    where: str | None = None
+    """Where the list put it, in a piece of its own ("osteoarthritis, right knee")."""
 
 
 @dataclass
@@ -181,6 +184,11 @@ def _list_items(text: str, r: _Rules, start: int, end: int) -> list[Item]:
                 return items  # a sentence of narrative: the list has ended
             if r.not_item.fullmatch(piece):
                 continue
+            if items and _only_where(r, piece):
+                # "osteoarthritis, right knee": where the item before it is
+                last = items.pop()
+                items.append(replace(last, end=e, where=piece))
+                continue
             said_of_last = not r.conditions.search(piece) and (
                 r.negation_after.search(piece) or r.resolved.search(piece)
             )
@@ -191,6 +199,19 @@ def _list_items(text: str, r: _Rules, start: int, end: int) -> list[Item]:
                 continue
             items.extend(_split_item(text, r, s, e))
     return items
+
+
+def _only_where(r: _Rules, piece: str) -> bool:
+    """The piece names a body part (and a side), nothing else."""
+    hits = [(h.start, h.end) for h in lexicon().find_regions(piece)] + [
+        (h.start, h.end) for h, _ in lexicon().find_levels(piece)
+    ]
+    if not hits:
+        return False
+    rest = piece
+    for start, end in sorted(hits, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return r.not_item.fullmatch(rest) is not None
 
 
 def _split_item(text: str, r: _Rules, s: int, e: int) -> list[Item]:
@@ -339,6 +360,14 @@ def _reason_for_operation(b: Any, r: _Rules, s_start: int, item: Item) -> bool:
     return False
 
 
+def _as_vocabulary(r: _Rules, words: str) -> str:
+    """A diagnosis's words as the pack's vocabulary writes them ("of her knee": "of the
+    knee"), on one line."""
+    for word, rx in r.text_words:
+        words = rx.sub(word, words)
+    return re.sub(r"\s+", " ", words)
+
+
 def add_facts(b: Any, found: Found) -> None:
     """The diagnosis facts of one text (``b``: extract's builder, with its ConText)."""
     r = _rules()
@@ -357,13 +386,17 @@ def add_facts(b: Any, found: Found) -> None:
                 continue
             assertion = found_assertion
         words = b.text[item.start : item.end]
+        text = words
+        if item.where is not None:
+            # "osteoarthritis, right knee": "right knee osteoarthritis"
+            text = f"{item.where} {b.text[item.start : item.end - len(item.where)].rstrip(' ,')}"
         # An operation's name says where it was done ("TKA": the knee).
         named = f"{words} {item.procedure}" if item.procedure else words
         regions = unique(
             [h.value for h in lexicon().find_regions(named)]
             + [reg for _, reg in lexicon().find_levels(named)]
         )
-        value: dict[str, Any] = {"text": re.sub(r"\s+", " ", words), "regions": regions}
+        value: dict[str, Any] = {"text": _as_vocabulary(r, text), "regions": regions}
         if item.procedure is not None:
             value["procedure"] = item.procedure
         b.add("diagnosis", value, [(item.start, item.end)], assertion)

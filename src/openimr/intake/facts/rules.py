@@ -282,6 +282,7 @@ class DiagnosisVocabulary(RuleModel):
     reason_gap: str
     post_operative: list[str]
     procedures: dict[str, list[str]]
+    text_words: dict[str, list[str]]
     conditions: dict[str, list[str]]
 
 
