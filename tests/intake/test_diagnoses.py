@@ -93,6 +93,14 @@ LISTS = [
         ["diabetic_neuropathy", "low_back_pain", "neuralgia_neuritis_radiculitis"],
     ),
     ("Dx: DJD L knee; RTC tendinosis R.", ["knee_osteoarthritis", "rotator_cuff_tendinitis"]),
+    # what the patient is treated for: its named conditions and complaints only
+    (
+        "The applicant is being followed for neck pain and occipital neuralgia.",
+        ["neck_pain", "neuralgia_neuritis_radiculitis"],
+    ),
+    ("He has been managed conservatively for chronic lower back pain.", ["low_back_pain"]),
+    ("She was treated for eight weeks with chiropractic care.", None),
+    ("He is currently being seen for follow-up of his medications.", None),
     # a list with none of the vocabulary: none of its values
     ("Dx: hypertension, hyperlipidemia.", []),
     ("Assessment: left ankle sprain, improving.", []),

@@ -57,6 +57,12 @@ class _Rules:
             r"(?:(?:is|was|are|were|include[sd]?|(?:has|have|had)(?:\s+been|\s+included)?)\s+)?(?=[a-z])"
         )
         self.inline = [compile_pattern(p, "facts.yaml") for p in fact_rules().diagnosis.patterns]
+        treated = "|".join(f"(?:{h})" for h in v.treated_heads)
+        self.treated = _rx(rf"\b(?:{treated})\s+(?P<list>[^.;)]+)")
+        self.named = _any(
+            [p for ps in v.conditions.values() for p in ps]
+            + [p for ps in v.complaints.values() for p in ps]
+        )
         self.segment = _rx(rf"{_SEGMENT}|(?<!\w){v.item_numbers}")
         self.narrative = _any(v.narrative_words)
         self.negation = _any(v.negations)
@@ -118,29 +124,42 @@ _LEADING = re.compile(r"^(?:\s|(?:and|or|the|a|an|also|with|including)\s+)+", re
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|\n")
 
 
-def _list_spans(text: str, r: _Rules) -> list[tuple[int, int, Assertion]]:
+@dataclass(frozen=True, order=True)
+class _List:
+    start: int
+    end: int
+    said: Assertion = Assertion.PRESENT
+    """What the words before an inline list say of all of it."""
+    only_named: bool = False
+    """Only its items that name a condition or a complaint count ("treated for ...")."""
+
+
+def _list_spans(text: str, r: _Rules) -> list[_List]:
     """Where lists of diagnoses are, each with what the words before an inline list say of
     all of it ("does not have a diagnosis of ...", "possibly diagnosed with ...")."""
     spans = []
     for m in r.section.finditer(text):
         end = r.section_end.search(text, m.end())
-        spans.append((m.end(), end.start() if end else len(text), Assertion.PRESENT))
+        spans.append(_List(m.end(), end.start() if end else len(text)))
     for m in r.dictated.finditer(text):
         stop = _SENTENCE_END.search(text, m.end())
-        spans.append((m.end(), stop.start() if stop else len(text), Assertion.PRESENT))
+        spans.append(_List(m.end(), stop.start() if stop else len(text)))
+    for m in r.treated.finditer(text):
+        spans.append(_List(m.start("list"), m.end("list"), only_named=True))
     for rx in r.inline:
         for m in rx.finditer(text):
             start = m.start("list")
             cut = max(text.rfind(c, 0, start) for c in ".;\n")
-            before = text[cut + 1 : start]
+            # "does not have a diagnosis of", "has never been diagnosed with"
+            before = _last_words(text[cut + 1 : start], 6)
             said = Assertion.PRESENT
             if r.negation.search(before):
                 said = Assertion.NEGATED
             elif r.uncertain.search(before) or r.hypothetical.search(before):
                 said = Assertion.UNCERTAIN
-            spans.append((start, m.end("list"), said))
-    # Earlier and longer lists first.
-    return sorted(set(spans), key=lambda p: (p[0], -p[1]))
+            spans.append(_List(start, m.end("list"), said))
+    # Earlier and longer lists first, a list of any diagnosis before one of named ones.
+    return sorted(set(spans), key=lambda p: (p.start, -p.end, p.only_named))
 
 
 def _pieces(text: str, r: _Rules, start: int, end: int) -> list[list[tuple[int, int]]]:
@@ -262,15 +281,17 @@ def find(text: str) -> Found:
     r = _rules()
     items: list[Item] = []
     covered = []
-    for s, e, said in _list_spans(text, r):
-        if any(cs <= s < ce for cs, ce in covered):
+    for span in _list_spans(text, r):
+        if any(cs <= span.start < ce for cs, ce in covered):
             continue  # a list inside another is read as part of it
-        listed = _list_items(text, r, s, e)
-        if said != Assertion.PRESENT:
-            listed = [replace(i, assertion=said) for i in listed]
+        listed = _list_items(text, r, span.start, span.end)
+        if span.only_named:
+            listed = [i for i in listed if r.named.search(text, i.start, i.end)]
+        if span.said != Assertion.PRESENT:
+            listed = [replace(i, assertion=span.said) for i in listed]
         items.extend(listed)
         if listed:
-            covered.append((s, max(i.end for i in listed)))
+            covered.append((span.start, max(i.end for i in listed)))
     for m in r.conditions.finditer(text):
         if any(s <= m.start() < e for s, e in covered):
             continue
