@@ -100,6 +100,11 @@ LISTS = [
     ),
     ("He has been managed conservatively for chronic lower back pain.", ["low_back_pain"]),
     ("She was treated for eight weeks with chiropractic care.", None),
+    (
+        "This is a 47-year-old warehouse worker with chronic low back pain and sciatica.",
+        ["low_back_pain", "neuralgia_neuritis_radiculitis"],
+    ),
+    ("She is a 29-year-old woman with a history of asthma.", None),
     ("He is currently being seen for follow-up of his medications.", None),
     # a list with none of the vocabulary: none of its values
     ("Dx: hypertension, hyperlipidemia.", []),

@@ -57,7 +57,7 @@ class _Rules:
             r"(?:(?:is|was|are|were|include[sd]?|(?:has|have|had)(?:\s+been|\s+included)?)\s+)?(?=[a-z])"
         )
         self.inline = [compile_pattern(p, "facts.yaml") for p in fact_rules().diagnosis.patterns]
-        treated = "|".join(f"(?:{h})" for h in v.treated_heads)
+        treated = "|".join(f"(?:{h})" for h in v.named_list_heads)
         self.treated = _rx(rf"\b(?:{treated})\s+(?P<list>[^.;)]+)")
         self.named = _any(
             [p for ps in v.conditions.values() for p in ps]

@@ -268,7 +268,7 @@ class DiagnosisVocabulary(RuleModel):
     dictated_heads: list[str]
     not_heading_after: str
     section_ends: list[str]
-    treated_heads: list[str]
+    named_list_heads: list[str]
     complaints: dict[str, list[str]]
     item_numbers: str
     narrative_words: list[str]
