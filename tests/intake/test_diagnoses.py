@@ -106,6 +106,14 @@ LISTS = [
     ),
     ("She is a 29-year-old woman with a history of asthma.", None),
     ("He is currently being seen for follow-up of his medications.", None),
+    (
+        "The impression is as follows: occipital neuralgia and cervical strain.",
+        ["neck_pain", "neuralgia_neuritis_radiculitis"],
+    ),
+    (
+        "Assessment: cervical sprain is slowly improving. Plan: continue home exercise.",
+        ["neck_pain"],
+    ),
     # a list with none of the vocabulary: none of its values
     ("Dx: hypertension, hyperlipidemia.", []),
     ("Assessment: left ankle sprain, improving.", []),
@@ -224,6 +232,8 @@ def test_a_condition_that_is_the_reason_for_a_considered_treatment_is_current():
 
 
 def test_no_diagnosis_stated_is_not_documented():
+    assert diagnoses("The functional assessment has been completed by the therapist.") is None
+    assert diagnoses("Assessment included grip strength and range of motion.") is None
     assert diagnoses("She walks two miles a day and drives herself to appointments.") is None
     assert diagnoses("S: pain 6/10. O: antalgic gait. P: refill meds.") is None
 

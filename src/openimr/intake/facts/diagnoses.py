@@ -54,7 +54,7 @@ class _Rules:
         self.dictated = _rx(
             r"(?:^|(?<=\n)|(?<=[.;]\s))[ \t]*"
             rf"(?P<head>{dictated})\s+(?!{v.not_heading_after})"
-            r"(?:(?:is|was|are|were|include[sd]?|(?:has|have|had)(?:\s+been|\s+included)?)\s+)?(?=[a-z])"
+            r"(?:(?:is|was|are|were)\s+)?(?=[a-z])"
         )
         self.inline = [compile_pattern(p, "facts.yaml") for p in fact_rules().diagnosis.patterns]
         treated = "|".join(f"(?:{h})" for h in v.named_list_heads)
@@ -199,7 +199,7 @@ def _list_items(text: str, r: _Rules, start: int, end: int) -> list[Item]:
             if s >= e:
                 continue
             piece = text[s:e]
-            if r.narrative.search(piece) and not r.conditions.search(piece):
+            if r.narrative.search(piece) and not r.named.search(piece):
                 return items  # a sentence of narrative: the list has ended
             if r.not_item.fullmatch(piece):
                 continue
