@@ -234,6 +234,7 @@ def test_a_condition_that_is_the_reason_for_a_considered_treatment_is_current():
 def test_no_diagnosis_stated_is_not_documented():
     assert diagnoses("The functional assessment has been completed by the therapist.") is None
     assert diagnoses("Assessment included grip strength and range of motion.") is None
+    assert diagnoses("Diagnosis remains uncertain pending the MRI.") is None
     assert diagnoses("She walks two miles a day and drives herself to appointments.") is None
     assert diagnoses("S: pain 6/10. O: antalgic gait. P: refill meds.") is None
 

@@ -250,8 +250,8 @@ def _split_item(text: str, r: _Rules, s: int, e: int) -> list[Item]:
         return out
     if (family := r.family.search(text, s, e)) is not None and family.start() - s < 3:
         return [Item(s, e, True, family=True)]
-    if (after := r.negation_after.search(text, s, e)) is not None and after.start() > s:
-        return [Item(s, e, True, Assertion.NEGATED)]  # "CTS ruled out by EMG"
+    if r.negation_after.search(text, s, e) is not None:
+        return [Item(s, e, True, Assertion.NEGATED)]  # "CTS ruled out by EMG", "unclear"
     cues = [
         (m.start(), a)
         for rx, a in ((r.negation, Assertion.NEGATED), (r.uncertain, Assertion.UNCERTAIN))
