@@ -257,6 +257,22 @@ def test_list_items_have_exact_evidence_and_regions():
     assert facts[1].value["regions"] == ["shoulder"]
 
 
+POST_OPERATIVE_NARRATIVE = [
+    ("He is s/p L CTR 9/2015 and has had no numbness since.", ["after_carpal_tunnel_release"]),
+    (
+        "She is status post a right THA in June and walks with a cane.",
+        ["after_total_hip_arthroplasty"],
+    ),
+    ("If he is status post ACL reconstruction by then, he may start running.", None),
+    ("Her husband is s/p TKR.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POST_OPERATIVE_NARRATIVE)
+def test_post_operative_states_in_the_narrative(text, expected):
+    assert diagnoses(text) == expected
+
+
 def test_a_post_operative_item_names_its_procedure():
     facts = [f for f in extract_facts("Dx: s/p R CTR 4/2/15.") if f.kind == "diagnosis"]
     assert [f.value["procedure"] for f in facts] == ["carpal tunnel release"]

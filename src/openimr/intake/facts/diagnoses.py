@@ -75,6 +75,8 @@ class _Rules:
         self.not_patient = _any(v.not_patient)
         self.reason = _rx(rf"\b(?:{'|'.join(v.reason_words)})\s+{v.reason_gap}$")
         self.post_operative = _any(v.post_operative)
+        self.post_operative_narrative = _any(v.post_operative_narrative)
+        self.post_operative_window = v.post_operative_window
         self.procedures = [(name, _any(ps)) for name, ps in v.procedures.items()]
         self.conditions = _any([p for ps in v.conditions.values() for p in ps])
         self.text_words = [(word, _any(ps)) for word, ps in v.text_words.items()]
@@ -296,6 +298,15 @@ def find(text: str) -> Found:
         if any(s <= m.start() < e for s, e in covered):
             continue
         items.append(Item(m.start(), m.end(), False))
+    for m in r.post_operative_narrative.finditer(text):
+        if any(s <= m.start() < e for s, e in covered):
+            continue
+        # the operation named next, in the clause: "s/p R CTR 2015", "status post a left TKA"
+        end = min(len(text), m.end() + r.post_operative_window)
+        if stop := re.compile(r"[.;,()]|\n").search(text, m.end(), end):
+            end = stop.start()
+        if (procedure := _procedure(text, r, m.end(), end)) is not None:
+            items.append(Item(m.start(), end, False, procedure=procedure))
     return Found(sorted(items, key=lambda i: (i.start, i.end)))
 
 
@@ -345,6 +356,18 @@ def _mention_assertion(b: Any, r: _Rules, item: Item) -> Assertion | None:
         if r.negation_after.search(text, item.end, c_end):
             return Assertion.NEGATED
     return assertion
+
+
+def _post_operative_assertion(b: Any, r: _Rules, item: Item) -> Assertion | None:
+    """A post-operative state the narrative states ("she is s/p R CTR"): ConText's, unless
+    the sentence is a guideline's or a relative's."""
+    s_start, s_end = _sentence(b, item.start)
+    if r.not_patient.search(b.text, s_start, s_end):
+        return None
+    if r.family.search(b.text, _clause_start(b.text, s_start, item.start), item.start):
+        return None
+    assertion = b.analysis.assertion(Target(item.start, item.end, LABEL))
+    return Assertion.PRESENT if assertion == Assertion.HISTORICAL else assertion
 
 
 def _last_words(text: str, n: int = 3) -> str:
@@ -401,6 +424,11 @@ def add_facts(b: Any, found: Found) -> None:
             assertion = item.assertion
             if assertion == Assertion.PRESENT and _may_come(b, r, item):
                 assertion = Assertion.HYPOTHETICAL  # "if he is diagnosed with CRPS"
+        elif item.procedure is not None:
+            found_assertion = _post_operative_assertion(b, r, item)
+            if found_assertion is None:
+                continue
+            assertion = found_assertion
         else:
             found_assertion = _mention_assertion(b, r, item)
             if found_assertion is None:

@@ -283,6 +283,8 @@ class DiagnosisVocabulary(RuleModel):
     reason_words: list[str]
     reason_gap: str
     post_operative: list[str]
+    post_operative_narrative: list[str]
+    post_operative_window: int
     procedures: dict[str, list[str]]
     text_words: dict[str, list[str]]
     conditions: dict[str, list[str]]
