@@ -83,6 +83,15 @@ LISTS = [
         ["neck_pain", "osteoarthritis"],
     ),
     ("The diagnosis was osteoarthritis of her right knee.", ["knee_osteoarthritis"]),
+    ("Imp: L medial epicondylitis, anxiety.", ["tendinitis"]),
+    (
+        "Diagnoses according to the primary treating physician: lumbago, major depression.",
+        ["depression", "low_back_pain"],
+    ),
+    (
+        "Her diagnoses at this time are cervicalgia and occipital neuralgia.",
+        ["neck_pain", "neuralgia_neuritis_radiculitis"],
+    ),
     # dictated numbers, terse abbreviations
     (
         "impression number one cervical radiculopathy number two insomnia number three hypertension",

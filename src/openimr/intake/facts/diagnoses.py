@@ -80,6 +80,7 @@ class _Rules:
         self.procedures = [(name, _any(ps)) for name, ps in v.procedures.items()]
         self.conditions = _any([p for ps in v.conditions.values() for p in ps])
         self.text_words = [(word, _any(ps)) for word, ps in v.text_words.items()]
+        self.not_body_parts = set(v.not_body_parts)
 
 
 @cache
@@ -223,8 +224,14 @@ def _list_items(text: str, r: _Rules, start: int, end: int) -> list[Item]:
 
 
 def _only_where(r: _Rules, piece: str) -> bool:
-    """The piece names a body part (and a side), nothing else."""
-    hits = [(h.start, h.end) for h in lexicon().find_regions(piece)] + [
+    """The piece names a body part (and a side), nothing else (not a condition a region is
+    read from: "depression")."""
+    if r.named.search(piece):
+        return False
+    regions = lexicon().find_regions(piece)
+    if any(h.value in r.not_body_parts for h in regions):
+        return False
+    hits = [(h.start, h.end) for h in regions] + [
         (h.start, h.end) for h, _ in lexicon().find_levels(piece)
     ]
     if not hits:

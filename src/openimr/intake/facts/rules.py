@@ -270,6 +270,7 @@ class DiagnosisVocabulary(RuleModel):
     section_ends: list[str]
     named_list_heads: list[str]
     complaints: dict[str, list[str]]
+    not_body_parts: list[str]
     item_numbers: str
     narrative_words: list[str]
     negations: list[str]
