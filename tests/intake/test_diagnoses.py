@@ -214,6 +214,7 @@ NOT_CURRENT = [
     # a guideline's example, not the patient's
     ("The MTUS supports TENS for conditions such as phantom limb pain and CRPS.", None),
     ("TENS is recommended for spasticity in spinal cord injury per the guideline.", None),
+    ("A one-month trial may be considered for neuropathic pain and CRPS II.", None),
 ]
 
 
