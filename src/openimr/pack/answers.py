@@ -271,13 +271,36 @@ class Predicates(Mapping[str, Any]):
         return day, [fact]
 
     def _terms_in(self, predicate: str, spec: op.DiagnosisTerms) -> Fact | None:
+        """The vocabulary values the diagnoses name. Where several values' words match one
+        diagnosis, a value whose words lie inside another's is the less specific one
+        ("osteoarthritis" in "osteoarthritis of the left knee"). A diagnosis listed after
+        an operation ("s/p R CTR") is that post-operative state. Diagnoses stated, none of
+        them in the vocabulary: none of the values ([])."""
         found: dict[str, list[Fact]] = {}
-        for fact in self.documented("diagnosis"):
+        listed = self.documented("diagnosis")
+        surgeries = self.documented("surgery")
+        for fact in listed:
+            if _field(fact, "procedure"):
+                surgeries.append(fact)
+                continue
             text = _field(fact, "text") or ""
-            for name, words in spec.diagnoses.items():
-                if _contains(text, words):
+            spans = {
+                name: [(m.start(), m.end()) for m in _phrases(tuple(words)).finditer(text)]
+                for name, words in spec.diagnoses.items()
+            }
+            spans = {name: s for name, s in spans.items() if s}
+            for name, own in spans.items():
+                inside = any(
+                    all(
+                        any(a <= s and e <= b and (a, b) != (s, e) for a, b in theirs)
+                        for s, e in own
+                    )
+                    for other, theirs in spans.items()
+                    if other != name
+                )
+                if not inside:
                     found.setdefault(name, []).append(fact)
-        for fact in self.documented("surgery"):
+        for fact in surgeries:
             procedure = _field(fact, "procedure") or ""
             regions = set(_field(fact, "regions") or [])
             for name, surgery in spec.surgeries.items():
@@ -286,7 +309,7 @@ class Predicates(Mapping[str, Any]):
                 ):
                     found.setdefault(name, []).append(fact)
         if not found:
-            return None
+            return _answer(predicate, [], listed) if listed else None
         names = sorted(found)
         return _answer(predicate, names, [f for name in names for f in found[name]])
 

@@ -18,7 +18,7 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
-from openimr.intake.facts import injections
+from openimr.intake.facts import diagnoses, injections
 from openimr.intake.facts.changes import change_facts
 from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.durations import duration_facts
@@ -35,6 +35,7 @@ from openimr.model import Assertion, Evidence, Fact
 
 RULE_FILE = "facts.yaml"
 _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
+_NOT_CURRENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL, Assertion.UNCERTAIN}
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -98,7 +99,6 @@ class _Compiled:
         self.med_supply = [_rx(p) for p in r.medication_duration.supply]
         self.report_section = _rx(r"^\W*(?:" + "|".join(r.imaging.report_sections) + r")\b")
         self.report_window = r.imaging.report_window
-        self.diagnosis = [_rx(p) for p in r.diagnosis.patterns]
         self.ur_cue = _rx(r.ur_history.cue)
         self.ur_action = _rx(r.ur_history.action)
         self.ur_what = _rx(r.ur_history.what)
@@ -681,35 +681,6 @@ def _imaging(b: _Builder, found: list[tuple[Target, str]], c: _Compiled) -> None
 # --- diagnoses, regions, UR history --------------------------------------------------------
 
 
-def _diagnoses(b: _Builder, c: _Compiled) -> None:
-    seen: set[tuple[int, int]] = set()
-    for rx in c.diagnosis:
-        for m in rx.finditer(b.text):
-            start = m.start("list")
-            for part in re.finditer(r"[^,;]+", m["list"]):
-                text = part.group()
-                # split "x and y" into two diagnoses, keeping offsets
-                for piece in re.split(r"(\s+and\s+|\s+as\s+well\s+as\s+)", text):
-                    offset = start + part.start() + text.find(piece)
-                    clean = piece.strip()
-                    clean = re.sub(r"^(?:and|or|the|a|an)\s+", "", clean)
-                    if len(clean) < 3 or re.fullmatch(r"\s*(?:and|as well as)\s*", piece):
-                        continue
-                    s = b.text.find(clean, offset)
-                    if s < 0:
-                        continue
-                    span = (s, s + len(clean))
-                    if span in seen:
-                        continue
-                    seen.add(span)
-                    regions = unique(
-                        [h.value for h in lexicon().find_regions(clean)]
-                        + [reg for _, reg in lexicon().find_levels(clean)]
-                    )
-                    text_value = re.sub(r"\s+", " ", clean)
-                    b.add("diagnosis", {"text": text_value, "regions": regions}, [span])
-
-
 def _body_regions(b: _Builder) -> None:
     mentions: dict[str, list[Hit]] = {}
     for hit in lexicon().find_regions(b.text):
@@ -756,7 +727,12 @@ def _ur_history(b: _Builder, c: _Compiled) -> None:
 def principal_regions(facts: list[Fact]) -> list[str]:
     """The regions a case concerns: its diagnoses' regions, else the most mentioned."""
     from_diagnoses = unique(
-        [r for f in facts if f.kind == "diagnosis" for r in f.value.get("regions", [])]
+        [
+            r
+            for f in facts
+            if f.kind == "diagnosis" and f.assertion not in _NOT_CURRENT
+            for r in f.value.get("regions", [])
+        ]
     )
     if from_diagnoses:
         return from_diagnoses
@@ -858,6 +834,7 @@ def _extract(text: str, source: str) -> list[Fact]:
     drugs = lx.find_drugs(text)
     imaging = _imaging_targets(text, c)
     injected = injections.find(text)
+    diagnosed = diagnoses.find(text)
     targets = (
         [t for _, t, _, _ in simple]
         + [Target(h.start, h.end, "TREATMENT") for h in services]
@@ -867,12 +844,13 @@ def _extract(text: str, source: str) -> list[Fact]:
         + [Target(h.start, h.end, "MED") for h in drugs]
         + [t for t, _ in imaging]
         + injected.targets()
+        + diagnosed.targets()
     )
     analysis = Analysis(text, targets)
     b = _Builder(text, source, analysis)
     _, demographic = extract_patient(text, source)
     b.facts.extend(demographic)
-    _diagnoses(b, c)
+    diagnoses.add_facts(b, diagnosed)
     _body_regions(b)
     _simple_facts(b, simple)
     b.facts.extend(job_demand(text, b.facts))

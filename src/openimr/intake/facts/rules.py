@@ -259,10 +259,43 @@ class GeneratorRules(RuleModel):
     open: list[str]
 
 
+class DiagnosisVocabulary(RuleModel):
+    """The words a reader of diagnoses needs: the headings and phrases that open a list of
+    them, the conditions the narrative names, and the words that make one not current
+    (findings/diagnoses.yaml, read by ``intake/facts/diagnoses.py``)."""
+
+    section_heads: list[str]
+    dictated_heads: list[str]
+    not_heading_after: str
+    section_ends: list[str]
+    named_list_heads: list[str]
+    complaints: dict[str, list[str]]
+    not_body_parts: list[str]
+    item_numbers: str
+    narrative_words: list[str]
+    negations: list[str]
+    negations_after: list[str]
+    uncertain: list[str]
+    hypothetical: list[str]
+    not_items: str
+    resolved: list[str]
+    family: list[str]
+    not_patient: list[str]
+    reason_words: list[str]
+    reason_gap: str
+    post_operative: list[str]
+    post_operative_narrative: list[str]
+    post_operative_window: int
+    procedures: dict[str, list[str]]
+    text_words: dict[str, list[str]]
+    conditions: dict[str, list[str]]
+
+
 INJECTIONS = f"{FINDINGS}/injections.yaml"
 SACROILIAC = f"{FINDINGS}/injections_sacroiliac.yaml"
 GENERATORS = f"{FINDINGS}/injections_generators.yaml"
-DEDICATED = {INJECTIONS, SACROILIAC, GENERATORS}
+DIAGNOSES = f"{FINDINGS}/diagnoses.yaml"
+DEDICATED = {INJECTIONS, SACROILIAC, GENERATORS, DIAGNOSES}
 """Finding files a model of their own reads (not phrase families)."""
 
 
@@ -279,6 +312,11 @@ def sacroiliac_rules() -> SacroiliacRules:
 @cache
 def generator_rules() -> GeneratorRules:
     return load_rules(GENERATORS, GeneratorRules)
+
+
+@cache
+def diagnosis_vocabulary() -> DiagnosisVocabulary:
+    return load_rules(DIAGNOSES, DiagnosisVocabulary)
 
 
 Category = Literal[
