@@ -273,6 +273,8 @@ def test_a_type_of_pain_is_no_activity() -> None:
         "An epidural on 7/9/2015 gave about two weeks of modest relief.",
         "Gabapentin gave only brief relief.",
         "Two PT courses, each with short-lived improvement.",
+        "A carpal tunnel injection relieved symptoms for about three weeks.",
+        "The splint helped only a few days.",
     ],
 )
 def test_relief_that_did_not_last_is_care_that_failed(text: str) -> None:
