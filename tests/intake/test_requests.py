@@ -226,3 +226,17 @@ def test_programme_days_are_its_quantity():
 )
 def test_a_consultation_that_also_asks_for_treatment_names_two_items(title, also) -> None:
     assert parse_request(title).also_names == also
+
+
+@pytest.mark.parametrize(
+    ("title", "service", "generic"),
+    [
+        ("Three refills of Voltaren 75mg #60", "nsaid", "diclofenac"),
+        ("Voltaren gel 1% 100g", "topical_analgesic", "diclofenac"),
+        ("Lidopro ointment 121gm #1", "topical_analgesic", "compounded topical"),
+        ("Ketophene 20% cream", "topical_analgesic", "ketoprofen"),
+    ],
+)
+def test_oral_and_topical_brands(title: str, service: str, generic: str) -> None:
+    request = parse_request(title)
+    assert (request.service, request.drug.generic) == (service, generic)
