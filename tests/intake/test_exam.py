@@ -353,3 +353,19 @@ def test_a_minor_trauma_in_fragile_bone_is_a_fracture_red_flag(text: str, flag: 
     found = [f for f in intake_case(case).facts if f.kind == "red_flag"
              and f.assertion.value == "present" and f.value.flag == "fracture"]  # fmt: skip
     assert bool(found) is flag
+
+
+@pytest.mark.parametrize(
+    ("text", "tests"),
+    [
+        ("Decreased flexion, extension, and lateral bending of the lumbar spine.",
+         {"flexion", "extension", "lateral_bending"}),
+        ("Lumbar flexion and extension were limited by pain.", {"flexion", "extension"}),
+        ("He denies decreased flexion.", set()),
+        ("Flexion, extension and rotation are full.", set()),
+    ],
+)  # fmt: skip
+def test_movements_said_limited_without_an_angle(text: str, tests: set[str]) -> None:
+    motion = [f for f in extract_facts(text) if f.kind == "exam_finding"]
+    found = {f.value.test for f in motion if f.value.kind == "range_of_motion" and f.value.abnormal}
+    assert found == tests

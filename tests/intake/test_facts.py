@@ -1206,3 +1206,16 @@ def test_a_backslash_does_not_make_sentences_change_between_runs() -> None:
     text = "x \\n\n\n Mr. \n\nPain 7/10 w\\o meds. Mr. Lee walks."
     runs = {tuple(Analysis(text, []).sentences) for _ in range(6)}
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 1/9/2017, utilization review determined physical therapy six visits was not "
+        "medically necessary.",
+        "UR 5/2/2016 non-certified acupuncture x6.",
+    ],
+)
+def test_a_reviews_account_of_the_request_is_no_count_received(text: str) -> None:
+    counts = [f.value.count for f in facts_of(text, "prior_treatment") if f.value.count]
+    assert counts == []

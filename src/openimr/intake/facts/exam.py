@@ -764,6 +764,44 @@ def _tests(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> list[tuple[in
 # --- motion ----------------------------------------------------------------------------------
 
 
+def _limited_movement(
+    text: str, a: int, e: int, sentence: tuple[int, int], c: _Compiled
+) -> tuple[int, int] | None:
+    """The words that say a movement written without an angle is limited, across a list of
+    movements in its sentence: "decreased flexion, extension and lateral bending",
+    "flexion and extension were limited". Between them only other movements, commas and
+    "and"/"or"; a denial before the words leaves it unsaid."""
+    if c.limited is None:
+        return None
+    s_start, s_end = sentence
+    moves = sorted(
+        (m.start(), m.end()) for _, rx in c.movements for m in _finditer(rx, text, s_start, s_end)
+    )
+    joiners = r"(?:\s|,|and\b|or\b|&|/|were\b|was\b|is\b|are\b|both\b|all\b)*"
+
+    def only_movements(start: int, end: int) -> bool:
+        gaps, at = [], start
+        for s, x in moves:
+            if at <= s and x <= end:
+                gaps.append(text[at:s])
+                at = x
+        gaps.append(text[at:end])
+        return all(re.fullmatch(joiners, g, re.I) for g in gaps)
+
+    before = list(_finditer(c.limited, text, s_start, a))
+    if before and only_movements(before[-1].end(), a):
+        said = before[-1]
+    elif (after := c.limited.search(text, e, s_end)) and only_movements(e, after.start()):
+        said = after
+    else:
+        return None
+    if c.negation and c.negation.search(
+        text, max(s_start, min(a, said.start()) - 12), min(a, said.start())
+    ):
+        return None  # "denies decreased flexion"
+    return said.span()
+
+
 def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
     text = b.text
     lo, hi = cl.start, cl.end
@@ -815,6 +853,8 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
                 emit({"region": _region(text, cl, a), "test": movement, "value": share,
                       "normal": 100.0, "unit": "percent of normal"},
                      [(a, p.end())], share < 100 * ranges.tolerance)  # fmt: skip
+            elif said := _limited_movement(text, a, e, cl.sentence, c):
+                emit({"region": _region(text, cl, a), "test": movement}, [(a, e), said], True)
             continue
         d = m["deg"]
         deg = float(d) if d.isdigit() else float(number_value(d) or 0)
