@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import UserError
+from openimr.yamlload import safe_load
 
 RULES_PACKAGE = "openimr.intake.rules"
 
@@ -38,7 +39,7 @@ def read_rules(name: str) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read rule file: {exc}", source=rule_path(name)) from None
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.YAMLError as exc:
         raise UserError(f"invalid YAML: {exc}", source=rule_path(name)) from None
 
