@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import UserError
+from openimr.intake.regex_cache import compile_cached
 from openimr.yamlload import safe_load
 
 RULES_PACKAGE = "openimr.intake.rules"
@@ -59,6 +60,6 @@ def load_rules(name: str, model: type[M]) -> M:
 
 def compile_pattern(pattern: str, name: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     try:
-        return re.compile(pattern, flags)
+        return compile_cached(pattern, flags)
     except re.error as exc:
         raise UserError(f"bad pattern {pattern!r}: {exc}", source=rule_path(name)) from None
