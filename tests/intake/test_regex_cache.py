@@ -28,6 +28,8 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.setattr(regex_cache, "_entries", None)
     monkeypatch.setattr(regex_cache, "_used", {})
     monkeypatch.setattr(regex_cache, "_dirty", False)
+    monkeypatch.setattr(regex_cache, "_memos", {})
+    monkeypatch.setattr(regex_cache, "_memos_used", {})
     return path
 
 
@@ -35,6 +37,8 @@ def _new_run(monkeypatch):
     monkeypatch.setattr(regex_cache, "_entries", None)
     monkeypatch.setattr(regex_cache, "_used", {})
     monkeypatch.setattr(regex_cache, "_dirty", False)
+    monkeypatch.setattr(regex_cache, "_memos", {})
+    monkeypatch.setattr(regex_cache, "_memos_used", {})
 
 
 def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
@@ -108,3 +112,20 @@ def test_every_rule_pattern_a_review_compiles_is_re_compiles():
     assert len(used) > 300
     for (pattern, flags), entry in used.items():
         _same(regex_cache._engine(pattern, entry), re.compile(pattern, flags))
+
+
+def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return (("lumbar",), ("low", "back"))
+
+    assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
+    assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
+    assert len(calls) == 1
+    regex_cache._save()
+    _new_run(monkeypatch)
+    assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
+    assert regex_cache.remembered("test", ("q", 2), lambda: None) is None
+    assert len(calls) == 1

@@ -24,6 +24,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ MAX_ENTRIES = 20_000  # beyond this, the file keeps only what this run used
 Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 _entries: dict[tuple[str, int], Entry] | None = None
 _used: dict[tuple[str, int], Entry] = {}
+# Other things read off a pattern (needles.py's), kept the same way: name -> key -> value.
+_memos: dict[str, dict[Any, Any]] = {}
+_memos_used: dict[str, dict[Any, Any]] = {}
 _dirty = False
 _registered = False
 
@@ -52,27 +56,44 @@ def cache_file() -> Path | None:
     return Path(base) / "openimr" / f"patterns-{_TAG}.marshal"
 
 
-def _read(path: Path | None) -> dict[tuple[str, int], Entry]:
+def _read(path: Path | None) -> tuple[dict[tuple[str, int], Entry], dict[str, dict[Any, Any]]]:
     if path is None:
-        return {}
+        return {}, {}
     try:
         data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
-        return {}
+        return {}, {}
     if not isinstance(data, dict) or data.get("tag") != _TAG:
-        return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+        return {}, {}
+    entries, memos = data.get("entries"), data.get("memos")
+    if not isinstance(memos, dict) or not all(isinstance(m, dict) for m in memos.values()):
+        memos = {}
+    return (entries if isinstance(entries, dict) else {}), memos
 
 
 def _load() -> dict[tuple[str, int], Entry]:
-    global _entries, _registered
+    global _entries, _memos, _registered
     if _entries is None:
-        _entries = _read(cache_file())
+        _entries, _memos = _read(cache_file())
         if not _registered:
             atexit.register(_save)
             _registered = True
     return _entries
+
+
+def remembered(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the file under ``name`` and ``key`` (both marshal-able, and
+    the value a function of the key alone: e.g. a pattern's text and flags)."""
+    global _dirty
+    _load()
+    memo = _memos.setdefault(name, {})
+    if key in memo:
+        value = memo[key]
+    else:
+        value = memo[key] = compute()
+        _dirty = True
+    _memos_used.setdefault(name, {})[key] = value
+    return value
 
 
 def _save() -> None:
@@ -81,16 +102,18 @@ def _save() -> None:
     path = cache_file()
     if not _dirty or path is None:
         return
-    merged = _read(path)
+    merged, memos = _read(path)
     merged.update(_used)
-    if len(merged) > MAX_ENTRIES:
-        merged = dict(_used)
+    for name, used in _memos_used.items():
+        memos.setdefault(name, {}).update(used)
+    if len(merged) > MAX_ENTRIES or sum(map(len, memos.values())) > MAX_ENTRIES:
+        merged, memos = dict(_used), {name: dict(used) for name, used in _memos_used.items()}
     with contextlib.suppress(OSError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
-                marshal.dump({"tag": _TAG, "entries": merged}, out)
+                marshal.dump({"tag": _TAG, "entries": merged, "memos": memos}, out)
             os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -30,6 +30,7 @@ from openimr.intake.dates import (
 )
 from openimr.intake.facts.nlp import Analysis
 from openimr.intake.lexicon import lexicon, whole_words
+from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import half_pattern, number_pattern, number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact
@@ -196,7 +197,10 @@ def _times(text: str, lo: int, hi: int, c: _Compiled) -> list[_Time]:
     """Every time stated in text[lo:hi], in order, the longest of overlapping ones."""
     found: list[_Time] = []
     chunk = text[lo:hi]
+    in_chunk = text_pieces(chunk)
     for rx in c.spans:
+        if not sieve(rx).may_match(in_chunk):
+            continue  # no match in the chunk (needles.py)
         for m in rx.finditer(chunk):
             if (days := _amount(m, c)) is not None:
                 found.append(_Time(lo + m.start(), lo + m.end(), days=days))
@@ -242,10 +246,13 @@ def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
 
 def _heads(text: str, lo: int, hi: int, c: _Compiled) -> list[tuple[int, int, str]]:
     """The topic words of text[lo:hi], with drugs and services as treatments or operations."""
+    chunk = text[lo:hi]
+    in_chunk = text_pieces(chunk)
     heads = [
         (lo + m.start(), lo + m.end(), topic)
         for topic, rx in c.topics
-        for m in rx.finditer(text[lo:hi])
+        if sieve(rx).may_match(in_chunk)
+        for m in rx.finditer(chunk)
     ]
     lx = lexicon()
     for hit in lx.find_drugs(text[lo:hi]):
