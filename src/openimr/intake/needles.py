@@ -213,32 +213,53 @@ def _grams_of(s: str) -> frozenset[str]:
 GRAM = 3
 
 
-class Sieve:
-    """A pattern's needles as sets of pieces, tested against a text's pieces (``Pieces``):
-    a needle whose pieces do not all occur in the text does not occur in it."""
+# Letters from the most to the least common in English: a needle's rarest piece is the
+# one most likely missing from a text, so it is the one looked up first.
+_COMMON = " etaoinsrhldcumfpgwybvkxjqz"
 
-    __slots__ = ("keys", "terms")
+
+def _rarity(piece: str) -> tuple[int, str]:
+    return sum(_COMMON.find(ch) if ch in _COMMON else len(_COMMON) for ch in piece), piece
+
+
+class Pieces(frozenset[str]):
+    """A text's pieces: every run of one to three characters of it, lower-cased; and the
+    lower-cased text (``folded``), where a needle whose pieces all occur is looked for."""
+
+    folded: str
+
+
+class Sieve:
+    """A pattern's needles as sets of pieces, tested against a text's ``Pieces``: a needle
+    whose pieces do not all occur in the text does not occur in it; one whose pieces do is
+    looked for in the text itself."""
+
+    __slots__ = ("by_key", "keys", "known")
 
     def __init__(self, found: Found) -> None:
-        if found is None:
-            self.terms: tuple[frozenset[str], ...] | None = None
-            self.keys: frozenset[str] = frozenset()
-            return
-        self.terms = tuple(frozenset().union(*(_grams_of(x) for x in term)) for term in found)
-        # One piece of each alternative: if none of them occurs, no alternative does.
-        self.keys = frozenset(max(sorted(t)) for t in self.terms)
+        self.known = found is not None
+        # Each alternative under its rarest piece: if none of these pieces occurs, no
+        # alternative does; those whose piece occurs are tested whole.
+        by_key: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+        for term in found or ():
+            whole = frozenset().union(*(_grams_of(x) for x in term))
+            by_key.setdefault(max(sorted(whole), key=_rarity), []).append((whole, term))
+        self.by_key = {k: tuple(v) for k, v in by_key.items()}
+        self.keys = frozenset(self.by_key)
 
-    def may_match(self, pieces: frozenset[str] | None) -> bool:
+    def may_match(self, pieces: Pieces | None) -> bool:
         """False only when the pattern has no match in the text of ``pieces``."""
-        if self.terms is None or pieces is None:
+        if not self.known or pieces is None:
             return True
-        if self.keys.isdisjoint(pieces):
-            return False
-        return any(t <= pieces for t in self.terms)
+        for key in self.keys.intersection(pieces):
+            for whole, term in self.by_key[key]:
+                if whole <= pieces and all(map(pieces.folded.__contains__, term)):
+                    return True
+        return False
 
 
-def pieces(text: str) -> frozenset[str] | None:
-    """Every run of one to three characters of the text, lower-cased (None: see ``fold``)."""
+def pieces(text: str) -> Pieces | None:
+    """The text's ``Pieces`` (None: a text holding a case twin, see CASE_TWINS)."""
     folded = fold(text)
     if folded is None:
         return None
@@ -246,14 +267,16 @@ def pieces(text: str) -> frozenset[str] | None:
     out = set(folded)
     out.update(folded[i : i + 2] for i in range(n - 1))
     out.update(folded[i : i + 3] for i in range(n - 2))
-    return frozenset(out)
+    found = Pieces(out)
+    found.folded = folded
+    return found
 
 
 SHORT = 200  # a text shorter than this is searched as it is: its pieces cost more than it
-_kept: dict[str, frozenset[str] | None] = {}
+_kept: dict[str, Pieces | None] = {}
 
 
-def text_pieces(text: str) -> frozenset[str] | None:
+def text_pieces(text: str) -> Pieces | None:
     """``pieces(text)`` (None for a short text), the last few texts' kept: several readers
     of one text ask for them."""
     if len(text) < SHORT:
