@@ -222,11 +222,17 @@ def _rarity(piece: str) -> tuple[int, str]:
     return sum(_COMMON.find(ch) if ch in _COMMON else len(_COMMON) for ch in piece), piece
 
 
-class Pieces(frozenset[str]):
-    """A text's pieces: every run of one to three characters of it, lower-cased; and the
-    lower-cased text (``folded``), where a needle whose pieces all occur is looked for."""
+class Pieces:
+    """A text's pieces (``grams``): every run of one to three characters of it, lower-cased;
+    and the lower-cased text (``folded``), where a needle whose pieces all occur is looked
+    for. (A plain frozenset, not a subclass: set operations take their fast paths only for
+    exact sets.)"""
 
-    folded: str
+    __slots__ = ("folded", "grams")
+
+    def __init__(self, grams: frozenset[str], folded: str) -> None:
+        self.grams = grams
+        self.folded = folded
 
 
 class Sieve:
@@ -251,9 +257,12 @@ class Sieve:
         """False only when the pattern has no match in the text of ``pieces``."""
         if not self.known or pieces is None:
             return True
-        for key in self.keys.intersection(pieces):
+        grams = pieces.grams
+        if self.keys.isdisjoint(grams):
+            return False
+        for key in self.keys.intersection(grams):
             for whole, term in self.by_key[key]:
-                if whole <= pieces and all(map(pieces.folded.__contains__, term)):
+                if whole <= grams and all(map(pieces.folded.__contains__, term)):
                     return True
         return False
 
@@ -267,9 +276,7 @@ def pieces(text: str) -> Pieces | None:
     out = set(folded)
     out.update(folded[i : i + 2] for i in range(n - 1))
     out.update(folded[i : i + 3] for i in range(n - 2))
-    found = Pieces(out)
-    found.folded = folded
-    return found
+    return Pieces(frozenset(out), folded)
 
 
 SHORT = 200  # a text shorter than this is searched as it is: its pieces cost more than it

@@ -168,6 +168,12 @@ class _Compiled:
             + r")\s+(?:[\w/-]+(?:\s*,\s*|\s+or\s+|\s+and\s+|\s+)){0,6}?$"
         )
         self.not_stated = words(r.negation_not_stated or ["documented"])
+        # The sieve of each pattern read sentence by sentence (needles.py), by its id: the
+        # patterns live as long as this object.
+        per_sentence = [rx for _, rx in self.directions] + self.transitions + self.percent
+        per_sentence += [rx for _, rx in self.fractions]
+        per_sentence += [rx for _, _, rx in self.measures if rx is not None]
+        self.sieves = {id(rx): sieve(rx) for rx in per_sentence}
 
 
 @cache
@@ -366,7 +372,7 @@ def _sentence(
     here = pieces(text[s_start:s_end])
 
     def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
-        return rx.finditer(text, s_start, s_end) if sieve(rx).may_match(here) else ()
+        return rx.finditer(text, s_start, s_end) if c.sieves[id(rx)].may_match(here) else ()
 
     # Direction words, longest first where they overlap.
     cue_hits = [(m.start(), m.end(), cls) for cls, rx in c.directions for m in hits(rx)]
