@@ -144,6 +144,12 @@ class _Compiled:
         self.percent = [rx(p) for p in r.percent_relief]
         self.fractions = [(share, words(ps)) for share, ps in r.fractions.items()]
         self.frequencies = [(words([p]), n) for p, n in r.frequencies.items()]
+        # The sieve of each pattern read sentence by sentence (needles.py), by its id: the
+        # patterns live as long as this object.
+        per_sentence = [rx for _, rx in self.directions] + self.transitions + self.percent
+        per_sentence += [rx for _, rx in self.fractions]
+        per_sentence += [rx for _, _, rx in self.measures if rx is not None]
+        self.sieves = {id(rx): sieve(rx) for rx in per_sentence}
         self.credit = words(r.credit_cues + r.weak_credit_cues)
         self.weak_credit = words(r.weak_credit_cues)
         self.state = words(r.state_adjectives) if r.state_adjectives else None
@@ -168,12 +174,6 @@ class _Compiled:
             + r")\s+(?:[\w/-]+(?:\s*,\s*|\s+or\s+|\s+and\s+|\s+)){0,6}?$"
         )
         self.not_stated = words(r.negation_not_stated or ["documented"])
-        # The sieve of each pattern read sentence by sentence (needles.py), by its id: the
-        # patterns live as long as this object.
-        per_sentence = [rx for _, rx in self.directions] + self.transitions + self.percent
-        per_sentence += [rx for _, rx in self.fractions]
-        per_sentence += [rx for _, _, rx in self.measures if rx is not None]
-        self.sieves = {id(rx): sieve(rx) for rx in per_sentence}
 
 
 @cache
