@@ -23,6 +23,8 @@ import re
 import sys
 import types
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -64,6 +66,36 @@ def _without_quickumls() -> None:
     sys.modules.update({"quickumls": package, "quickumls.spacy_component": component})
 
 
+@contextmanager
+def _without_spacy_cli() -> Iterator[None]:
+    """spaCy's package imports its command line (spacy.cli, with typer, requests, langcodes
+    and a config read by ruamel.yaml: ~0.1 s of every start) only to offer ``spacy.info``.
+    While spaCy is first imported, a placeholder stands in for it; the placeholder is then
+    taken out of sys.modules, so that whatever imports spacy.cli later gets the real one,
+    and ``spacy.info``, if ever called, calls the real one."""
+    if "spacy" in sys.modules or "spacy.cli" in sys.modules:
+        yield
+        return
+    cli = types.ModuleType("spacy.cli")
+    info = types.ModuleType("spacy.cli.info")
+
+    def _info(*args: Any, **kwargs: Any) -> Any:
+        from spacy.cli.info import info as real_info
+
+        return real_info(*args, **kwargs)
+
+    info.info = _info  # type: ignore[attr-defined]
+    cli.info = info  # type: ignore[attr-defined]
+    placeholders = {"spacy.cli": cli, "spacy.cli.info": info}
+    sys.modules.update(placeholders)
+    try:
+        yield
+    finally:
+        for name, module in placeholders.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
 def context_rule_objects() -> list[Any]:
     """Our rules (rules/context.yaml) as medspaCy ConTextRules."""
     from medspacy.context import ConTextRule
@@ -87,8 +119,9 @@ def context_rule_objects() -> list[Any]:
 def pipeline() -> Any:
     """The blank English tokenizer and PyRuSH (ConText's matcher: ``context_matcher``)."""
     _without_quickumls()
-    import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
-    import spacy
+    with _without_spacy_cli():
+        import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
+        import spacy
     from loguru import logger
 
     logger.disable("PyRuSH")  # its debug logging would flood stderr
