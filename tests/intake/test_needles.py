@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from openimr.intake import regex_cache
 from openimr.intake.facts.extract import extract_facts
-from openimr.intake.needles import CASE_TWINS, fold, needles, pieces, sieve, text_pieces
+from openimr.intake.needles import (
+    CASE_TWINS,
+    Sieves,
+    fold,
+    needles,
+    pieces,
+    sieve,
+    text_pieces,
+)
 from tests.conftest import seed_paths
 
 PATTERNS = [
@@ -175,3 +183,14 @@ def test_every_rule_pattern_keeps_its_matches_on_the_seed_letters():
                 ruled_out += 1
                 assert rx.search(text) is None, (rx.pattern[:200], text[:80])
     assert ruled_out > 1000  # the sieve does rule out
+
+
+def test_sieves_answer_for_each_pattern_as_its_own_sieve():
+    extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
+    patterns = [re.compile(p, f) for p, f in regex_cache._used]
+    together = Sieves(patterns)
+    texts = [path.read_text(encoding="utf-8") for path in seed_paths()] + TEXTS
+    for text in texts:
+        folded = pieces(text)
+        assert together.passing(folded) == [sieve(rx).may_match(folded) for rx in patterns]
+    assert together.passing(None) == [True] * len(patterns)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from openimr.intake.needles import sieve, text_pieces
+from openimr.intake.needles import Sieves, text_pieces
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.vocabulary import vocabulary
 
@@ -143,6 +143,9 @@ class Lexicon:
             (side, compile_pattern(whole_words(patterns), REGIONS_FILE))
             for side, patterns in self.region_rules.sides.items()
         ]
+        # Which services and regions a text can name at all (needles.py).
+        self.service_sieves = Sieves(rx for _, rx in self.services)
+        self.region_sieves = Sieves(rx for _, rx in self.regions)
         letters = "".join(self.region_rules.level_regions)
         self.levels = compile_pattern(
             rf"(?<![\w])(?P<a>[{letters}])(?P<an>\d{{1,2}})"
@@ -157,9 +160,9 @@ class Lexicon:
 
     def _find_services(self, text: str) -> list[Hit]:
         taken: list[Hit] = []  # disjoint, in text order
-        in_text = text_pieces(text)
-        for kind, regex in self.services:
-            if not sieve(regex).may_match(in_text):
+        passing = self.service_sieves.passing(text_pieces(text))
+        for (kind, regex), may in zip(self.services, passing, strict=True):
+            if not may:
                 continue  # no match in the text (needles.py)
             for m in regex.finditer(text):
                 # Of the hits taken that start before this match ends, the last ends
@@ -193,11 +196,11 @@ class Lexicon:
 
     # -- regions, sides, levels -------------------------------------------------------
     def find_regions(self, text: str) -> list[Hit]:
-        in_text = text_pieces(text)
+        passing = self.region_sieves.passing(text_pieces(text))
         hits = [
             Hit(m.start(), m.end(), region, m.group())
-            for region, regex in self.regions
-            if sieve(regex).may_match(in_text)
+            for (region, regex), may in zip(self.regions, passing, strict=True)
+            if may
             for m in regex.finditer(text)
         ]
         return sorted(hits)

@@ -26,7 +26,7 @@ from pydantic import Field
 from openimr.fact_kinds import typed_value
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import Hit, lexicon, whole_words
-from openimr.intake.needles import pieces, sieve
+from openimr.intake.needles import Sieves, pieces
 from openimr.intake.numbers import number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact
@@ -149,7 +149,8 @@ class _Compiled:
         per_sentence = [rx for _, rx in self.directions] + self.transitions + self.percent
         per_sentence += [rx for _, rx in self.fractions]
         per_sentence += [rx for _, _, rx in self.measures if rx is not None]
-        self.sieves = {id(rx): sieve(rx) for rx in per_sentence}
+        self.sieves = Sieves(per_sentence)
+        self.sieve_index = {id(rx): i for i, rx in enumerate(per_sentence)}
         self.credit = words(r.credit_cues + r.weak_credit_cues)
         self.weak_credit = words(r.weak_credit_cues)
         self.state = words(r.state_adjectives) if r.state_adjectives else None
@@ -369,10 +370,12 @@ def _sentence(
     mine = [t for t in treatments if s_start <= t.start < s_end]
     # The sentence's pieces (needles.py): a pattern whose needles are not in the sentence
     # has no match in it, and is not run.
-    here = pieces(text[s_start:s_end])
+    passing = c.sieves.passing(pieces(text[s_start:s_end]))
 
     def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
-        return rx.finditer(text, s_start, s_end) if c.sieves[id(rx)].may_match(here) else ()
+        if passing[c.sieve_index[id(rx)]]:
+            return rx.finditer(text, s_start, s_end)
+        return ()
 
     # Direction words, longest first where they overlap.
     cue_hits = [(m.start(), m.end(), cls) for cls, rx in c.directions for m in hits(rx)]

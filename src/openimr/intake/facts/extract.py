@@ -29,7 +29,7 @@ from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.facts.work import job_demand
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
-from openimr.intake.needles import sieve, text_pieces
+from openimr.intake.needles import Sieves, sieve, text_pieces
 from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
@@ -61,7 +61,7 @@ class _Compiled:
         ]
         # Most families find nothing in a given text: a value pattern whose needles are
         # not all in the text (needles.py) has no match there, and is not run.
-        self.simple_sieves = [[sieve(rx) for _, rx in targets] for _, targets, _ in self.simple]
+        self.simple_sieves = Sieves(rx for _, targets, _ in self.simple for _, rx in targets)
         self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
         pt = r.prior_treatment
         self.prior_cue = _words(pt.cues)
@@ -157,12 +157,12 @@ def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, A
 
 def _simple_targets(text: str, c: _Compiled) -> list[tuple[SimpleFamily, Target, str, list]]:
     found = []
-    in_text = text_pieces(text)
-    for (family, targets, results), sieves in zip(c.simple, c.simple_sieves, strict=True):
+    passing = iter(c.simple_sieves.passing(text_pieces(text)))
+    for family, targets, results in c.simple:
         hits = [
             (m.start(), m.end(), value)
-            for (value, rx), sv in zip(targets, sieves, strict=True)
-            if sv.may_match(in_text)
+            for (value, rx), may in zip(targets, [next(passing) for _ in targets], strict=True)
+            if may
             for m in rx.finditer(text)
         ]
         for start, end, value in _non_overlapping(hits):
