@@ -279,7 +279,7 @@ def pieces(text: str) -> Pieces | None:
     return Pieces(frozenset(out), folded)
 
 
-SHORT = 200  # a text shorter than this is searched as it is: its pieces cost more than it
+SHORT = 60  # a text shorter than this is searched as it is: its pieces cost more than it
 _kept: dict[str, Pieces | None] = {}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -204,14 +205,18 @@ def _times(text: str, lo: int, hi: int, c: _Compiled) -> list[_Time]:
         for m in rx.finditer(chunk):
             if (days := _amount(m, c)) is not None:
                 found.append(_Time(lo + m.start(), lo + m.end(), days=days))
-    for m in c.ago.finditer(chunk):
+
+    def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
+        return rx.finditer(chunk) if sieve(rx).may_match(in_chunk) else ()
+
+    for m in hits(c.ago):
         if (days := _amount(m, c)) is not None:
             found.append(_Time(lo + m.start(), lo + m.end(), days=days))
     for rx in c.post_op_day:
-        for m in rx.finditer(chunk):
+        for m in hits(rx):
             found.append(_Time(lo + m.start(), lo + m.end(), days=float(m["n"]), surgery=True))
     dated_surgery = {
-        lo + m.end() for rx in c.surgery_dated for m in rx.finditer(chunk)
+        lo + m.end() for rx in c.surgery_dated for m in hits(rx)
     }  # where a date of an operation starts
     for start, end, when in find_partial_dates(chunk, short_years=True):
         before = chunk[max(0, start - 40) : start]
@@ -223,9 +228,9 @@ def _times(text: str, lo: int, hi: int, c: _Compiled) -> list[_Time]:
             found.append(_Time(lo + start - len(cue.group()), lo + end, when=when))
         else:
             found.append(_Time(lo + start, lo + end, when=when, surgery=surgery))
-    for m in c.since_injury.finditer(chunk):
+    for m in hits(c.since_injury):
         found.append(_Time(lo + m.start(), lo + m.end(), injury=True))
-    for m in c.since_then.finditer(chunk):
+    for m in hits(c.since_then):
         found.append(_Time(lo + m.start(), lo + m.end(), linked=True))
     kept: list[_Time] = []
     for t in sorted(found, key=lambda t: (t.start, -(t.end - t.start))):
