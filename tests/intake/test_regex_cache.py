@@ -105,6 +105,19 @@ def test_off_keeps_no_file(monkeypatch):
     assert regex_cache.cache_file() is None
 
 
+def test_without_a_home_directory_there_is_no_file(monkeypatch):
+    monkeypatch.delenv("OPENIMR_REGEX_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(regex_cache.Path, "home", staticmethod(no_home))
+    assert regex_cache.cache_file() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert str(regex_cache.cache_file()).startswith("/somewhere/openimr/patterns-")
+
+
 def test_every_rule_pattern_a_review_compiles_is_re_compiles():
     extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
     compile_pattern("knee", "test.yaml")

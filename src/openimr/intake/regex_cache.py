@@ -52,7 +52,12 @@ def cache_file() -> Path | None:
     setting = os.environ.get("OPENIMR_REGEX_CACHE")
     if setting is not None:
         return None if setting.strip().lower() in ("", "0", "off", "no") else Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home directory: no file
+            return None
     return Path(base) / "openimr" / f"patterns-{_TAG}.marshal"
 
 
