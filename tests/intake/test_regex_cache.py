@@ -142,3 +142,16 @@ def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
     assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
     assert regex_cache.remembered("test", ("q", 2), lambda: None) is None
     assert len(calls) == 1
+
+
+def test_a_file_grown_past_its_bound_keeps_only_what_the_last_run_used(fresh, monkeypatch):
+    monkeypatch.setattr(regex_cache, "MAX_ENTRIES", 3)
+    for word in ("alpha", "beta", "gamma"):
+        regex_cache.compile_cached(word, 0)
+    regex_cache._save()
+    _new_run(monkeypatch)
+    for word in ("delta", "epsilon"):
+        regex_cache.compile_cached(word, 0)
+    regex_cache._save()
+    entries, _ = regex_cache._read(fresh)
+    assert sorted(p for p, _ in entries) == ["delta", "epsilon"]

@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover
     _sre = None  # type: ignore[assignment]
 
 _TAG = f"{sys.implementation.cache_tag}-{getattr(_constants, 'MAGIC', 0)}"
-MAX_ENTRIES = 20_000  # beyond this, the file keeps only what this run used
+MAX_ENTRIES = 3_000  # beyond this (~4 MB a thousand), the file keeps only what this run used
 
 Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 _entries: dict[tuple[str, int], Entry] | None = None
