@@ -1035,6 +1035,22 @@ def test_sentence_rules_match_where_pyrush_matches_on_any_text(text) -> None:
     assert _rush_matches(component.rush, text) == _rush_matches(plain, text)
 
 
+def test_sentence_rules_that_need_the_start_of_the_text_match_only_there() -> None:
+    """PyRuSH's rules that begin with its start-of-text wildcard match at position 0
+    only: the prefilter tries them there and nowhere else, as PyRuSH's walk does."""
+    component, plain = _plain_rush()
+    for text in [
+        "Patient seen today. MRI L4-5 shows a bulge.",
+        "  Patient seen today (A) MRI.",
+        "(A) 12 visits. (B) Neck pain.",
+        "\n3 PT visits. 4 more. Dr. Q saw her.",
+        "12 visits of PT; 6 more requested. L5-S1.",
+    ]:
+        assert _rush_matches(component.rush, text) == _rush_matches(plain, text)
+        starts = component.rush.fastner.process.positions(text)
+        assert len(starts) < len(text) // 2  # capitals and digits are not all tried
+
+
 def test_sentence_rules_match_where_pyrush_matches_on_the_seeds(seed_letters) -> None:
     component, plain = _plain_rush()
     for letter in seed_letters.values():

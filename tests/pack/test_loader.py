@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openimr.errors import UserError
-from openimr.pack.loader import PackError, load_pack
+from openimr.pack.loader import PackError, _check_overlaps, load_pack
+from openimr.pack.schema import Effective
 
 from .conftest import TinyPack
 
@@ -259,3 +264,56 @@ def test_every_predicate_of_the_bundled_pack_that_has_an_answer_validates() -> N
     pack = load_pack(with_cases=False)
     answered = [p for p in pack.predicates.values() if p.answered_by is not None]
     assert len(answered) >= 52
+
+
+def _every_pair(rules) -> list[str]:
+    """The overlap check as first written: every rule against every later one."""
+    problems = []
+    for index, rule in enumerate(rules):
+        for other in rules[index + 1 :]:
+            if (
+                rule.topic == other.topic
+                and rule.applies_to.scope_key() == other.applies_to.scope_key()
+                and any(a.overlaps(b) for a in rule.ranges() for b in other.ranges())
+            ):
+                problems.append(f"{other.id}~{rule.id}")
+    return problems
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["massage", "tens"]),
+            st.sampled_from([("lumbar",), ("cervical",), ()]),
+            st.lists(
+                st.tuples(st.integers(2000, 2030), st.integers(0, 12)), min_size=1, max_size=3
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_overlapping_editions_are_found_as_by_comparing_every_pair(specs):
+    rules = []
+    for n, (topic, regions, spans) in enumerate(specs):
+        ranges = [
+            Effective.model_validate(
+                {"from": f"{year}-01-01", "to": f"{year + length}-01-01" if length else None}
+            )
+            for year, length in spans
+        ]
+        rules.append(
+            SimpleNamespace(
+                id=f"r{n}",
+                source=f"topics/{topic}.yaml",
+                topic=topic,
+                applies_to=SimpleNamespace(scope_key=lambda regions=regions: (regions,)),
+                ranges=lambda ranges=ranges: ranges,
+            )
+        )
+    found: list[str] = []
+    _check_overlaps(rules, found)
+    expected = _every_pair(rules)
+    assert [p.split(": ")[1].split()[1] for p in found] == [p.split("~")[0] for p in expected]
+    assert [p.split("overlap rule ")[1].split()[0] for p in found] == [
+        p.split("~")[1] for p in expected
+    ]

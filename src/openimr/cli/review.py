@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import pickle
 import sys
@@ -102,11 +103,9 @@ def review(
     chunksize = max(1, min(16, (total or 0) // (4 * workers)))
     work = partial(draft_case, output_format=output_format, pretty=not lines, on=given)
     sources = (source for path in cases for source in case_sources(path))
-    from rich.progress import Progress
-
     with (
         output(out, binary=output_format == "pdf") as stream,
-        Progress(transient=True, disable=not show or one_file) as bar,
+        _progress(show and not one_file) as bar,
         run_many(work, sources, jobs=workers, chunksize=chunksize) as drafts,
     ):
         task = bar.add_task("reviewing cases", total=total if show else None)
@@ -123,6 +122,25 @@ def review(
         if not written:
             raise Discard
     tally.finish()
+
+
+class _NoBar:
+    """What the loop asks of a progress bar, when none is shown."""
+
+    def add_task(self, *args: Any, **kwargs: Any) -> int:
+        return 0
+
+    def advance(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def _progress(shown: bool) -> Any:
+    """A progress bar on standard error (rich, imported only then), or none."""
+    if not shown:
+        return contextlib.nullcontext(_NoBar())
+    from rich.progress import Progress
+
+    return Progress(transient=True)
 
 
 @dataclass
@@ -151,7 +169,6 @@ def draft_case(
     """Review one case (``case_sources`` gives ``(where, read)``) and render its output; the
     same in a worker process as here."""
     from openimr.intake.case_file import intake_case
-    from openimr.letters.render import render_letter
     from openimr.review.contract import determination_json, dumps
     from openimr.review.engine import review_case
 
@@ -161,6 +178,9 @@ def draft_case(
         if output_format in ("json", "jsonl"):
             document = determination_json(result.determination, date_basis=result.date.basis)
             return Drafted(where, dumps(document, pretty=pretty) + "\n")
+        # Only a letter needs its renderer (and its templates, ~60 ms to import).
+        from openimr.letters.render import render_letter
+
         letter = render_letter(
             result.determination,
             result.case,

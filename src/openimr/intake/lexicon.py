@@ -11,9 +11,11 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from pydantic import Field, model_validator
 
+from openimr.intake.needles import Sieves, text_pieces
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.vocabulary import vocabulary
 
@@ -97,6 +99,18 @@ class RegionRules(RuleModel):
         return self
 
 
+KEPT_TEXTS = 8
+
+
+def _kept(kept: dict[str, tuple[Hit, ...]], text: str, find: Any) -> list[Hit]:
+    """``find(text)``, from ``kept`` when the text was read lately."""
+    if text not in kept:
+        if len(kept) >= KEPT_TEXTS:
+            del kept[next(iter(kept))]
+        kept[text] = tuple(find(text))
+    return list(kept[text])
+
+
 class Lexicon:
     """Compiled rules. Built once per process (``lexicon()``)."""
 
@@ -104,7 +118,10 @@ class Lexicon:
         self.service_rules = load_rules(SERVICES_FILE, ServiceRules)
         self.drug_rules = load_rules(DRUGS_FILE, DrugRules)
         self.region_rules = load_rules(REGIONS_FILE, RegionRules)
-        self._services_of: tuple[str, tuple[Hit, ...]] | None = None
+        # Several readers of one text ask for its services and drugs: found once, the last
+        # few texts' kept (a list is copied out, so a reader's changes stay its own).
+        self._services_of: dict[str, tuple[Hit, ...]] = {}
+        self._drugs_of: dict[str, tuple[Hit, ...]] = {}
         self.services = [
             (r.kind, compile_pattern(whole_words(r.patterns), SERVICES_FILE))
             for r in self.service_rules.services
@@ -134,6 +151,9 @@ class Lexicon:
             (side, compile_pattern(whole_words(patterns), REGIONS_FILE))
             for side, patterns in self.region_rules.sides.items()
         ]
+        # Which services and regions a text can name at all (needles.py).
+        self.service_sieves = Sieves(rx for _, rx in self.services)
+        self.region_sieves = Sieves(rx for _, rx in self.regions)
         letters = "".join(self.region_rules.level_regions)
         self.levels = compile_pattern(
             rf"(?<![\w])(?P<a>[{letters}])(?P<an>\d{{1,2}})"
@@ -144,16 +164,14 @@ class Lexicon:
     # -- services -------------------------------------------------------------------
     def find_services(self, text: str) -> list[Hit]:
         """Every service named in ``text``, earlier rules winning where spans overlap."""
-        # Several readers of one text ask for its services: found once, the last text kept.
-        if self._services_of is not None and self._services_of[0] == text:
-            return list(self._services_of[1])
-        found = self._find_services(text)
-        self._services_of = (text, tuple(found))
-        return found
+        return _kept(self._services_of, text, self._find_services)
 
     def _find_services(self, text: str) -> list[Hit]:
         taken: list[Hit] = []  # disjoint, in text order
-        for kind, regex in self.services:
+        passing = self.service_sieves.passing(text_pieces(text))
+        for (kind, regex), may in zip(self.services, passing, strict=True):
+            if not may:
+                continue  # no match in the text (needles.py)
             for m in regex.finditer(text):
                 # Of the hits taken that start before this match ends, the last ends
                 # latest: it is the only one that can overlap the match.
@@ -172,6 +190,9 @@ class Lexicon:
     # -- drugs ------------------------------------------------------------------------
     def find_drugs(self, text: str) -> list[Hit]:
         """Drug names in ``text``; ``value`` is the key in drugs.yaml."""
+        return _kept(self._drugs_of, text, self._find_drugs)
+
+    def _find_drugs(self, text: str) -> list[Hit]:
         hits = []
         for m in self.drug_names.finditer(text):
             key = re.sub(r"\s+", " ", m.group().lower())
@@ -187,9 +208,11 @@ class Lexicon:
 
     # -- regions, sides, levels -------------------------------------------------------
     def find_regions(self, text: str) -> list[Hit]:
+        passing = self.region_sieves.passing(text_pieces(text))
         hits = [
             Hit(m.start(), m.end(), region, m.group())
-            for region, regex in self.regions
+            for (region, regex), may in zip(self.regions, passing, strict=True)
+            if may
             for m in regex.finditer(text)
         ]
         return sorted(hits)

@@ -15,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import UserError
+from openimr.intake.regex_cache import compile_cached
+from openimr.yamlload import safe_load
 
 RULES_PACKAGE = "openimr.intake.rules"
 
@@ -38,7 +40,7 @@ def read_rules(name: str) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read rule file: {exc}", source=rule_path(name)) from None
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.YAMLError as exc:
         raise UserError(f"invalid YAML: {exc}", source=rule_path(name)) from None
 
@@ -58,6 +60,6 @@ def load_rules(name: str, model: type[M]) -> M:
 
 def compile_pattern(pattern: str, name: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     try:
-        return re.compile(pattern, flags)
+        return compile_cached(pattern, flags)
     except re.error as exc:
         raise UserError(f"bad pattern {pattern!r}: {exc}", source=rule_path(name)) from None

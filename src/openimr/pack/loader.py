@@ -271,14 +271,18 @@ def _check_rules(
 
 def _check_overlaps(rules: list[Rule], problems: list[str]) -> None:
     """Two editions of one topic, for the same scope, may not be in force on the same day."""
+    # Only rules of one topic and scope can clash: each compared with the later ones of its
+    # group, in the order of the list (the pairs, and so the problems, in the same order).
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for index, rule in enumerate(rules):
-        for other in rules[index + 1 :]:
-            same_topic = rule.topic == other.topic
-            same_scope = rule.applies_to.scope_key() == other.applies_to.scope_key()
+        groups.setdefault((rule.topic, rule.applies_to.scope_key()), []).append(index)
+    for index, rule in enumerate(rules):
+        group = groups[(rule.topic, rule.applies_to.scope_key())]
+        for other in (rules[j] for j in group if j > index):
             overlap = any(
                 mine.overlaps(theirs) for mine in rule.ranges() for theirs in other.ranges()
             )
-            if same_topic and same_scope and overlap:
+            if overlap:
                 problems.append(
                     f"{other.source}: rule {other.id}: effective dates overlap rule {rule.id} "
                     f"({rule.source}) for the same topic {rule.topic!r} and scope"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -25,6 +26,7 @@ from pydantic import Field
 from openimr.fact_kinds import typed_value
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import Hit, lexicon, whole_words
+from openimr.intake.needles import Sieves, pieces
 from openimr.intake.numbers import number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact
@@ -144,6 +146,13 @@ class _Compiled:
         self.percent = [rx(p) for p in r.percent_relief]
         self.fractions = [(share, words(ps)) for share, ps in r.fractions.items()]
         self.frequencies = [(words([p]), n) for p, n in r.frequencies.items()]
+        # The sieve of each pattern read sentence by sentence (needles.py), by its id: the
+        # patterns live as long as this object.
+        per_sentence = [rx for _, rx in self.directions] + self.transitions + self.percent
+        per_sentence += [rx for _, rx in self.fractions]
+        per_sentence += [rx for _, _, rx in self.measures if rx is not None]
+        self.sieves = Sieves(per_sentence)
+        self.sieve_index = {id(rx): i for i, rx in enumerate(per_sentence)}
         self.credit = words(r.credit_cues + r.weak_credit_cues)
         self.weak_credit = words(r.weak_credit_cues)
         self.state = words(r.state_adjectives) if r.state_adjectives else None
@@ -297,14 +306,15 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
     for s_start, s_end in sentences:
         sentence = text[s_start:s_end]
         here = [t for t in treatments if s_start <= t.start < s_end]
-        if sentence.strip() and not c.generic.search(sentence):
+        said_of_patient = bool(sentence.strip()) and not c.generic.search(sentence)
+        if said_of_patient:
             found += _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
         elif sentence.strip():
             # A guideline or a reviewer's reading of it: only what it says is not on record
             # ("no documentation of functional improvement") is kept.
             said = _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
             found += [ch for ch in said if ch.value["direction"] == "not_assessed"]
-        if sentence.strip() and not c.generic.search(sentence):
+        if said_of_patient:
             found += _limb_symptoms(text, s_start, s_end, c)
         # A course named in one sentence is what the next one's changes follow from
         # ("Completed 8 acupuncture sessions. She now sleeps through the night.").
@@ -362,23 +372,22 @@ def _sentence(
     inherited: list[_Treatment],
 ) -> list[Change]:
     mine = [t for t in treatments if s_start <= t.start < s_end]
+    # The sentence's pieces (needles.py): a pattern whose needles are not in the sentence
+    # has no match in it, and is not run.
+    passing = c.sieves.passing(pieces(text[s_start:s_end]))
+
+    def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
+        if passing[c.sieve_index[id(rx)]]:
+            return rx.finditer(text, s_start, s_end)
+        return ()
+
     # Direction words, longest first where they overlap.
-    cue_hits = [
-        (m.start(), m.end(), cls)
-        for cls, rx in c.directions
-        for m in rx.finditer(text, s_start, s_end)
-    ]
+    cue_hits = [(m.start(), m.end(), cls) for cls, rx in c.directions for m in hits(rx)]
     cues = longest_first(cue_hits)
-    transitions = longest_first(
-        [(m.start(), m.end(), m) for rx in c.transitions for m in rx.finditer(text, s_start, s_end)]
-    )
+    transitions = longest_first([(m.start(), m.end(), m) for rx in c.transitions for m in hits(rx)])
     percents = longest_first(
-        [(m.start(), m.end(), m) for rx in c.percent for m in rx.finditer(text, s_start, s_end)]
-        + [
-            (m.start(), m.end(), share)
-            for share, rx in c.fractions
-            for m in rx.finditer(text, s_start, s_end)
-        ]
+        [(m.start(), m.end(), m) for rx in c.percent for m in hits(rx)]
+        + [(m.start(), m.end(), share) for share, rx in c.fractions for m in hits(rx)]
     )
     # Measures, not inside a direction word ("stopped working" is no work status) nor a
     # value ("ER" of "ER strength 4-/5").
@@ -386,7 +395,7 @@ def _sentence(
     for name, m, rx in c.measures:
         if rx is None:
             continue
-        for hit in rx.finditer(text, s_start, s_end):
+        for hit in hits(rx):
             if hit.end() > hit.start():
                 measure_hits.append((hit.start(), hit.end(), (name, m)))
     for d in drugs:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -30,6 +31,7 @@ from openimr.intake.dates import (
 )
 from openimr.intake.facts.nlp import Analysis
 from openimr.intake.lexicon import lexicon, whole_words
+from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import half_pattern, number_pattern, number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact
@@ -196,18 +198,25 @@ def _times(text: str, lo: int, hi: int, c: _Compiled) -> list[_Time]:
     """Every time stated in text[lo:hi], in order, the longest of overlapping ones."""
     found: list[_Time] = []
     chunk = text[lo:hi]
+    in_chunk = text_pieces(chunk)
     for rx in c.spans:
+        if not sieve(rx).may_match(in_chunk):
+            continue  # no match in the chunk (needles.py)
         for m in rx.finditer(chunk):
             if (days := _amount(m, c)) is not None:
                 found.append(_Time(lo + m.start(), lo + m.end(), days=days))
-    for m in c.ago.finditer(chunk):
+
+    def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
+        return rx.finditer(chunk) if sieve(rx).may_match(in_chunk) else ()
+
+    for m in hits(c.ago):
         if (days := _amount(m, c)) is not None:
             found.append(_Time(lo + m.start(), lo + m.end(), days=days))
     for rx in c.post_op_day:
-        for m in rx.finditer(chunk):
+        for m in hits(rx):
             found.append(_Time(lo + m.start(), lo + m.end(), days=float(m["n"]), surgery=True))
     dated_surgery = {
-        lo + m.end() for rx in c.surgery_dated for m in rx.finditer(chunk)
+        lo + m.end() for rx in c.surgery_dated for m in hits(rx)
     }  # where a date of an operation starts
     for start, end, when in find_partial_dates(chunk, short_years=True):
         before = chunk[max(0, start - 40) : start]
@@ -219,9 +228,9 @@ def _times(text: str, lo: int, hi: int, c: _Compiled) -> list[_Time]:
             found.append(_Time(lo + start - len(cue.group()), lo + end, when=when))
         else:
             found.append(_Time(lo + start, lo + end, when=when, surgery=surgery))
-    for m in c.since_injury.finditer(chunk):
+    for m in hits(c.since_injury):
         found.append(_Time(lo + m.start(), lo + m.end(), injury=True))
-    for m in c.since_then.finditer(chunk):
+    for m in hits(c.since_then):
         found.append(_Time(lo + m.start(), lo + m.end(), linked=True))
     kept: list[_Time] = []
     for t in sorted(found, key=lambda t: (t.start, -(t.end - t.start))):
@@ -242,10 +251,13 @@ def _clauses(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
 
 def _heads(text: str, lo: int, hi: int, c: _Compiled) -> list[tuple[int, int, str]]:
     """The topic words of text[lo:hi], with drugs and services as treatments or operations."""
+    chunk = text[lo:hi]
+    in_chunk = text_pieces(chunk)
     heads = [
         (lo + m.start(), lo + m.end(), topic)
         for topic, rx in c.topics
-        for m in rx.finditer(text[lo:hi])
+        if sieve(rx).may_match(in_chunk)
+        for m in rx.finditer(chunk)
     ]
     lx = lexicon()
     for hit in lx.find_drugs(text[lo:hi]):

@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import Field
 
 from openimr.intake.lexicon import lexicon
+from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import RULES_PACKAGE, RuleModel, compile_pattern, load_rules
 from openimr.model import Assertion
@@ -266,12 +267,20 @@ class _Compiled:
                         _alt(rule.not_with, file),
                     )
                 )
-        every = [p for x in self.phrases for p in x.rule.present + x.rule.absent]
-        words = [_fill(p) for p in every if not _symbol_first(p)]
-        symbols = [_fill(p) for p in every if _symbol_first(p)]
-        locator = [r"(?=\w)(?<!\w)(?=" + "|".join(f"(?:{p})" for p in words) + ")"] if words else []
-        locator += [f"(?=(?:{p}))" for p in symbols]
-        self.phrase_locator = compile_pattern("|".join(locator) or r"(?!)", FOLDER)
+        # Where each rule's phrases can begin; a rule whose phrases' needles are not in
+        # a text (needles.py) begins nowhere in it, and its locator is not run.
+        self.phrase_locators = []
+        for x in self.phrases:
+            every = x.rule.present + x.rule.absent
+            words = [_fill(p) for p in every if not _symbol_first(p)]
+            symbols = [_fill(p) for p in every if _symbol_first(p)]
+            locator = (
+                [r"(?=\w)(?<!\w)(?=" + "|".join(f"(?:{p})" for p in words) + ")"] if words else []
+            )
+            locator += [f"(?=(?:{p}))" for p in symbols]
+            if locator:
+                sieves = [sieve(rx) for rx in (x.present, x.absent) if rx is not None]
+                self.phrase_locators.append((sieves, compile_pattern("|".join(locator), FOLDER)))
 
 
 @cache
@@ -926,8 +935,16 @@ def _phrase_hits(text: str, c: _Compiled) -> list[tuple[int, int, bool, _PhraseR
     """Every phrase of the finding files in the text: start, end, stated present or
     absent, and its rule."""
     found = []
-    # Where any phrase can begin (one pass over the text), then each rule tried there.
-    places = [m.start() for m in c.phrase_locator.finditer(text)]
+    # Where any phrase can begin, then each rule tried there.
+    in_text = text_pieces(text)
+    places = sorted(
+        {
+            m.start()
+            for sieves, locator in c.phrase_locators
+            if any(s.may_match(in_text) for s in sieves)
+            for m in locator.finditer(text)
+        }
+    )
     for p in c.phrases:
         hits: list[tuple[int, int, bool]] = []
         absent: list[tuple[int, int]] = []
@@ -948,6 +965,8 @@ def _phrase_hits(text: str, c: _Compiled) -> list[tuple[int, int, bool, _PhraseR
                 continue  # inside a denial ("no instability")
             hits.append((start, end, True))
         for n, rx in p.numbers:
+            if not sieve(rx).may_match(in_text):
+                continue  # no match in the text (needles.py)
             for m in rx.finditer(text):
                 raw = m["n"]
                 try:

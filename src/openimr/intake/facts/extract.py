@@ -29,6 +29,7 @@ from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.facts.work import job_demand
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
+from openimr.intake.needles import Sieves, sieve, text_pieces
 from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
@@ -59,11 +60,9 @@ class _Compiled:
             )
             for family in r.simple
         ]
-        # One pass per family says whether any of its words occur at all: most families
-        # find nothing in a given text, and then their value patterns need not run.
-        self.simple_any = [
-            _words([p for ps in family.targets.values() for p in ps]) for family in r.simple
-        ]
+        # Most families find nothing in a given text: a value pattern whose needles are
+        # not all in the text (needles.py) has no match there, and is not run.
+        self.simple_sieves = Sieves(rx for _, targets, _ in self.simple for _, rx in targets)
         self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
         pt = r.prior_treatment
         self.prior_cue = _words(pt.cues)
@@ -161,10 +160,14 @@ def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, A
 
 def _simple_targets(text: str, c: _Compiled) -> list[tuple[SimpleFamily, Target, str, list]]:
     found = []
-    for (family, targets, results), any_word in zip(c.simple, c.simple_any, strict=True):
-        if any_word.search(text) is None:
-            continue
-        hits = [(m.start(), m.end(), value) for value, rx in targets for m in rx.finditer(text)]
+    passing = iter(c.simple_sieves.passing(text_pieces(text)))
+    for family, targets, results in c.simple:
+        hits = [
+            (m.start(), m.end(), value)
+            for (value, rx), may in zip(targets, [next(passing) for _ in targets], strict=True)
+            if may
+            for m in rx.finditer(text)
+        ]
         for start, end, value in _non_overlapping(hits):
             found.append((family, Target(start, end, family.label), value, results))
     return found
@@ -235,9 +238,11 @@ def _simple_facts(b: _Builder, found: list) -> None:
 def _refused_counts(text: str, c: _Compiled) -> list[tuple[int, int]]:
     """Where the text states a count that cannot be real ("-6 visits", "10^26 visits",
     "1,500 visits"; rules/numbers.yaml): the spans of those numbers, in order."""
+    in_text = text_pieces(text)
     refused = {
         m.span("n")
         for rx in c.counts_written
+        if sieve(rx).may_match(in_text)
         for m in rx.finditer(text)
         if m.groupdict().get("n") and not plausible(m["n"], "visits")
     }
@@ -250,7 +255,10 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
     refused = _refused_counts(text, c)
     refused_starts = [start for start, _ in refused]
     bound = most("visits") or 0
+    in_text = text_pieces(text)
     for rx in c.counts:
+        if not sieve(rx).may_match(in_text):
+            continue  # no match in the text (needles.py)
         for m in rx.finditer(text):
             g = m.groupdict()
             info: dict[str, Any] = {}
@@ -632,7 +640,13 @@ def _surgeries(b: _Builder, services: list[Hit]) -> None:
 
 
 def _imaging_targets(text: str, c: _Compiled) -> list[tuple[Target, str]]:
-    hits = [(m.start(), m.end(), f) for f, rx in c.findings for m in rx.finditer(text)]
+    in_text = text_pieces(text)
+    hits = [
+        (m.start(), m.end(), f)
+        for f, rx in c.findings
+        if sieve(rx).may_match(in_text)
+        for m in rx.finditer(text)
+    ]
     return [(Target(s, e, "IMAGING"), f) for s, e, f in _non_overlapping(hits)]
 
 

@@ -35,6 +35,7 @@ from openimr.intake.facts.rules import (
 )
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import lexicon, unique, whole_words
+from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion
@@ -149,20 +150,26 @@ class Found:
         )
 
 
+def _hits(named: list[tuple[Any, re.Pattern[str]]], text: str) -> list[tuple[int, int, Any]]:
+    """Every match of each named pattern, longest first where they overlap; a pattern whose
+    needles are not in the text (needles.py) has none, and is not run."""
+    in_text = text_pieces(text)
+    return longest_first(
+        [
+            (m.start(), m.end(), name)
+            for name, rx in named
+            if sieve(rx).may_match(in_text)
+            for m in rx.finditer(text)
+        ]
+    )
+
+
 def find(text: str) -> Found:
     c = _rules()
-    mentions = longest_first(
-        [(m.start(), m.end(), k) for k, rx in c.kinds for m in rx.finditer(text)]
-    )
-    guidance = longest_first(
-        [(m.start(), m.end(), v) for v, rx in c.guidance for m in rx.finditer(text)]
-    )
-    approach = longest_first(
-        [(m.start(), m.end(), v) for v, rx in c.approach for m in rx.finditer(text)]
-    )
-    tests = longest_first(
-        [(m.start(), m.end(), t) for t, rx in c.si_tests for m in rx.finditer(text)]
-    )
+    mentions = _hits(c.kinds, text)
+    guidance = _hits(c.guidance, text)
+    approach = _hits(c.approach, text)
+    tests = _hits(c.si_tests, text)
     return Found(mentions, guidance, approach, tests)
 
 
@@ -503,9 +510,7 @@ def _generators(b: Any) -> None:
     cue in the clause wins: "facet loading positive, not yet addressed")."""
     c = _rules()
     text = b.text
-    hits = longest_first(
-        [(m.start(), m.end(), g) for g, rx in c.generators for m in rx.finditer(text)]
-    )
+    hits = _hits(c.generators, text)
     for start, end, generator in hits:
         sentence = b.analysis.sentence_of(start)
         if c.rule_statement.search(text, *sentence):

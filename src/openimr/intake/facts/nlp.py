@@ -23,12 +23,15 @@ import re
 import sys
 import types
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from openimr.intake.facts.rules import context_rules
 from openimr.intake.facts.rush import Prefiltered
+from openimr.intake.regex_cache import compile_cached
 from openimr.model import Assertion
 
 # Precedence when several modifiers apply to one target.
@@ -64,6 +67,36 @@ def _without_quickumls() -> None:
     sys.modules.update({"quickumls": package, "quickumls.spacy_component": component})
 
 
+@contextmanager
+def _without_spacy_cli() -> Iterator[None]:
+    """spaCy's package imports its command line (spacy.cli, with typer, requests, langcodes
+    and a config read by ruamel.yaml: ~0.1 s of every start) only to offer ``spacy.info``.
+    While spaCy is first imported, a placeholder stands in for it; the placeholder is then
+    taken out of sys.modules, so that whatever imports spacy.cli later gets the real one,
+    and ``spacy.info``, if ever called, calls the real one."""
+    if "spacy" in sys.modules or "spacy.cli" in sys.modules:
+        yield
+        return
+    cli = types.ModuleType("spacy.cli")
+    info = types.ModuleType("spacy.cli.info")
+
+    def _info(*args: Any, **kwargs: Any) -> Any:
+        from spacy.cli.info import info as real_info
+
+        return real_info(*args, **kwargs)
+
+    info.info = _info  # type: ignore[attr-defined]
+    cli.info = info  # type: ignore[attr-defined]
+    placeholders = {"spacy.cli": cli, "spacy.cli.info": info}
+    sys.modules.update(placeholders)
+    try:
+        yield
+    finally:
+        for name, module in placeholders.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
 def context_rule_objects() -> list[Any]:
     """Our rules (rules/context.yaml) as medspaCy ConTextRules."""
     from medspacy.context import ConTextRule
@@ -87,8 +120,9 @@ def context_rule_objects() -> list[Any]:
 def pipeline() -> Any:
     """The blank English tokenizer and PyRuSH (ConText's matcher: ``context_matcher``)."""
     _without_quickumls()
-    import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
-    import spacy
+    with _without_spacy_cli():
+        import medspacy  # noqa: F401  (registers the medspaCy pipeline factories)
+        import spacy
     from loguru import logger
 
     logger.disable("PyRuSH")  # its debug logging would flood stderr
@@ -96,7 +130,9 @@ def pipeline() -> Any:
     # A full stop with no space after it still ends a clause ("fever.Positive SLR"): split
     # it off as its own token (not in "e.g.", "7.5" or "L5.S1"-like runs of capitals).
     infixes = [*nlp.Defaults.infixes, r"(?<=[a-z]{2})\.(?=[A-Z][a-z])"]
-    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    # spacy.util.compile_infix_regex's expression, compiled once between runs (regex_cache).
+    expression = "|".join(piece for piece in infixes if piece.strip())
+    nlp.tokenizer.infix_finditer = compile_cached(expression).finditer
     rush = nlp.add_pipe("medspacy_pyrush").rush
     rush.fastner.process = Prefiltered(rush.fastner)  # the same matches, ~5x sooner
     return nlp

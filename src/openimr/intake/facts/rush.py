@@ -7,9 +7,10 @@ the end of a rule. ``Prefiltered`` keeps PyFastNER's own walk but starts it only
 one regular expression, built from the same trie, finds every position where some rule
 could match. It accepts more than the trie does (any number of repeats up to the limit,
 classes widened to every non-ASCII character, any walk that reaches the end of the text),
-never less; a walk from any other position ends without a match, and a walk changes
-nothing unless it matches, so the matches, their order and the sentences are PyRuSH's
-own. tests/intake/test_facts.py compares them on many texts.
+never less (its start-of-text wildcard is the start of the text, as in PyFastNER's
+walk); a walk from any other position ends without a match, and a walk changes nothing
+unless it matches, so the matches, their order and the sentences are PyRuSH's own.
+tests/intake/test_facts.py compares them on many texts.
 
 Every position is tried, as PyRuSH does, until 5,000 characters have been (the
 expression costs about that much to build), and where it cannot speak for the trie:
@@ -68,8 +69,10 @@ def _pattern(node: dict, pre_key: str, wildcard: bool, most: int) -> str:
                     alternatives.append(_CLASSES[w] + _pattern(sub, w, True, most))
                 elif w in "()\\":
                     alternatives.append(re.escape(w) + _pattern(sub, w, True, most))
-                elif w in "be":  # start and end of the text: consume nothing
-                    alternatives.append(_pattern(sub, w, True, most))
+                elif w == "b":  # the start of the text (a walk from position 0 only)
+                    alternatives.append(r"\A" + _pattern(sub, w, True, most))
+                elif w == "e":  # the end of the text
+                    alternatives.append(r"\Z" + _pattern(sub, w, True, most))
                 else:  # e.g. "\+", which PyFastNER reads oddly
                     raise _Unsupported(w)
         elif key in ("(", ")"):  # capture marks consume nothing

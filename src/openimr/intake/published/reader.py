@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from dateutil import parser as date_parser
 
 from openimr.errors import UserError
@@ -31,6 +30,7 @@ from openimr.intake.published.record import (
     PartialCertification,
 )
 from openimr.model import Decision, Patient, Reviewer
+from openimr.yamlload import safe_load
 
 _FLAGS = re.IGNORECASE
 
@@ -110,7 +110,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 @cache
 def _spec() -> _Spec:
-    raw = yaml.safe_load(
+    raw = safe_load(
         resources.files("openimr.intake.published")
         .joinpath("layouts.yaml")
         .read_text(encoding="utf-8")

@@ -1,0 +1,336 @@
+"""What a regular expression cannot match without: a cheap test that skips a search.
+
+Most rule patterns are alternations of words ("(?<!\\w)(?:lumbar|low\\s+back)\\s+pain"),
+and most find nothing in a given text; Python's engine still tries every alternative at
+every word of the text, and a case runs hundreds of them. ``needles(pattern)`` reads the
+pattern's syntax tree (Python's own parser) and returns alternatives of lower-case strings
+that every match contains: here ("lumbar", "pain") or ("low", "back", "pain"); None when it
+cannot say. A ``Sieve`` holds them as three-character pieces; ``pieces(text)`` are every
+run of one to three characters of the text, lower-cased. ``sieve(rx).may_match(pieces)``
+False means some piece of every alternative is missing from the text, so the pattern has
+no match there: the search is skipped and its (empty) result is the same. True means
+nothing: search. The readers skip only searches whose result would be empty, so what they
+find, and its order, do not change.
+
+It never says False of a text the pattern matches: a needle is made only of ASCII literals
+the pattern must match one after another; every other construct (classes of more than a
+few characters, repeats that may be absent, lookarounds, references) ends a needle or makes
+the answer None. Case: needles and pieces are lower-cased, so they hold for a pattern
+matched with or without IGNORECASE. A handful of non-ASCII characters match an ASCII letter
+under IGNORECASE without lower-casing to it (the dotless i, the long s, the Kelvin sign):
+``pieces`` of a text holding one is None, and every pattern is searched.
+tests/intake/test_needles.py checks all this against the engine (every code point for the
+case twins; every rule pattern on the seed letters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from openimr.intake.regex_cache import remembered
+
+# Python's own parser of regular expressions (private, stable within 3.11; anything it
+# cannot read is answered None, i.e. search).
+try:  # pragma: no branch
+    from re import _constants as _c
+    from re import _parser as _parser
+except ImportError:  # pragma: no cover
+    _c = _parser = None  # type: ignore[assignment]
+
+_MAX_STRINGS = 64  # the most alternatives a needle set may hold
+_MAX_CLASS = 8  # a character class of at most this many characters is spelled out
+
+# Non-ASCII characters that IGNORECASE matches to an ASCII letter although lower() does not
+# make them that letter (checked over every code point by tests/intake/test_needles.py).
+CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
+
+Exact = frozenset[str] | None  # the strings a node matches (lower-cased), if few and known
+# What a match must contain, as alternatives each of which is a set of strings that all
+# occur in the match ("lumbar" and "pain", or "lbp"); None: nothing known.
+Needles = frozenset[frozenset[str]] | None
+_MAX_TERMS = 256  # the most alternatives a needle set may hold
+
+
+def _cross(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+    if len(a) * len(b) > _MAX_STRINGS:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _of_exact(exact: frozenset[str]) -> Needles:
+    if "" in exact:
+        return None  # it may match the empty string: nothing is needed
+    return frozenset(frozenset({x}) for x in exact)
+
+
+def _all_of(candidates: list[Needles]) -> Needles:
+    """Needles for parts that must all match: as many of theirs as stay few."""
+    known = sorted((c for c in candidates if c), key=len)
+    out: Needles = None
+    for c in known:
+        if out is None:
+            out = c
+        elif len(out) * len(c) <= _MAX_TERMS:
+            out = frozenset(a | b for a in out for b in c)
+    return out
+
+
+def _any_of(alternatives: list[Needles]) -> Needles:
+    if any(a is None for a in alternatives):
+        return None
+    out = frozenset().union(*alternatives)  # type: ignore[arg-type]
+    if len(out) > _MAX_TERMS:  # each alternative's longest string alone (needed too)
+        out = frozenset(frozenset({max(sorted(t), key=len)}) for t in out)
+    return out if len(out) <= _MAX_TERMS else None
+
+
+def _class(items: list[tuple[Any, Any]]) -> Exact:
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _c.LITERAL:
+            chars.add(chr(av))
+        elif op is _c.RANGE and av[1] - av[0] < _MAX_CLASS:
+            chars.update(chr(i) for i in range(av[0], av[1] + 1))
+        else:  # NEGATE, CATEGORY (\w, \s, \d), wide ranges
+            return None
+        if len(chars) > _MAX_CLASS:
+            return None
+    if not chars or not all(ch.isascii() for ch in chars):
+        return None
+    return frozenset(ch.lower() for ch in chars)
+
+
+def _node(op: Any, av: Any) -> tuple[Exact, Needles]:
+    """(the strings the node matches if few and known, needles for it)."""
+    if op is _c.LITERAL:
+        ch = chr(av)
+        return (frozenset({ch.lower()}), None) if ch.isascii() else (None, None)
+    if op is _c.IN:
+        return _class(av), None
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # consume nothing
+        return frozenset({""}), None
+    if op is _c.SUBPATTERN:
+        return _sequence(av[3])
+    if op is _c.ATOMIC_GROUP:
+        return _sequence(av)
+    if op is _c.BRANCH:
+        alternatives = [_sequence(p) for p in av[1]]
+        exact: Exact = frozenset()
+        for e, _ in alternatives:
+            exact = exact | e if exact is not None and e is not None else None
+        if exact is not None and len(exact) > _MAX_STRINGS:
+            exact = None
+        return exact, _any_of([_of_exact(e) if e is not None else n for e, n in alternatives])
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, high, p = av
+        e, n = _sequence(p)
+        if low == 0:
+            if high == 1 and e is not None and len(e) < _MAX_STRINGS:
+                return e | {""}, None
+            return None, None
+        if low == high and e is not None:
+            out: Exact = frozenset({""})
+            for _ in range(low):
+                out = _cross(out, e) if out is not None else None
+            if out is not None:
+                return out, None
+        return None, _of_exact(e) if e is not None else n
+    return None, None  # ANY, NOT_LITERAL, GROUPREF, GROUPREF_EXISTS, ...
+
+
+def _sequence(items: Iterable[tuple[Any, Any]]) -> tuple[Exact, Needles]:
+    """A sequence matches its parts one after another: runs of known strings make needles,
+    and every part's needles are needed."""
+    candidates: list[Needles] = []
+    run: frozenset[str] = frozenset({""})
+    whole: Exact = frozenset({""})
+    for op, av in items:
+        e, n = _node(op, av)
+        if e is None:
+            whole = None
+            candidates += [_of_exact(run), n]
+            run = frozenset({""})
+            continue
+        joined = _cross(run, e)
+        if joined is None:
+            candidates.append(_of_exact(run))
+            run = e
+        else:
+            run = joined
+        whole = _cross(whole, e) if whole is not None else None
+    candidates.append(_of_exact(run))
+    return whole, _all_of(candidates)
+
+
+Found = tuple[tuple[str, ...], ...] | None
+
+
+@lru_cache(maxsize=8192)
+def _needles(pattern: str, flags: int) -> Found:
+    # Read off the pattern once and kept between runs, as its compiled code is.
+    return remembered("needles", (pattern, flags), lambda: _read_needles(pattern, flags))
+
+
+def _read_needles(pattern: str, flags: int) -> Found:
+    if _parser is None:  # pragma: no cover
+        return None
+    try:
+        exact, found = _sequence(_parser.parse(pattern, flags))
+    except Exception:  # anything the private parser does not read as expected: search
+        return None
+    if exact is not None:
+        found = _of_exact(exact)
+    if not found:
+        return None
+    # Longest strings first within an alternative (the likeliest to be missing).
+    return tuple(sorted(tuple(sorted(t, key=lambda x: (-len(x), x))) for t in found))
+
+
+def needles(pattern: re.Pattern[str]) -> Found:
+    """What every match of ``pattern`` contains: alternatives, each a tuple of lower-case
+    strings that all occur in the match (None: nothing known)."""
+    return _needles(pattern.pattern, pattern.flags)
+
+
+def fold(text: str) -> str | None:
+    """The text as the needles are looked for in it (None: a text they cannot speak for)."""
+    if not text.isascii() and not CASE_TWINS.isdisjoint(text):
+        return None
+    return text.lower()
+
+
+def _grams_of(s: str) -> frozenset[str]:
+    """The pieces of a needle looked up: its three-letter runs (the needle itself if
+    shorter)."""
+    if len(s) <= GRAM:
+        return frozenset({s})
+    return frozenset(s[i : i + GRAM] for i in range(len(s) - GRAM + 1))
+
+
+GRAM = 3
+
+
+# Letters from the most to the least common in English: a needle's rarest piece is the
+# one most likely missing from a text, so it is the one looked up first.
+_COMMON = " etaoinsrhldcumfpgwybvkxjqz"
+
+
+def _rarity(piece: str) -> tuple[int, str]:
+    return sum(_COMMON.find(ch) if ch in _COMMON else len(_COMMON) for ch in piece), piece
+
+
+class Pieces:
+    """A text's pieces (``grams``): every run of one to three characters of it, lower-cased;
+    and the lower-cased text (``folded``), where a needle whose pieces all occur is looked
+    for. (A plain frozenset, not a subclass: set operations take their fast paths only for
+    exact sets.)"""
+
+    __slots__ = ("folded", "grams")
+
+    def __init__(self, grams: frozenset[str], folded: str) -> None:
+        self.grams = grams
+        self.folded = folded
+
+
+class Sieve:
+    """A pattern's needles as sets of pieces, tested against a text's ``Pieces``: a needle
+    whose pieces do not all occur in the text does not occur in it; one whose pieces do is
+    looked for in the text itself."""
+
+    __slots__ = ("by_key", "keys", "known")
+
+    def __init__(self, found: Found) -> None:
+        self.known = found is not None
+        # Each alternative under its rarest piece: if none of these pieces occurs, no
+        # alternative does; those whose piece occurs are tested whole.
+        by_key: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+        for term in found or ():
+            whole = frozenset().union(*(_grams_of(x) for x in term))
+            by_key.setdefault(max(sorted(whole), key=_rarity), []).append((whole, term))
+        self.by_key = {k: tuple(v) for k, v in by_key.items()}
+        self.keys = frozenset(self.by_key)
+
+    def may_match(self, pieces: Pieces | None) -> bool:
+        """False only when the pattern has no match in the text of ``pieces``."""
+        if not self.known or pieces is None:
+            return True
+        grams = pieces.grams
+        if self.keys.isdisjoint(grams):
+            return False
+        for key in self.keys.intersection(grams):
+            for whole, term in self.by_key[key]:
+                if whole <= grams and all(map(pieces.folded.__contains__, term)):
+                    return True
+        return False
+
+
+def pieces(text: str) -> Pieces | None:
+    """The text's ``Pieces`` (None: a text holding a case twin, see CASE_TWINS)."""
+    folded = fold(text)
+    if folded is None:
+        return None
+    n = len(folded)
+    out = set(folded)
+    out.update(folded[i : i + 2] for i in range(n - 1))
+    out.update(folded[i : i + 3] for i in range(n - 2))
+    return Pieces(frozenset(out), folded)
+
+
+SHORT = 60  # a text shorter than this is searched as it is: its pieces cost more than it
+_kept: dict[str, Pieces | None] = {}
+
+
+def text_pieces(text: str) -> Pieces | None:
+    """``pieces(text)`` (None for a short text), the last few texts' kept: several readers
+    of one text ask for them."""
+    if len(text) < SHORT:
+        return None
+    if text not in _kept:
+        if len(_kept) >= 8:
+            del _kept[next(iter(_kept))]
+        _kept[text] = pieces(text)
+    return _kept[text]
+
+
+@lru_cache(maxsize=8192)
+def _sieve(pattern: str, flags: int) -> Sieve:
+    return Sieve(_needles(pattern, flags))
+
+
+def sieve(pattern: re.Pattern[str]) -> Sieve:
+    """The pattern's ``Sieve``."""
+    return _sieve(pattern.pattern, pattern.flags)
+
+
+class Sieves:
+    """The sieves of several patterns, tested against one text at once: which of them may
+    match (``passing``), each answer the same as its own ``Sieve.may_match``."""
+
+    def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
+        sieves = [sieve(rx) for rx in patterns]
+        self.count = len(sieves)
+        self.unknown = [i for i, s in enumerate(sieves) if not s.known]
+        # Every alternative of every pattern under its rarest piece, with its pattern's index.
+        by_key: dict[str, list[tuple[int, frozenset[str], tuple[str, ...]]]] = {}
+        for i, s in enumerate(sieves):
+            for key, terms in s.by_key.items():
+                by_key.setdefault(key, []).extend((i, whole, term) for whole, term in terms)
+        self.by_key = {k: tuple(v) for k, v in by_key.items()}
+        self.keys = frozenset(self.by_key)
+
+    def passing(self, pieces: Pieces | None) -> list[bool]:
+        """For each pattern, in order: False only when it has no match in the text."""
+        if pieces is None:
+            return [True] * self.count
+        out = [False] * self.count
+        for i in self.unknown:
+            out[i] = True
+        grams, has = pieces.grams, pieces.folded.__contains__
+        for key in self.keys.intersection(grams):
+            for i, whole, term in self.by_key[key]:
+                if not out[i] and whole <= grams and all(map(has, term)):
+                    out[i] = True
+        return out

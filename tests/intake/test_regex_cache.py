@@ -1,0 +1,157 @@
+"""Compiled patterns kept between runs are the patterns re.compile makes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from openimr.intake import regex_cache
+from openimr.intake.facts.extract import extract_facts
+from openimr.intake.ruleset import compile_pattern
+
+SAMPLES = [
+    (r"(?<![\w])(?:lumbar|low\s+back)\s+pain(?![\w])", re.IGNORECASE),
+    (r"(?P<n>\d+)\s*(?:x|times)\s*(?P<w>\d+)?", re.IGNORECASE),
+    (r"^\W*(?:impression|findings)\b", re.IGNORECASE | re.MULTILINE),
+    (r"[ \t\x80]{0,50}(?:\+|\Z)|(?=(?:a|b))", 0),
+    (r"caf\u00e9s?|\u00b0|x{2,}", re.IGNORECASE),
+    (r"(a)?(?(1)b|c)", 0),
+]
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """The module as a new run sees it, with its file in tmp_path."""
+    path = tmp_path / "patterns.marshal"
+    monkeypatch.setenv("OPENIMR_REGEX_CACHE", str(path))
+    monkeypatch.setattr(regex_cache, "_entries", None)
+    monkeypatch.setattr(regex_cache, "_used", {})
+    monkeypatch.setattr(regex_cache, "_dirty", False)
+    monkeypatch.setattr(regex_cache, "_memos", {})
+    monkeypatch.setattr(regex_cache, "_memos_used", {})
+    return path
+
+
+def _new_run(monkeypatch):
+    monkeypatch.setattr(regex_cache, "_entries", None)
+    monkeypatch.setattr(regex_cache, "_used", {})
+    monkeypatch.setattr(regex_cache, "_dirty", False)
+    monkeypatch.setattr(regex_cache, "_memos", {})
+    monkeypatch.setattr(regex_cache, "_memos_used", {})
+
+
+def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
+    assert a == b  # flags, pattern text and the engine's code
+    assert a.groupindex == b.groupindex and a.groups == b.groups
+
+
+def test_a_fresh_compile_is_re_compile(fresh):
+    for pattern, flags in SAMPLES:
+        _same(regex_cache.compile_cached(pattern, flags), re.compile(pattern, flags))
+    assert not fresh.exists()  # written at exit only
+
+
+def test_the_next_run_reads_the_file_and_gets_the_same_patterns(fresh, monkeypatch):
+    for pattern, flags in SAMPLES:
+        regex_cache.compile_cached(pattern, flags)
+    regex_cache._save()
+    assert fresh.exists()
+    _new_run(monkeypatch)
+
+    def no_compiling(pattern, flags):
+        raise AssertionError(f"compiled afresh: {pattern!r}")
+
+    monkeypatch.setattr(regex_cache, "_emit", no_compiling)
+    for pattern, flags in SAMPLES:
+        cached = regex_cache.compile_cached(pattern, flags)
+        _same(cached, re.compile(pattern, flags))
+        text = "Low back pain 3 x 4 weeks; IMPRESSION: cafés \u00b0 xx a+"
+        assert [m.span() for m in cached.finditer(text)] == [
+            m.span() for m in re.compile(pattern, flags).finditer(text)
+        ]
+
+
+def test_a_changed_pattern_is_compiled_afresh(fresh, monkeypatch):
+    regex_cache.compile_cached("lumbar", re.IGNORECASE)
+    regex_cache._save()
+    _new_run(monkeypatch)
+    _same(regex_cache.compile_cached("lumbar", 0), re.compile("lumbar"))
+    _same(regex_cache.compile_cached("thoracic", re.I), re.compile("thoracic", re.I))
+
+
+def test_an_unreadable_or_foreign_file_is_ignored(fresh, monkeypatch):
+    for junk in (b"not marshal at all", b"\x00" * 10, b""):
+        fresh.write_bytes(junk)
+        _new_run(monkeypatch)
+        _same(regex_cache.compile_cached("knee", re.I), re.compile("knee", re.I))
+
+
+def test_an_entry_the_engine_refuses_is_compiled_afresh(fresh, monkeypatch):
+    regex_cache.compile_cached("shoulder", re.I)
+    entries = regex_cache._load()
+    flags, code, groups, groupindex, indexgroup = entries[("shoulder", re.I)]
+    entries[("shoulder", re.I)] = (flags, [999999, *code], groups, groupindex, indexgroup)
+    _same(regex_cache.compile_cached("shoulder", re.I), re.compile("shoulder", re.I))
+
+
+def test_a_bad_pattern_is_the_same_error():
+    with pytest.raises(re.error):
+        regex_cache.compile_cached("(unclosed", 0)
+
+
+def test_off_keeps_no_file(monkeypatch):
+    monkeypatch.setenv("OPENIMR_REGEX_CACHE", "off")
+    assert regex_cache.cache_file() is None
+
+
+def test_without_a_home_directory_there_is_no_file(monkeypatch):
+    monkeypatch.delenv("OPENIMR_REGEX_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(regex_cache.Path, "home", staticmethod(no_home))
+    assert regex_cache.cache_file() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert str(regex_cache.cache_file()).startswith("/somewhere/openimr/patterns-")
+
+
+def test_every_rule_pattern_a_review_compiles_is_re_compiles():
+    extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
+    compile_pattern("knee", "test.yaml")
+    used = dict(regex_cache._used)
+    assert len(used) > 300
+    for (pattern, flags), entry in used.items():
+        _same(regex_cache._engine(pattern, entry), re.compile(pattern, flags))
+
+
+def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return (("lumbar",), ("low", "back"))
+
+    assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
+    assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
+    assert len(calls) == 1
+    regex_cache._save()
+    _new_run(monkeypatch)
+    assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
+    assert regex_cache.remembered("test", ("q", 2), lambda: None) is None
+    assert len(calls) == 1
+
+
+def test_a_file_grown_past_its_bound_keeps_only_what_the_last_run_used(fresh, monkeypatch):
+    monkeypatch.setattr(regex_cache, "MAX_ENTRIES", 3)
+    for word in ("alpha", "beta", "gamma"):
+        regex_cache.compile_cached(word, 0)
+    regex_cache._save()
+    _new_run(monkeypatch)
+    for word in ("delta", "epsilon"):
+        regex_cache.compile_cached(word, 0)
+    regex_cache._save()
+    entries, _ = regex_cache._read(fresh)
+    assert sorted(p for p, _ in entries) == ["delta", "epsilon"]
