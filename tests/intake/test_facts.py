@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openimr.intake.case_file import intake_case
 from openimr.intake.documents import repair_text
 from openimr.intake.facts import extract_facts, principal_regions
 from openimr.intake.facts.nlp import Analysis
-from openimr.model import Assertion, Fact
+from openimr.intake.requests import parse_request
+from openimr.model import Assertion, Case, Fact
+from openimr.pack.answers import Predicates
+from openimr.review.engine import default_pack
 
 
 def facts_of(text: str, kind: str) -> list[Fact]:
@@ -1235,3 +1240,30 @@ def test_a_backslash_does_not_make_sentences_change_between_runs() -> None:
 def test_a_reviews_account_of_the_request_is_no_count_received(text: str) -> None:
     counts = [f.value.count for f in facts_of(text, "prior_treatment") if f.value.count]
     assert counts == []
+
+
+@pytest.mark.parametrize(
+    ("text", "modality", "count"),
+    [
+        ("Chiropractic 6 visits was authorized by the claims administrator.", "chiropractic", 6),
+        ("The request for acupuncture was modified to allow for 6 sessions.", "acupuncture", 6),
+        ("UR certified 4 of the 12 requested physical therapy visits.", "physical_therapy", 4),
+    ],
+)
+def test_what_review_allowed_of_the_request(text: str, modality: str, count: int) -> None:
+    found = [(f.value.modality, f.value.count) for f in facts_of(text, "authorized_sessions")]
+    assert (modality, count) in found
+    assert facts_of(text, "prior_treatment") == [] or all(
+        f.value.count != count for f in facts_of(text, "prior_treatment")
+    )
+
+
+def test_sessions_allowed_count_toward_the_course_of_the_rest() -> None:
+    # 12 asked for, 6 allowed by UR: the 6 in dispute are visits 7 to 12
+    text = ("Neck strain since 10/2016. The request was for chiropractic 12 visits; "
+            "chiropractic 6 visits was authorized by the claims administrator.")  # fmt: skip
+    case = Case(case_id="t", decision_date=dt.date(2016, 12, 20), clinical_summary=text,
+                requests=[parse_request("Chiropractic 6 visits")])  # fmt: skip
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], dt.date(2016, 12, 20))
+    assert found["prior_sessions_same_modality"].value == 6

@@ -623,6 +623,15 @@ class Predicates(Mapping[str, Any]):
             return in_course and _field(fact, spec.match) in modalities
 
         prior = [f for f in self.documented(spec.fact) if counted(f)]
+        # What utilization review allowed of this request is part of the same course: the
+        # item in dispute is the rest of it.
+        allowed = [f for f in self.documented("authorized_sessions") if counted(f)]
+        if allowed:
+            counts = [_field(f, spec.field) for f in prior]
+            if any(count is None for count in counts):
+                return None
+            top = max(_field(f, "count") for f in allowed)
+            return _answer(predicate, sum(counts) + top, [*prior, *allowed])
         if prior:
             counts = [_field(f, spec.field) for f in prior]
             if any(count is None for count in counts):

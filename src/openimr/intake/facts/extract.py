@@ -72,6 +72,7 @@ class _Compiled:
             compile_pattern(as_written(p.replace("{NUMW}", "{NUM}")), RULE_FILE) for p in pt.counts
         ]
         self.planned = _words(pt.planned)
+        self.authorized = [_rx(p) for p in pt.authorized]
         self.received = _words(pt.received)
         self.planned_window, self.planned_after = pt.planned_window, pt.planned_after
         self.none_before = _rx(pt.none_before)
@@ -409,6 +410,31 @@ def _prior_treatment(
         if (modality, after_surgery) not in per_modality:
             value = {"modality": modality, "after_surgery": after_surgery}
             b.add("prior_treatment_none", value, spans)
+
+
+def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None:
+    """Sessions utilization review allowed of a request, by the treatment nearest them in
+    their sentence ("Chiropractic 6 visits was authorized by the claims administrator")."""
+    exclude = set(fact_rules().prior_treatment.exclude_kinds)
+    hits = [(m.start(), m.end(), m) for rx in c.authorized for m in rx.finditer(b.text)]
+    for start, end, m in _non_overlapping(hits):
+        count = number_value(m["n"])
+        if not count:
+            continue
+        s_start, s_end = b.analysis.sentence_of(start)
+        near = [h for h in services if s_start <= h.start < s_end and h.value not in exclude]
+        if not near:
+            continue
+        hit = min(near, key=lambda h: min(abs(h.start - end), abs(start - h.end)))
+        # "chiropractic physiotherapy treatment": names written together name one item
+        named = [
+            h
+            for h in near
+            if h is hit or not b.text[min(h.end, hit.end) : max(h.start, hit.start)].strip()
+        ]
+        for h in sorted({h.value: h for h in named}.values(), key=lambda h: h.start):
+            value = {"modality": h.value, "count": count}
+            b.add("authorized_sessions", value, [(h.start, h.end), (start, end)])
 
 
 # --- pain relief, pain score ---------------------------------------------------------------
@@ -870,6 +896,7 @@ def _extract(text: str, source: str) -> list[Fact]:
     b.facts.extend(job_demand(text, b.facts))
     exam_facts(b)
     _prior_treatment(b, services, counts, c)
+    _authorized_sessions(b, services, c)
     _surgeries(b, services)
     _pain_relief(b, relief, c)
     _pain_scores(b, c)

@@ -65,6 +65,9 @@ class PriorTreatmentRules(RuleModel):
     modality_words: dict[str, list[str]]
     durations: list[str]
     exclude_kinds: list[str]
+    authorized: list[str] = Field(default_factory=list)
+    """What utilization review allowed of the request (group n): "6 visits were authorized",
+    "modified to 6 sessions". The disputed item is what is left of the same course."""
 
 
 class PainReliefRules(RuleModel):
