@@ -311,6 +311,8 @@ def test_the_root_an_examination_points_to_must_match_the_level_imaged() -> None
         ("Sensation testing revealed no loss to light touch in either hand.", False),
         ("Deep tendon reflexes 1+ and equal for biceps, triceps and brachioradialis.", False),
         ("Reflexes 1+ symmetric at the knees and ankles.", False),
+        ("Deep tendon reflexes are 4 over 4 in the bilateral upper extremities.", False),
+        ("Reflexes 1+ bilaterally at the ankles.", False),
         ("Right biceps reflex 1+ versus 2+ on the left.", True),
         ("Sensation decreased in the left L5 dermatome.", True),
     ],
