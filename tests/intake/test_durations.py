@@ -252,3 +252,32 @@ def test_up_to_is_a_most_not_a_change() -> None:
         if f.kind == "measured_change" and f.value.before is not None
     ]
     assert found == []
+
+
+# --- home care hours asked for ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("The provider requested a home health aide 5 hours a day, 4 days a week.", 20),
+        ("RFA: home care around the clock.", 168),
+        ("He asks for a caregiver three hours daily.", 21),
+        ("Req: home nursing twice a week, 2 hours each visit.", 4),
+        ("The request is for 20 hours per week of home health care.", 20),
+        ("Ordered home health six hours a day, Monday through Friday.", 30),
+    ],
+)
+def test_home_care_hours_asked_for_in_the_records(text: str, hours: float) -> None:
+    assert ask("home_health_hours_per_week", text, "Home health aide") == pytest.approx(hours)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Guidelines limit home health to no more than 35 hours per week.",
+        "Her daughter helps her about ten hours a week.",
+    ],
+)
+def test_a_limit_or_family_help_is_no_request(text: str) -> None:
+    assert ask("home_health_hours_per_week", text, "Home health aide") is None

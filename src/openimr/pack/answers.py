@@ -412,7 +412,13 @@ class Predicates(Mapping[str, Any]):
         week."""
         request, frequency = self.request, self.request.frequency
         if request.unit != "hours" or request.quantity is None or frequency is None:
-            return None
+            # the title does not say; the records may ("the request was for eight hours a
+            # day, seven days a week"): the last such statement, the current request
+            stated = self.of_kind("care_hours_requested")
+            if not stated:
+                return None
+            fact = max(stated, key=lambda f: f.evidence[0].start if f.evidence else -1)
+            return _answer(predicate, _field(fact, "hours_per_week"), [fact])
         if frequency.times and frequency.per == "week":
             return _answer(predicate, request.quantity * frequency.times, [])
         if frequency.times and frequency.per == "day":

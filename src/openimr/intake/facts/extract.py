@@ -88,6 +88,7 @@ class _Compiled:
         med = r.stated_med
         self.stated_med = [_rx(p) for p in med.patterns] if med else []
         self.stated_med_unless = _words(med.unless) if med and med.unless else None
+        self.care = _CareHours(r.care_hours) if r.care_hours else None
         self.surgery_year = _rx(r.surgery.year)
         self.modalities = [(m, _words(ps)) for m, ps in r.imaging.modalities.items()]
         self.findings = [(f, _words(ps)) for f, ps in r.imaging.findings.items()]
@@ -109,6 +110,22 @@ class _Compiled:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled()
+
+
+class _CareHours:
+    """facts.yaml ``care_hours``, compiled."""
+
+    def __init__(self, r: Any) -> None:
+        self.services, self.asked = _words(r.services), _words(r.asked)
+        self.unless = _words(r.unless) if r.unless else None
+        self.per_week = [_rx(p) for p in r.per_week]
+        self.around_the_clock = _words(r.around_the_clock)
+        self.per_day = [_rx(p) for p in r.per_day]
+        self.times_a_day = [(_words([p]), n) for p, n in r.times_a_day.items()]
+        self.days_a_week = [_rx(p) for p in r.days_a_week]
+        self.fixed_days = [(_words([p]), n) for p, n in r.fixed_days.items()]
+        self.visits_a_week = [_rx(p) for p in r.visits_a_week]
+        self.hours_a_visit = [_rx(p) for p in r.hours_a_visit]
 
 
 class _Builder:
@@ -470,6 +487,66 @@ def _pain_scores(b: _Builder, c: _Compiled) -> None:
 
 
 # --- medications ---------------------------------------------------------------------------
+
+
+def _care_hours(b: _Builder, c: _Compiled) -> None:
+    """Home care hours a week asked for, in a sentence that names home care and asks for
+    it: hours a week as stated; around the clock; hours a day (times a day) on days a week
+    (every day when none are named); or visits a week of so many hours each."""
+    r = c.care
+    if r is None:
+        return
+    text = b.text
+
+    def first(
+        patterns: list[re.Pattern[str]], lo: int, hi: int
+    ) -> tuple[float, re.Match[str]] | None:
+        for rx in patterns:
+            if (m := rx.search(text, lo, hi)) and (n := _count_value(m["n"])) is not None:
+                return n, m
+        return None
+
+    for lo, hi in b.analysis.sentences:
+        if not (r.services.search(text, lo, hi) and r.asked.search(text, lo, hi)):
+            continue
+        if r.unless and r.unless.search(text, lo, hi):
+            continue
+        hours = spans = None
+        if found := first(r.per_week, lo, hi):
+            hours, spans = found[0], [found[1].span()]
+        elif m := r.around_the_clock.search(text, lo, hi):
+            hours, spans = 24.0 * 7, [m.span()]
+        elif found := first(r.per_day, lo, hi):
+            per_day, m = found
+            spans = [m.span()]
+            times = next(
+                ((n, t) for rx, n in r.times_a_day if (t := rx.search(text, lo, hi))), None
+            )
+            days = first(r.days_a_week, lo, hi)
+            fixed = next(((n, t) for rx, n in r.fixed_days if (t := rx.search(text, lo, hi))), None)
+            week = days[0] if days else fixed[0] if fixed else 7.0
+            said = [times[1] if times else None, days[1] if days else None]
+            said.append(fixed[1] if fixed and not days else None)
+            spans += [x.span() for x in said if x]
+            hours = per_day * (times[0] if times else 1) * week
+        elif (visits := first(r.visits_a_week, lo, hi)) and (
+            each := first(r.hours_a_visit, lo, hi)
+        ):
+            hours, spans = visits[0] * each[0], [visits[1].span(), each[1].span()]
+        if hours is not None and 0 < hours <= 24 * 7:
+            b.add("care_hours_requested", {"hours_per_week": round(hours, 1)}, spans)
+
+
+def _count_value(word: str) -> float | None:
+    """A count as written: digits, a number word, once or twice."""
+    fixed = {"once": 1.0, "twice": 2.0}
+    if word.lower() in fixed:
+        return fixed[word.lower()]
+    try:
+        return float(word)
+    except ValueError:
+        n = number_value(word)
+        return None if n is None else float(n)
 
 
 def _stated_med(b: _Builder, c: _Compiled) -> None:
@@ -901,6 +978,7 @@ def _extract(text: str, source: str) -> list[Fact]:
     _pain_relief(b, relief, c)
     _pain_scores(b, c)
     _stated_med(b, c)
+    _care_hours(b, c)
     _medications(b, drugs)
     _imaging(b, imaging, c)
     _ur_history(b, c)

@@ -121,6 +121,22 @@ class StatedMedRules(RuleModel):
     """A sentence with one of these speaks of a limit or a guideline, not of the dose."""
 
 
+class CareHoursRules(RuleModel):
+    """Home care hours asked for, as the records state them (facts.yaml ``care_hours``)."""
+
+    services: list[str]
+    asked: list[str]
+    unless: list[str] = Field(default_factory=list)
+    per_week: list[str]
+    around_the_clock: list[str]
+    per_day: list[str]
+    times_a_day: dict[str, int]
+    days_a_week: list[str]
+    fixed_days: dict[str, int]
+    visits_a_week: list[str]
+    hours_a_visit: list[str]
+
+
 class FactRules(RuleModel):
     simple: list[SimpleFamily]
     medication_duration: MedicationDurationRules
@@ -128,6 +144,7 @@ class FactRules(RuleModel):
     pain_relief: PainReliefRules
     pain_score: list[str]
     stated_med: StatedMedRules | None = None
+    care_hours: CareHoursRules | None = None
     surgery: SurgeryRules
     imaging: ImagingRules
     diagnosis: DiagnosisRules
