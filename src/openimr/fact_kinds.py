@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, mo
 
 from openimr.yamlload import load_yaml
 
-TypeName = Literal["str", "int", "float", "bool", "date", "list[str]"]
+TypeName = Literal["str", "int", "float", "bool", "date", "list[str]", "list[int]"]
 _TYPES: dict[str, Any] = {
     "str": str,
     "int": int,
@@ -23,6 +23,7 @@ _TYPES: dict[str, Any] = {
     "bool": bool,
     "date": dt.date,
     "list[str]": list[str],
+    "list[int]": list[int],
 }
 
 

@@ -1267,3 +1267,13 @@ def test_sessions_allowed_count_toward_the_course_of_the_rest() -> None:
     intake = intake_case(case)
     found = Predicates(default_pack(), intake.facts, intake.case.requests[0], dt.date(2016, 12, 20))
     assert found["prior_sessions_same_modality"].value == 6
+
+
+def test_an_item_as_large_as_the_whole_request_already_holds_what_was_allowed() -> None:
+    text = "Request: physical therapy 2x6 for the lumbar spine. UR modified it to 6 visits."
+    day = dt.date(2016, 12, 20)
+    case = Case(case_id="t", decision_date=day, clinical_summary=text,
+                requests=[parse_request("Physical therapy 2x6 lumbar")])  # fmt: skip
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], day)
+    assert found["prior_sessions_same_modality"].value == 0

@@ -631,7 +631,21 @@ class Predicates(Mapping[str, Any]):
         prior = [f for f in self.documented(spec.fact) if counted(f)]
         # What utilization review allowed of this request is part of the same course: the
         # item in dispute is the rest of it.
-        allowed = [f for f in self.documented("authorized_sessions") if counted(f)]
+        # It is what is left when it is no larger than the allowed part, or the two make a
+        # count the records state ("12 visits requested, 6 authorized": the 6 in dispute
+        # are visits 7 to 12); an item larger than that is the whole request, which already
+        # holds the allowed part.
+        asked = self.request.quantity
+        allowed = [
+            f
+            for f in self.documented("authorized_sessions")
+            if _field(f, spec.match) in modalities  # this request's course, whatever its phase
+            and asked is not None
+            and (
+                asked <= _field(f, "count")
+                or asked + _field(f, "count") in (_field(f, "counts_stated") or [])
+            )
+        ]
         if allowed:
             counts = [_field(f, spec.field) for f in prior]
             if any(count is None for count in counts):

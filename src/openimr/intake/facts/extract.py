@@ -73,6 +73,9 @@ class _Compiled:
         ]
         self.planned = _words(pt.planned)
         self.authorized = [_rx(p) for p in pt.authorized]
+        self.session_count = _rx(
+            r"(?<![\w/.-])(?P<n>{NUMW})\s+(?:[a-z][\w-]*\s+){0,4}?(?:visits?|sessions?|treatments?)\b"
+        )
         self.received = _words(pt.received)
         self.planned_window, self.planned_after = pt.planned_window, pt.planned_after
         self.none_before = _rx(pt.none_before)
@@ -434,6 +437,11 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
     their sentence ("Chiropractic 6 visits was authorized by the claims administrator")."""
     exclude = set(fact_rules().prior_treatment.exclude_kinds)
     hits = [(m.start(), m.end(), m) for rx in c.authorized for m in rx.finditer(b.text)]
+    # The counts the records give anywhere ("12 visits were requested"): with them the
+    # review can tell whether the item in dispute is what was left or the whole request.
+    stated = sorted(
+        {int(n) for m in c.session_count.finditer(b.text) if (n := number_value(m["n"]))}
+    )
     for start, end, m in _non_overlapping(hits):
         count = number_value(m["n"])
         if not count:
@@ -450,7 +458,7 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
             if h is hit or not b.text[min(h.end, hit.end) : max(h.start, hit.start)].strip()
         ]
         for h in sorted({h.value: h for h in named}.values(), key=lambda h: h.start):
-            value = {"modality": h.value, "count": count}
+            value = {"modality": h.value, "count": count, "counts_stated": stated}
             b.add("authorized_sessions", value, [(h.start, h.end), (start, end)])
 
 
