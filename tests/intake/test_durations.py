@@ -281,3 +281,16 @@ def test_home_care_hours_asked_for_in_the_records(text: str, hours: float) -> No
 )
 def test_a_limit_or_family_help_is_no_request(text: str) -> None:
     assert ask("home_health_hours_per_week", text, "Home health aide") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He crushed his left foot under a pallet on June ninth, 2013.",
+        "She tripped over a hose at work on 3/4/2015.",
+        "His hand was caught in a press on 1/12/2014.",
+    ],
+)
+def test_the_mechanism_of_injury_dates_the_injury(text: str) -> None:
+    onsets = [f.value for f in extract_facts(text) if f.kind == "onset"]
+    assert [o.topic for o in onsets] == ["injury"]
