@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from openimr.fact_kinds import typed_value
+from openimr.intake.alternation import Alternation
 from openimr.intake.dates import date_pattern, find_dates, parse_date
 from openimr.intake.demographics import extract_patient
 from openimr.intake.facts import diagnoses, injections
@@ -39,14 +40,26 @@ _NOT_PRESENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL}
 _NOT_CURRENT = {Assertion.NEGATED, Assertion.HYPOTHETICAL, Assertion.UNCERTAIN}
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
+def _expand(pattern: str) -> str:
     pattern = pattern.replace("{NUMW}", number_pattern(True))
-    pattern = pattern.replace("{NUM}", number_pattern()).replace("{DATE}", date_pattern())
-    return compile_pattern(pattern, RULE_FILE)
+    return pattern.replace("{NUM}", number_pattern()).replace("{DATE}", date_pattern())
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return compile_pattern(_expand(pattern), RULE_FILE)
+
+
+def _words_pattern(patterns: Iterable[str]) -> str:
+    return _expand(whole_words([p.replace("{NUM}", number_pattern()) for p in patterns]))
 
 
 def _words(patterns: Iterable[str]) -> re.Pattern[str]:
-    return _rx(whole_words([p.replace("{NUM}", number_pattern()) for p in patterns]))
+    return compile_pattern(_words_pattern(patterns), RULE_FILE)
+
+
+def _alternation(patterns: list[str]) -> Alternation:
+    """``_words(patterns)``, searched with only the phrases that can match (alternation.py)."""
+    return Alternation(patterns, _words_pattern, _words(patterns))
 
 
 class _Compiled:
@@ -55,14 +68,14 @@ class _Compiled:
         self.simple = [
             (
                 family,
-                [(value, _words(ps)) for value, ps in family.targets.items()],
+                [(value, _alternation(ps)) for value, ps in family.targets.items()],
                 [(value, _words(ps)) for value, ps in family.results.items()],
             )
             for family in r.simple
         ]
         # Most families find nothing in a given text: a value pattern whose needles are
         # not all in the text (needles.py) has no match there, and is not run.
-        self.simple_sieves = Sieves(rx for _, targets, _ in self.simple for _, rx in targets)
+        self.simple_sieves = Sieves(a.full for _, targets, _ in self.simple for _, a in targets)
         self.guards = {id(f): g for f in r.simple if (g := guard_of(f, _words)) is not None}
         pt = r.prior_treatment
         self.prior_cue = _words(pt.cues)
@@ -181,13 +194,16 @@ def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, A
 
 def _simple_targets(text: str, c: _Compiled) -> list[tuple[SimpleFamily, Target, str, list]]:
     found = []
-    passing = iter(c.simple_sieves.passing(text_pieces(text)))
+    in_text = text_pieces(text)
+    passing = iter(c.simple_sieves.passing(in_text))
     for family, targets, results in c.simple:
         hits = [
             (m.start(), m.end(), value)
-            for (value, rx), may in zip(targets, [next(passing) for _ in targets], strict=True)
+            for (value, alternation), may in zip(
+                targets, [next(passing) for _ in targets], strict=True
+            )
             if may
-            for m in rx.finditer(text)
+            for m in alternation.finditer(text, in_text)
         ]
         for start, end, value in _non_overlapping(hits):
             found.append((family, Target(start, end, family.label), value, results))

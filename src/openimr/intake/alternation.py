@@ -1,0 +1,100 @@
+"""A whole-words alternation searched with only the phrases that can match in the text.
+
+A rule's phrases are one alternation (``lexicon.whole_words``: ``(?<![\\w])(?:(?:p1)|(?:p2)
+|...)(?![\\w])``), and the engine tries every phrase at every word of the text, though in a
+given text most phrases cannot match anywhere: their needles (needles.py) are missing. A
+phrase that matches nowhere in the text fails at every position inside the alternation too
+(its branch is followed by the same ``(?![\\w])`` and nothing else), so the alternation of
+the other phrases, in the same order, finds the same matches in the same order.
+
+``Alternation.finditer`` searches only those: the phrase alone when one can match; when
+several can, their own searches merged as the alternation takes them (``_merged``); the
+whole when all can, or when it cannot tell (a short text, a pattern that refers to its own
+groups). The matches' spans are the same (their groups are the phrase's own).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from openimr.intake.needles import Pieces, Sieves
+from openimr.intake.regex_cache import compile_cached
+
+# A reference to a group (\1, (?P=name), (?(1)...)): dropping phrases would renumber it.
+_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+# An alternation is searched whole this many times before its phrases' sieves are built
+# (a few ms for a large rule): a single review does not pay for what only a batch gains.
+SEARCHES_BEFORE_SIEVES = 4
+
+
+class Alternation:
+    """``pattern_of(phrases)`` compiled (``full``), searched through ``finditer(text,
+    pieces)`` with only the phrases whose needles are in the text."""
+
+    __slots__ = ("_alone", "_reducible", "_searches", "_sieves", "full", "pattern_of", "phrases")
+
+    def __init__(
+        self,
+        phrases: list[str],
+        pattern_of: Callable[[list[str]], str],
+        full: re.Pattern[str],
+    ) -> None:
+        self.phrases = list(phrases)
+        self.pattern_of = pattern_of
+        self.full = full
+        self._reducible = len(self.phrases) > 1 and not _REFERENCE.search(full.pattern)
+        self._searches = 0
+        # Built once it has been searched SEARCHES_BEFORE_SIEVES times: each phrase alone
+        # and their sieves.
+        self._alone: list[re.Pattern[str]] = []
+        self._sieves: Sieves | None = None
+
+    def finditer(self, text: str, pieces: Pieces | None) -> Iterator[re.Match[str]]:
+        """``full.finditer(text)``'s matches (their spans); ``pieces`` are the text's
+        (``needles.text_pieces(text)``)."""
+        if pieces is None or not self._reducible:
+            return self.full.finditer(text)
+        if self._sieves is None:
+            self._searches += 1
+            if self._searches <= SEARCHES_BEFORE_SIEVES:
+                return self.full.finditer(text)
+            flags = self.full.flags
+            try:
+                alone = [compile_cached(self.pattern_of([p]), flags) for p in self.phrases]
+            except re.error:  # pragma: no cover  (a phrase that compiles only among the others)
+                self._reducible = False
+                return self.full.finditer(text)
+            self._alone, self._sieves = alone, Sieves(alone)
+        keep = [i for i, may in enumerate(self._sieves.passing(pieces)) if may]
+        if not keep:
+            return iter(())
+        if len(keep) == len(self.phrases):
+            return self.full.finditer(text)
+        if len(keep) == 1:
+            return self._alone[keep[0]].finditer(text)
+        if any(i in self._sieves.unknown for i in keep):
+            return self.full.finditer(text)  # a phrase that may match the empty string
+        return _merged([self._alone[i] for i in keep], text)
+
+
+def _merged(patterns: list[re.Pattern[str]], text: str) -> Iterator[re.Match[str]]:
+    """The matches of the alternation of ``patterns`` (each a phrase alone, in order, none
+    matching the empty string), from their own searches: at each step the earliest start,
+    the first phrase there on a tie (the alternation tries them in order), then on from
+    its end, as ``finditer`` goes."""
+    found = [rx.search(text) for rx in patterns]
+    while True:
+        best = None
+        for m in found:
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        if best is None:
+            return
+        yield best
+        end = best.end()
+        for k, m in enumerate(found):
+            if m is not None and m.start() < end:
+                found[k] = patterns[k].search(text, end)
