@@ -1277,3 +1277,10 @@ def test_an_item_as_large_as_the_whole_request_already_holds_what_was_allowed() 
     intake = intake_case(case)
     found = Predicates(default_pack(), intake.facts, intake.case.requests[0], day)
     assert found["prior_sessions_same_modality"].value == 0
+
+
+def test_what_review_allowed_of_a_request_that_names_no_treatment_is_the_requests_own() -> None:
+    text = ("Utilization review partially approved the request for 12 additional therapy "
+            "sessions, which was modified to 6 sessions.")  # fmt: skip
+    found = [(f.value.modality, f.value.count) for f in facts_of(text, "authorized_sessions")]
+    assert found == [("unspecified", 6)]

@@ -639,7 +639,8 @@ class Predicates(Mapping[str, Any]):
         allowed = [
             f
             for f in self.documented("authorized_sessions")
-            if _field(f, spec.match) in modalities  # this request's course, whatever its phase
+            # this request's course, whatever its phase ("unspecified": the request's own)
+            if _field(f, spec.match) in {*modalities, "unspecified"}
             and asked is not None
             and (
                 asked <= _field(f, "count")

@@ -465,6 +465,10 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
         s_start, s_end = b.analysis.sentence_of(start)
         near = [h for h in services if s_start <= h.start < s_end and h.value not in exclude]
         if not near:
+            # "the request for 12 additional therapy sessions ... was modified to 6 sessions":
+            # no treatment named but the request's own
+            value = {"modality": "unspecified", "count": count, "counts_stated": stated}
+            b.add("authorized_sessions", value, [(start, end)])
             continue
         hit = min(near, key=lambda h: min(abs(h.start - end), abs(start - h.end)))
         # "chiropractic physiotherapy treatment": names written together name one item
