@@ -240,3 +240,17 @@ def test_a_consultation_that_also_asks_for_treatment_names_two_items(title, also
 def test_oral_and_topical_brands(title: str, service: str, generic: str) -> None:
     request = parse_request(title)
     assert (request.service, request.drug.generic) == (service, generic)
+
+
+@pytest.mark.parametrize(
+    ("title", "days"),
+    [
+        ("Associated surgical service: Cold therapy for one week", 7),
+        ("Cold therapy unit rental x 30 days", 30),
+        ("Cold therapy unit rental x 1 month", 30),
+        ("Cold therapy unit, 7-day home use, left knee", 7),
+    ],
+)
+def test_a_rentals_length_in_days(title: str, days: int) -> None:
+    request = parse_request(title)
+    assert (request.quantity, request.unit) == (days, "days")

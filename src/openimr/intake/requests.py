@@ -65,6 +65,8 @@ class RequestRules(RuleModel):
     dosing_per_day: list[str]
     counted_in_days: list[ServiceKind]
     one_unless_counted: list[ServiceKind] = Field(default_factory=list)
+    rented_by_the_day: list[ServiceKind] = Field(default_factory=list)
+    days_per_unit: dict[str, int] = Field(default_factory=dict)
     hours_per_programme_day: dict[ServiceKind, int]
     continuation: ContinuationRules
     phases: dict[str, list[str]]
@@ -448,6 +450,15 @@ def parse_request(text: str, claims_administrator_guideline: str | None = None) 
         ):
             # "Functional restoration program x 20 days": a programme's days are its sessions.
             fields["quantity"], fields["unit"] = freq.duration, "days"
+        elif (
+            count is None
+            and freq.times is None
+            and freq.duration is not None
+            and fields["service"] in c.rules.rented_by_the_day
+        ):
+            # "Cold therapy for one week", "rental x 30 days": a rental's length in days
+            days = c.rules.days_per_unit.get(freq.duration_unit or "day", 1)
+            fields["quantity"], fields["unit"] = round(freq.duration * days), "days"
 
     if "quantity" not in fields and fields["service"] in c.rules.one_unless_counted:
         fields["quantity"], fields["unit"] = 1, "units"
