@@ -75,6 +75,11 @@ def _select(facts: list[Fact], spec: op.Selector, negated: bool = False) -> list
     return facts
 
 
+def _last_stated(facts: list[Fact]) -> Fact:
+    """Of several statements of one figure, the one written last (the current one)."""
+    return max(facts, key=lambda f: f.evidence[0].start if f.evidence else -1)
+
+
 def _answer(predicate: str, value: Any, facts: list[Fact]) -> Fact:
     return Fact(kind=predicate, value=value, evidence=_evidence(facts))
 
@@ -404,7 +409,7 @@ class Predicates(Mapping[str, Any]):
         (the latest statement: the current dose)."""
         if not stated:
             return None
-        fact = max(stated, key=lambda f: f.evidence[0].start if f.evidence else -1)
+        fact = _last_stated(stated)
         return _answer(predicate, _field(fact, "total_mg"), [fact])
 
     def _requested_hours_per_week(self, predicate: str, _: dict) -> Fact | None:
@@ -417,7 +422,7 @@ class Predicates(Mapping[str, Any]):
             stated = self.of_kind("care_hours_requested")
             if not stated:
                 return None
-            fact = max(stated, key=lambda f: f.evidence[0].start if f.evidence else -1)
+            fact = _last_stated(stated)
             return _answer(predicate, _field(fact, "hours_per_week"), [fact])
         if frequency.times and frequency.per == "week":
             return _answer(predicate, request.quantity * frequency.times, [])
@@ -629,12 +634,11 @@ class Predicates(Mapping[str, Any]):
             return in_course and _field(fact, spec.match) in modalities
 
         prior = [f for f in self.documented(spec.fact) if counted(f)]
-        # What utilization review allowed of this request is part of the same course: the
-        # item in dispute is the rest of it.
-        # It is what is left when it is no larger than the allowed part, or the two make a
-        # count the records state ("12 visits requested, 6 authorized": the 6 in dispute
-        # are visits 7 to 12); an item larger than that is the whole request, which already
-        # holds the allowed part.
+        # What utilization review allowed of this request is part of the same course. The
+        # item in dispute is what is left when it is no larger than the allowed part, or the
+        # two make a count the records state ("12 visits requested, 6 authorized": the 6 in
+        # dispute are visits 7 to 12); an item larger than that is the whole request, which
+        # already holds the allowed part.
         asked = self.request.quantity
         allowed = [
             f
@@ -647,17 +651,12 @@ class Predicates(Mapping[str, Any]):
                 or asked + _field(f, "count") in (_field(f, "counts_stated") or [])
             )
         ]
-        if allowed:
+        if prior or allowed:
             counts = [_field(f, spec.field) for f in prior]
             if any(count is None for count in counts):
                 return None
-            top = max(_field(f, "count") for f in allowed)
+            top = max((_field(f, "count") for f in allowed), default=0)
             return _answer(predicate, sum(counts) + top, [*prior, *allowed])
-        if prior:
-            counts = [_field(f, spec.field) for f in prior]
-            if any(count is None for count in counts):
-                return None
-            return _answer(predicate, sum(counts), prior)
         denied = [f for f in self.documented(f"{spec.fact}_none") if counted(f)]  # "no PT"
         if denied:
             return _answer(predicate, 0, denied)

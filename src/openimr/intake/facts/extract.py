@@ -566,10 +566,8 @@ def _care_hours(b: _Builder, c: _Compiled) -> None:
 
 
 def _count_value(word: str) -> float | None:
-    """A count as written: digits, a number word, once or twice."""
-    fixed = {"once": 1.0, "twice": 2.0}
-    if word.lower() in fixed:
-        return fixed[word.lower()]
+    """A count as written: digits (a decimal too), a number word, once or twice
+    (numbers.yaml)."""
     try:
         return float(word)
     except ValueError:
