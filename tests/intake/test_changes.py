@@ -279,3 +279,12 @@ def test_a_type_of_pain_is_no_activity() -> None:
 )
 def test_relief_that_did_not_last_is_care_that_failed(text: str) -> None:
     assert answer("conservative_care_failed", text, "Referral to spine surgeon") is True
+
+
+@pytest.mark.parametrize(
+    "text", ["Physical therapy helped with flexibility.", "Mobility has improved with PT."]
+)
+def test_flexibility_and_mobility_are_motion(text):
+    (found,) = [f for f in changes(text) if f.value.category == "motion"]
+    assert found.value.direction == "better"
+    assert found.value.credited_kind == "physical_therapy"

@@ -371,3 +371,27 @@ def test_movements_said_limited_without_an_angle(text: str, tests: set[str]) -> 
     motion = [f for f in extract_facts(text) if f.kind == "exam_finding"]
     found = {f.value.test for f in motion if f.value.kind == "range_of_motion" and f.value.abnormal}
     assert found == tests
+
+
+# --- the body part of a sentence that names none -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "movement", "value", "abnormal"),
+    [
+        ("Right knee: tender laterally. The flexion was limited to 95-100 degrees by pain.",
+         "flexion", 100.0, True),
+        ("He points to the medial knee. Flexion is 140 degrees.", "flexion", 140.0, False),
+        ("Left knee exam. Mild effusion. Extension was limited to -15 degrees.",
+         "extension", -15.0, True),
+    ],
+)  # fmt: skip
+def test_a_movement_goes_on_with_the_part_named_just_before(text, movement, value, abnormal):
+    (fact,) = of(text, kind="range_of_motion", test=movement)
+    assert fact.value["region"] == "knee"
+    assert (fact.value["value"], fact.value["abnormal"]) == (value, abnormal)
+
+
+def test_a_part_named_in_another_paragraph_does_not_carry_over() -> None:
+    text = "Right knee: tender.\n\nFlexion limited to 95 degrees."
+    assert of(text, kind="range_of_motion", test="flexion") == []

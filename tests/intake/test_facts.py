@@ -1192,6 +1192,23 @@ def test_what_a_request_heading_lists_is_not_treatment_had(text: str) -> None:
     assert had == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The following treatment was requested; physical therapy 2 times a week for 4 weeks.",
+        "Two items were requested; acupuncture x6 and a TENS unit.",
+    ],
+)
+def test_a_request_before_a_semicolon_governs_the_list_after_it(text: str) -> None:
+    assert facts_of(text, "prior_treatment") == []
+
+
+def test_a_semicolon_still_ends_a_request_that_has_its_object() -> None:
+    text = "An MRI was requested for the knee; she completed 6 sessions of physical therapy."
+    had = [f.value for f in facts_of(text, "prior_treatment") if f.assertion == Assertion.PRESENT]
+    assert [(v.modality, v.count) for v in had] == [("physical_therapy", 6)]
+
+
 def test_a_request_section_ends_at_the_next_heading() -> None:
     text = "Requests: (1) acupuncture x6. Treatment to date: she completed 8 PT visits."
     had = [f.value for f in facts_of(text, "prior_treatment") if f.assertion == Assertion.PRESENT]
@@ -1203,6 +1220,8 @@ def test_a_request_section_ends_at_the_next_heading() -> None:
     [
         ("Surgeon RFA 5/21/2014: post-op PT 2x6.", False),
         ("The PTP's RFA dated 3/2/2015 asks for an MRI.", False),
+        ("The RFA (request for authorization) dated 12/2/2016 asked for an MRI.", False),
+        ("A request for authorization (RFA) asked for an MRI.", False),
         ("She had bilateral L4-5 RFA in 2013 with 60% relief.", True),
     ],
 )

@@ -503,6 +503,28 @@ def _region(text: str, cl: Clause, at: int) -> str | None:
     return cl.regions[-1][1] if cl.regions else None
 
 
+def _carried_region(
+    text: str,
+    sentences: list[tuple[int, int]],
+    k: int,
+    named: list[tuple[int, str]],
+    starts: list[int],
+) -> list[tuple[int, str]]:
+    """A sentence that names no body part goes on with the one named in the sentence or
+    two before it, in the same paragraph ("Right knee: tender. Flexion limited to 95
+    degrees."): an examination is written part by part. Placed just before the sentence,
+    so the sentence's own words never count as naming it."""
+    s_start = sentences[k][0]
+    since = sentences[max(0, k - 2)][0]
+    i = bisect.bisect_left(starts, s_start) - 1
+    if i < 0 or named[i][0] < since or _PARAGRAPH.search(text, named[i][0], s_start):
+        return []
+    return [(s_start - 1, named[i][1])]
+
+
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
 def _exam_value(**kw: Any) -> dict[str, Any]:
     value = {
         "region": None,
@@ -1046,7 +1068,10 @@ def exam_facts(b: Any) -> None:
     hits = _phrase_hits(text, c)
     hit_starts = [h[0] for h in hits]
     signs = [m.start() for m in c.trigger.finditer(text)]
-    for sentence in b.analysis.sentences:
+    sentences = b.analysis.sentences
+    named = [(h.start, h.value) for h in lexicon().find_regions(text)]
+    named_starts = [start for start, _ in named]
+    for k, sentence in enumerate(sentences):
         s_start, s_end = sentence
         i = bisect.bisect_left(hit_starts, s_start)
         has_phrase = i < len(hit_starts) and hit_starts[i] < s_end
@@ -1060,7 +1085,7 @@ def exam_facts(b: Any) -> None:
             continue
         regions = [
             (h.start + s_start, h.value) for h in lexicon().find_regions(text[s_start:s_end])
-        ]
+        ] or _carried_region(text, sentences, k, named, named_starts)
         prev_kind = None
         for cl in clauses:
             cl.regions = [r for r in regions if r[0] < cl.end]

@@ -244,6 +244,7 @@ class _Clauses:
         # A modifier written just after a conjunction is the verb of a predicate of its own
         # ("close to MMI and requested an FCE"): nothing before the conjunction is its.
         self.after_conjunction = {i + 1 for i, word in enumerate(words) if word in conj}
+        self.semicolons = {i for i, word in enumerate(words) if word == ";"}
         self.breaks = [
             i
             for i, word in enumerate(words)
@@ -258,6 +259,10 @@ class _Clauses:
         lo, hi = scope
         if direction in ("forward", "bidirectional"):
             i = bisect.bisect_left(self.breaks, end)
+            if i < len(self.breaks) and self.breaks[i] == end and end in self.semicolons:
+                # "the following was requested; PT 2x4": a modifier that ends its clause
+                # governs the list its semicolon introduces
+                i += 1
             if i < len(self.breaks) and self.breaks[i] < hi:
                 hi = self.breaks[i]
         if direction in ("backward", "bidirectional") and start in self.after_conjunction:
