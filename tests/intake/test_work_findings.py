@@ -174,6 +174,18 @@ CASES = [
     ),
     ("invasive_procedure_planned", MRI, "No injections or surgery are planned.", False),
     (
+        "invasive_procedure_planned",
+        "Post-op Norco 5/325mg #40",
+        "The plan included scheduling laparoscopic versus open umbilical hernia repair.",
+        True,
+    ),
+    (
+        "invasive_procedure_planned",
+        "Post-op Norco 5/325mg #40",
+        "She is awaiting a right total knee replacement.",
+        True,
+    ),
+    (
         "implantable_device_planned",
         "Psychological evaluation",
         "Plan: spinal cord stimulator trial after psych clearance.",
