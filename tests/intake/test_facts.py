@@ -1267,8 +1267,12 @@ def test_a_reviews_account_of_the_request_is_no_count_received(text: str) -> Non
         ("Chiropractic 6 visits was authorized by the claims administrator.", "chiropractic", 6),
         ("The request for acupuncture was modified to allow for 6 sessions.", "acupuncture", 6),
         ("UR certified 4 of the 12 requested physical therapy visits.", "physical_therapy", 4),
+        ("Review modified the request for physical therapy to initial trial of 6 sessions.",
+         "physical_therapy", 6),
+        ("UR approved the request for chiropractic care to a trial of four visits.",
+         "chiropractic", 4),
     ],
-)
+)  # fmt: skip
 def test_what_review_allowed_of_the_request(text: str, modality: str, count: int) -> None:
     found = [(f.value.modality, f.value.count) for f in facts_of(text, "authorized_sessions")]
     assert (modality, count) in found
