@@ -289,3 +289,16 @@ def test_flexibility_is_motion(text):
     (found,) = [f for f in changes(text) if f.value.category == "motion"]
     assert found.value.direction == "better"
     assert found.value.credited_kind == "physical_therapy"
+
+
+@pytest.mark.parametrize(
+    ("text", "changed"),
+    [
+        ("The injured worker is currently not working.", False),
+        ("She is presently not working because of the back pain.", False),
+        ("Physical therapy is not working.", True),
+    ],
+)
+def test_not_working_said_of_the_patient_is_work_status_not_a_change(text, changed):
+    found = [f for f in changes(text) if f.value.direction == "unchanged"]
+    assert bool(found) is changed

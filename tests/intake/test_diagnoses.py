@@ -172,6 +172,11 @@ NARRATIVE = [
         "The MRI findings are compatible with failed back surgery syndrome.",
         ["failed_back_surgery_syndrome"],
     ),
+    (
+        "She is undergoing treatment for lumbar spine sprain and a left wrist contusion.",
+        ["low_back_pain"],
+    ),
+    ("He was being treated for a cervical spine strain after the crash.", ["neck_pain"]),
 ]
 
 
