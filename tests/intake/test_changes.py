@@ -302,3 +302,15 @@ def test_flexibility_is_motion(text):
 def test_not_working_said_of_the_patient_is_work_status_not_a_change(text, changed):
     found = [f for f in changes(text) if f.value.direction == "unchanged"]
     assert bool(found) is changed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He has not seemed to improve with physical therapy.",
+        "Her pain doesn't appear to improve with the acupuncture.",
+    ],
+)
+def test_not_seeming_to_improve_is_no_change_not_a_goal(text):
+    (found,) = [f for f in changes(text) if f.value.direction != "planned"]
+    assert found.value.direction == "unchanged"

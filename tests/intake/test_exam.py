@@ -395,3 +395,28 @@ def test_a_movement_goes_on_with_the_part_named_just_before(text, movement, valu
 def test_a_part_named_in_another_paragraph_does_not_carry_over() -> None:
     text = "Right knee: tender.\n\nFlexion limited to 95 degrees."
     assert of(text, kind="range_of_motion", test="flexion") == []
+
+
+def test_angles_written_before_their_movements_in_a_list() -> None:
+    text = (
+        "Right shoulder motion: 95 degrees of flexion, 40 degrees of extension and "
+        "170 degrees of abduction."
+    )
+    found = {f.value["test"]: f.value["value"] for f in of(text, kind="range_of_motion")}
+    assert found == {"flexion": 95.0, "extension": 40.0, "abduction": 170.0}
+    for fact in findings(text):
+        for ev in fact.evidence:
+            assert text[ev.start : ev.end] == ev.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("He still has instability of the left shoulder despite therapy.", "shoulder"),
+        ("The right ankle feels unstable on uneven ground.", "ankle"),
+        ("Exam: the knee is unstable to valgus stress.", "knee"),
+    ],
+)
+def test_instability_is_of_the_part_the_sentence_names(text, region) -> None:
+    found = of(text, sign="instability")
+    assert found and all(f.value["region"] == region for f in found)

@@ -85,6 +85,7 @@ class TestRules(RuleModel):
 class MotionRules(RuleModel):
     movements: dict[str, list[str]]
     angle: str
+    angle_before: str
     bare_angle: str
     arc: str
     percent: str
@@ -227,6 +228,7 @@ class _Compiled:
         m = load_rules(name, MotionRules)
         self.movements = [(k, _alt(v, name)) for k, v in m.movements.items()]
         self.angle = _one(m.angle, name)
+        self.angle_before = _one(m.angle_before, name)
         self.bare_angle = _one(m.bare_angle, name)
         self.arc = _one(m.arc, name)
         self.percent = _one(m.percent, name)
@@ -873,11 +875,26 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
     ranged = bool(c.range_words and c.range_words.search(text, s_start, s_end)) or any(
         r in ranges.normal for _, r in cl.regions
     )
+    # "90 degrees of flexion, 30 degrees of extension": an angle written just before its
+    # movement is that movement's, never the one before it
+    befores: dict[int, re.Match[str]] = {}
+    for i, (a, _, _) in enumerate(moves):
+        prev_end = moves[i - 1][1] if i else lo
+        if (before := c.angle_before.search(text, max(prev_end, a - 30), a)) is not None:
+            befores[i] = before
     for i, (a, e, movement) in enumerate(moves):
         nxt = moves[i + 1][0] if i + 1 < len(moves) else hi
-        m = c.angle.match(text, e) or c.angle.search(text, e, nxt)
-        if (not m or m.start() - e > 25) and ranged:
-            m = c.bare_angle.match(text, e)
+        span_end = e
+        if (m := befores.get(i)) is not None:
+            a = m.start()
+        else:
+            m = c.angle.match(text, e) or c.angle.search(text, e, nxt)
+            if (not m or m.start() - e > 25) and ranged:
+                m = c.bare_angle.match(text, e)
+            if m and any(b.start() <= m.start("deg") < b.end() for b in befores.values()):
+                m = None
+            if m:
+                span_end = m.end()
         if not m or m.start() - e > 25:
             if (p := c.percent.match(text, e)) and p.end() <= hi:
                 share = float(p["pct"])
@@ -895,7 +912,7 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
             continue
         abnormal = deg < normal * ranges.tolerance if normal > 0 else deg < -ranges.lag_degrees
         emit({"region": reg, "test": movement, "value": deg, "normal": normal, "unit": "degrees"},
-             [(a, m.end())], abnormal)  # fmt: skip
+             [(a, span_end)], abnormal)  # fmt: skip
     if region in ranges.normal and ranges.normal[region].get("extension") == 0:
         # "knee ROM 0-120": extension lag, then flexion
         for m in _finditer(c.arc, text, lo, hi):
@@ -1081,14 +1098,15 @@ def exam_facts(b: Any) -> None:
             continue
         clauses = _clauses(text, sentence, c, sections)
         all_clauses.extend(clauses)
-        if not has_sign:
-            continue
         regions = [
             (h.start + s_start, h.value) for h in lexicon().find_regions(text[s_start:s_end])
         ] or _carried_region(text, sentences, k, named, named_starts)
-        prev_kind = None
         for cl in clauses:
             cl.regions = [r for r in regions if r[0] < cl.end]
+        if not has_sign:
+            continue
+        prev_kind = None
+        for cl in clauses:
             if cl.hypothetical or cl.family or cl.resolved or cl.deferred:
                 prev_kind = None
                 continue
