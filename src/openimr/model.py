@@ -124,6 +124,8 @@ class Drug(Model):
     strength: str | None = None
     form: str | None = None
     count: int | None = None
+    amount: str | None = None
+    """How much of a cream, gel or liquid is asked for ("240 grams"), when not a count."""
     dosing: str | None = None
     doses_per_day: float | None = None
     """Doses a day the dosing says ("1 tab every 6 hours": 4), None if it does not."""

@@ -77,6 +77,7 @@ def test_drug_of_a_non_medication_kind_is_refused(monkeypatch) -> None:
         "strength": "x",
         "forms": [],
         "count": [],
+        "amount": "x",
         "dosing": {},
     }
     assert "not a medication kind" in _refused(monkeypatch, "drugs.yaml", DrugRules, data)

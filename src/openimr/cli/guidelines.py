@@ -149,6 +149,8 @@ def _summary(pack: Pack) -> str:
 def describe(rule: Rule, pack: Pack) -> list[str]:
     c = rule.citation
     regions = ", ".join(rule.applies_to.body_regions) or "any"
+    if rule.applies_to.region_named:
+        regions += " (named in the request)"
     phases = ", ".join(rule.applies_to.phases) or "any"
     lines = [
         f"{rule.id}: {rule.title}",

@@ -69,6 +69,7 @@ class DrugRules(RuleModel):
     salts: list[str] = Field(default_factory=list)
     releases: dict[str, list[str]] = Field(default_factory=dict)
     count: list[str]
+    amount: str
     dosing: dict[str, int | None]
 
     @model_validator(mode="after")
@@ -139,6 +140,7 @@ class Lexicon:
             for name, words in self.drug_rules.releases.items()
         ]
         self.count = [compile_pattern(p, DRUGS_FILE) for p in self.drug_rules.count]
+        self.amount = compile_pattern(self.drug_rules.amount, DRUGS_FILE)
         self.dosing = [
             (compile_pattern(whole_words([p]), DRUGS_FILE), per_day)
             for p, per_day in self.drug_rules.dosing.items()

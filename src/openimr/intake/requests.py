@@ -266,6 +266,10 @@ def _drug(reader: _Reader, name: Hit) -> Drug:
             count = int(m["n"])
             reader.cover(name.end + m.start(), name.end + m.end())
             break
+    amount = None
+    if count is None and (m := lx.amount.search(after)):
+        amount = f"{m['amount']} {m['unit'].lower()}"
+        reader.cover(name.end + m.start(), name.end + m.end())
     parts: list[tuple[int, int]] = []
     for regex, _per_day in lx.dosing:
         for m in regex.finditer(after):
@@ -283,6 +287,7 @@ def _drug(reader: _Reader, name: Hit) -> Drug:
         strength=strength,
         form=form,
         count=count,
+        amount=amount,
         dosing=dosing,
         doses_per_day=doses_per_day(after),
     )

@@ -33,6 +33,9 @@ class Selector(Model):
     field: str | None = None
     values: list[str] | None = None
     words: list[str] | None = None
+    region: str | None = None
+    """Only facts of this body region (their ``region`` field); a fact that names none
+    counts when the request is for that region."""
 
     @property
     def values_field(self) -> str:
@@ -43,8 +46,10 @@ class Selector(Model):
         return self.field or "text"
 
     def fields(self) -> list[str]:
-        return ([self.values_field] if self.values else []) + (
-            [self.words_field] if self.words else []
+        return (
+            ([self.values_field] if self.values else [])
+            + ([self.words_field] if self.words else [])
+            + (["region"] if self.region else [])
         )
 
     def describe(self) -> str:
@@ -55,6 +60,8 @@ class Selector(Model):
             text += f" whose {self.words_field} says {', '.join(self.words[:4])}" + (
                 "…" if len(self.words) > 4 else ""
             )
+        if self.region:
+            text += f" of the {self.region.replace('_', ' ')}"
         return text
 
 

@@ -139,10 +139,20 @@ class Predicates(Mapping[str, Any]):
         return [f for f in self.of_kind(kind) if f.assertion is Assertion.NEGATED]
 
     def _matching(self, spec: op.Selector) -> list[Fact]:
-        return _select(self.documented(spec.fact), spec)
+        return self._in_region(_select(self.documented(spec.fact), spec), spec)
 
     def _denied(self, spec: op.Selector) -> list[Fact]:
-        return _select(self.negated(spec.fact), spec, negated=True)
+        return self._in_region(_select(self.negated(spec.fact), spec, negated=True), spec)
+
+    def _in_region(self, facts: list[Fact], spec: op.Selector) -> list[Fact]:
+        if spec.region is None:
+            return facts
+        asked = spec.region in self.request.body_regions
+        return [
+            f
+            for f in facts
+            if (region := _field(f, "region")) == spec.region or (region is None and asked)
+        ]
 
     def injury_date(self) -> tuple[dt.date, list[Fact]] | None:
         for fact in self.documented("date_of_injury"):
@@ -662,7 +672,10 @@ class Predicates(Mapping[str, Any]):
             return _answer(predicate, 0, denied)
         if spec.none_on_record == "not_documented" or self.request.continuation:
             return None
-        others = self.documented(spec.fact)
+        # (a postsurgical course: only the therapy since the operation tells)
+        others = [
+            f for f in self.documented(spec.fact) if not after_only or _field(f, "after_surgery")
+        ]
         if others and all(_field(f, spec.field) is None for f in others):
             # The records tell of other treatments without counting any: a history that
             # counts nothing does not show that this one was not had.

@@ -55,12 +55,37 @@ class ImpliedPhase(Model):
     basis: str
 
 
+class FollowsOperation(Model):
+    """Care that goes with an operation: when the operation is itself an item of the same
+    case, such care is medically necessary only if the operation is."""
+
+    operations: list[ServiceKind] = Field(min_length=1)
+    services: list[ServiceKind] = Field(default_factory=list)
+    """Services that exist only for an operation (an assistant surgeon, pre-operative tests)."""
+    phases: list[Phase] = Field(default_factory=list)
+    """Requests in these phases (care after the operation) go with it too."""
+    basis: str
+
+
+class SupplyRequired(Model):
+    """A drug request must say how much is asked for (a count, an amount or a length of
+    supply): without it no reviewer can certify it, however reasonable the drug."""
+
+    families: list[str] = Field(min_length=1)
+    """Service families (vocabulary.yaml) whose drug requests it applies to."""
+    text: str
+    gap: str
+    basis: str
+
+
 class PackInfo(Model):
     name: str
     version: str
     title: str
     description: str
     implied_phases: list[ImpliedPhase] = Field(default_factory=list)
+    follows_operation: FollowsOperation | None = None
+    supply_required: SupplyRequired | None = None
 
 
 class PredicateDef(Model):
@@ -272,6 +297,9 @@ class AppliesTo(Model):
     services: list[ServiceKind] = Field(default_factory=list)
     body_regions: list[BodyRegion] = Field(default_factory=list)
     """Empty: any region."""
+    region_named: bool = False
+    """Only for a request that names one of ``body_regions`` (an operation on the knee is
+    not read into a title that names no part)."""
     phases: list[Phase] = Field(default_factory=list)
     """Empty: any phase."""
     conditions: list[str] = Field(default_factory=list)

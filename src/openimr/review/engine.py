@@ -30,9 +30,11 @@ from openimr.pack.hierarchy import rank
 from openimr.pack.loader import Pack, load_pack
 from openimr.pack.schema import ImpliedPhase, Rule
 from openimr.review.decision_date import DecisionDate, check_in_range, decision_date
+from openimr.review.dependent import CRITERION, follow_operations
 from openimr.review.evaluate import RuleResult, evaluate
 from openimr.review.rationale import explain, write_rationale
 from openimr.review.select import candidates, select_rule
+from openimr.review.supply import require_supply
 
 
 @cache
@@ -245,6 +247,9 @@ def review_request(
         rationale=rationale,
         documentation_gaps=explanation.gaps if explanation and decision == UPHELD else [],
     )
+    checked = require_supply(request, item, pack.info.supply_required)
+    if checked is not item:
+        item, deciding = checked, [checked.criteria[0]]
     return ItemReview(item, rule, result, passed_over, deciding)
 
 
@@ -268,6 +273,15 @@ def review_case(
         review_request(pack, request, facts, date.date, date.edition_day)
         for request in case.requests
     ]
+    followed = follow_operations(
+        list(case.requests),
+        [item.decision for item in items],
+        pack.info.follows_operation,
+    )
+    for item, decision in zip(items, followed, strict=True):
+        if decision is not item.decision:
+            item.decision = decision
+            item.deciding = [c for c in decision.criteria if c.id == CRITERION][:1]
     determination = Determination(
         case_id=case.case_id,
         decision_date=date.date,

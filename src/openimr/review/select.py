@@ -47,6 +47,8 @@ def matches(rule: Rule, request: Request, facts: Mapping[str, Any] | None = None
     regions = set(request.body_regions)
     if scope.body_regions and regions and not set(scope.body_regions) & regions:
         return False
+    if scope.region_named and not regions:
+        return False
     if scope.phases and not request.phase:
         # A request that names no phase is ordinary treatment: it is not post-surgical,
         # maintenance or a flare-up unless it says so.

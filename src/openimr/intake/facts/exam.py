@@ -46,6 +46,7 @@ PARTS = ("motor", "sensory", "reflex")
 
 class Cues(RuleModel):
     exam: list[str]
+    exam_starts: list[str]
     subjective: list[str]
     hypothetical: list[str]
     deferred: list[str]
@@ -201,6 +202,7 @@ class _Compiled:
         contrast = "|".join(s.contrast)
         self.contrast = compile_pattern(rf"(?<!\w)(?:{contrast})(?!\w)", name)
         self.boundary = compile_pattern(rf"[;,:()\[\]]|\s-\s|(?<!\w)(?:{contrast})(?!\w)", name)
+        self.exam_starts = _alt(s.cues.exam_starts, name)
         self.negation = _alt(s.negation, name)
         self.affirm = _alt(s.affirm, name)
         self.components = [(k, _alt(v, name)) for k, v in s.components.items()]
@@ -356,6 +358,15 @@ def _clauses(
     cuts = [(s_start, "")]
     for m in c.boundary.finditer(text, s_start, s_end):
         cuts.append((m.end(), m.group().strip().lower()))
+    if c.exam_starts and c.subjective:
+        # a run-on sentence that tells the patient's account and then the examination ("she
+        # says it has not come out again on exam apprehension negative"): the examination
+        # starts a clause of its own
+        for m in c.exam_starts.finditer(text, s_start, s_end):
+            before = max(a for a, _ in cuts if a <= m.start())
+            if c.subjective.search(text, before, m.start()):
+                cuts.append((m.start(), ""))
+        cuts.sort()
     cuts.append((s_end, "."))
     clauses = []
     for (a, _), (b, sep) in itertools.pairwise(cuts):
@@ -765,8 +776,8 @@ def _tests(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> list[tuple[in
             else:
                 result = min(mine, key=lambda r: abs(r[0] - g_end))
                 positive = result[2] == "positive"
-                if _negated_at(text, cl, g_start, c, []) and result[0] > g_start:
-                    positive = positive  # "no ... SLR positive" is rare; the result decides
+                if positive and result[0] < g_start and _negated_at(text, cl, result[0], c, []):
+                    positive = False  # "no laxity on load and shift": the finding is denied
         degrees = None
         if m := c.angle.search(text, g_end, nxt):
             degrees = (

@@ -1,0 +1,96 @@
+"""Care that goes with an operation follows the operation's decision.
+
+When an operation is itself an item of the case, the services that exist for it (an
+assistant surgeon, pre-operative tests, care after it; the pack's ``follows_operation``)
+are necessary only if it is: with the operation Upheld they are Upheld, and while a
+physician reviewer decides the operation they wait for that decision. An operation
+Overturned, or none in dispute, leaves each item to its own rule.
+"""
+
+from __future__ import annotations
+
+from openimr.model import UPHELD, Criterion, CriterionStatus, ItemDecision, Request
+from openimr.pack.schema import FollowsOperation
+
+CRITERION = "operation_necessary"
+
+
+def _goes_with(request: Request, operation: Request, rule: FollowsOperation) -> bool:
+    if request.service not in rule.services and request.phase not in rule.phases:
+        return False
+    # the same part of the body, when both name one
+    return not (request.body_regions and operation.body_regions) or bool(
+        set(request.body_regions) & set(operation.body_regions)
+    )
+
+
+def follow_operations(
+    requests: list[Request], items: list[ItemDecision], rule: FollowsOperation | None
+) -> list[ItemDecision]:
+    """The items, each dependent one decided by the operation it goes with."""
+    if rule is None:
+        return items
+    operations = [
+        (request, item)
+        for request, item in zip(requests, items, strict=True)
+        if request.service in rule.operations
+    ]
+    if not operations:
+        return items
+    out = []
+    for request, item in zip(requests, items, strict=True):
+        if request.service in rule.operations:
+            out.append(item)
+            continue
+        with_it = [(op, done) for op, done in operations if _goes_with(request, op, rule)]
+        upheld = [op for op, done in with_it if done.decision == UPHELD]
+        waiting = [op for op, done in with_it if done.decision is None]
+        if upheld:
+            out.append(_upheld(item, upheld[0]))
+        elif waiting:
+            out.append(_waiting(item, waiting[0]))
+        else:
+            out.append(item)
+    return out
+
+
+def _criterion(operation: Request, status: CriterionStatus) -> Criterion:
+    return Criterion(
+        id=CRITERION,
+        text=f"The operation it goes with ({operation.text}) is medically necessary.",
+        status=status,
+        gap=None,
+    )
+
+
+def _upheld(item: ItemDecision, operation: Request) -> ItemDecision:
+    return item.model_copy(
+        update={
+            "decision": UPHELD,
+            "medically_necessary": False,
+            "decided_by": "rule",
+            "criteria": [_criterion(operation, CriterionStatus.NOT_MET), *item.criteria],
+            "rationale": (
+                f"This item goes with the operation requested in the same case "
+                f"({operation.text}), which is not medically necessary; care that exists for "
+                "the operation is therefore not medically necessary either."
+            ),
+            "documentation_gaps": [],
+        }
+    )
+
+
+def _waiting(item: ItemDecision, operation: Request) -> ItemDecision:
+    return item.model_copy(
+        update={
+            "decision": None,
+            "medically_necessary": None,
+            "decided_by": "physician_judgement_required",
+            "criteria": [_criterion(operation, CriterionStatus.NEEDS_REVIEWER), *item.criteria],
+            "rationale": (
+                f"This item goes with the operation requested in the same case "
+                f"({operation.text}), which the physician reviewer decides; it follows that "
+                "decision."
+            ),
+        }
+    )
