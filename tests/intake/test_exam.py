@@ -420,3 +420,30 @@ def test_angles_written_before_their_movements_in_a_list() -> None:
 def test_instability_is_of_the_part_the_sentence_names(text, region) -> None:
     found = of(text, sign="instability")
     assert found and all(f.value["region"] == region for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "test", "abnormal"),
+    [
+        ("O: R shldr (+) Hawkins, (+) empty can.", "hawkins", True),
+        ("O: R shldr (-) Neer, (-) drop arm.", "neer", False),
+        ("The straight leg raise test was negative on the left.", "straight_leg_raise", False),
+        ("Hawkins test was positive on the right shoulder.", "hawkins", True),
+    ],
+)
+def test_results_in_brackets_and_in_the_past_tense(text, test, abnormal) -> None:
+    found = [f for f in findings(text) if f.value["test"] == test]
+    assert found and all(f.value["abnormal"] is abnormal for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("R shldr: impingement tests negative, cuff strength 5/5.", False),
+        ("She has weak external rotation and a suspected rotator cuff tear.", True),
+        ("MRI: the rotator cuff is intact.", False),
+    ],
+)
+def test_the_rotator_cuff_in_words(text, expected) -> None:
+    found = [f for f in findings(text) if f.value["sign"] in ("rotator_cuff", "impingement")]
+    assert found and any(f.value["abnormal"] is expected for f in found)

@@ -33,9 +33,15 @@ class Selector(Model):
     field: str | None = None
     values: list[str] | None = None
     words: list[str] | None = None
+    suspected: bool = False
+    """Facts stated as suspected too ("r/o rotator cuff tear"), for a predicate that asks
+    whether a condition is suspected."""
+    where: dict[str, list[str]] = Field(default_factory=dict)
+    """Further fields and the values they must have (an x-ray's ``modality``)."""
     region: str | None = None
-    """Only facts of this body region (their ``region`` field); a fact that names none
-    counts when the request is for that region."""
+    """Only facts of this body region (their ``region`` field, or one of their
+    ``regions``), or of the request's regions (``request``); a fact that names none counts
+    when the request is for that region."""
 
     @property
     def values_field(self) -> str:
@@ -49,7 +55,7 @@ class Selector(Model):
         return (
             ([self.values_field] if self.values else [])
             + ([self.words_field] if self.words else [])
-            + (["region"] if self.region else [])
+            + list(self.where)
         )
 
     def describe(self) -> str:
@@ -107,6 +113,9 @@ class PriorCount(Model):
 
 class InRequestRegion(Model):
     fact: str
+    same_modality: dict[str, list[str]] = Field(default_factory=dict)
+    """Per requested service, the modalities (the fact's ``modality``) that count as the same
+    study; a service not listed counts any."""
     none_on_record: Literal["false_unless_continuation", "not_documented"] = (
         "false_unless_continuation"
     )

@@ -72,6 +72,8 @@ def _select(facts: list[Fact], spec: op.Selector, negated: bool = False) -> list
     if spec.words is not None:
         key = spec.words_field
         facts = [f for f in facts if _contains(str(_field(f, key) or ""), spec.words)]
+    for key, allowed in spec.where.items():
+        facts = [f for f in facts if _field(f, key) in allowed]
     return facts
 
 
@@ -139,7 +141,10 @@ class Predicates(Mapping[str, Any]):
         return [f for f in self.of_kind(kind) if f.assertion is Assertion.NEGATED]
 
     def _matching(self, spec: op.Selector) -> list[Fact]:
-        return self._in_region(_select(self.documented(spec.fact), spec), spec)
+        facts = self.documented(spec.fact)
+        if spec.suspected:
+            facts += [f for f in self.of_kind(spec.fact) if f.assertion is Assertion.UNCERTAIN]
+        return self._in_region(_select(facts, spec), spec)
 
     def _denied(self, spec: op.Selector) -> list[Fact]:
         return self._in_region(_select(self.negated(spec.fact), spec, negated=True), spec)
@@ -147,12 +152,16 @@ class Predicates(Mapping[str, Any]):
     def _in_region(self, facts: list[Fact], spec: op.Selector) -> list[Fact]:
         if spec.region is None:
             return facts
-        asked = spec.region in self.request.body_regions
-        return [
-            f
-            for f in facts
-            if (region := _field(f, "region")) == spec.region or (region is None and asked)
-        ]
+        # "request": the regions the request names
+        wanted = set(self.request.body_regions) if spec.region == "request" else {spec.region}
+        asked = bool(wanted & set(self.request.body_regions))
+
+        def of_region(fact: Fact) -> bool:
+            named = [_field(fact, "region")] if _field(fact, "region") else []
+            named += _field(fact, "regions") or []
+            return bool(wanted & set(named)) or (not named and asked)
+
+        return [f for f in facts if of_region(f)]
 
     def injury_date(self) -> tuple[dt.date, list[Fact]] | None:
         for fact in self.documented("date_of_injury"):
@@ -368,10 +377,12 @@ class Predicates(Mapping[str, Any]):
 
     def _in_request_region(self, predicate: str, spec: op.InRequestRegion) -> Fact | None:
         regions = set(self.request.body_regions)
+        modalities = spec.same_modality.get(self.request.service)
         found = [
             f
             for f in self.documented(spec.fact)
-            if not regions or regions & set(_field(f, "regions") or [])
+            if (not regions or regions & set(_field(f, "regions") or []))
+            and (modalities is None or _field(f, "modality") in modalities)
         ]
         if found:
             return _answer(predicate, True, found)

@@ -201,7 +201,10 @@ class _Compiled:
         self.uncertain = _alt(s.cues.uncertain, name)
         contrast = "|".join(s.contrast)
         self.contrast = compile_pattern(rf"(?<!\w)(?:{contrast})(?!\w)", name)
-        self.boundary = compile_pattern(rf"[;,:()\[\]]|\s-\s|(?<!\w)(?:{contrast})(?!\w)", name)
+        # (not the brackets of a result written "(+)" or "(-)")
+        self.boundary = compile_pattern(
+            rf"[;,:\[\]]|\((?![+-]\))|(?<!\([+-])\)|\s-\s|(?<!\w)(?:{contrast})(?!\w)", name
+        )
         self.exam_starts = _alt(s.cues.exam_starts, name)
         self.negation = _alt(s.negation, name)
         self.affirm = _alt(s.affirm, name)
