@@ -314,3 +314,20 @@ def test_not_working_said_of_the_patient_is_work_status_not_a_change(text, chang
 def test_not_seeming_to_improve_is_no_change_not_a_goal(text):
     (found,) = [f for f in changes(text) if f.value.direction != "planned"]
     assert found.value.direction == "unchanged"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Knee pain 6/10, worse on stairs.",
+        "Her back pain is worse with prolonged sitting and better lying down.",
+        "Symptoms get worse at night.",
+    ],
+)
+def test_what_aggravates_the_pain_is_no_change_over_treatment(text):
+    assert [f for f in changes(text) if f.value.direction == "worse"] == []
+
+
+def test_a_change_for_the_worse_is_still_read():
+    (found,) = [f for f in changes("Function has worsened despite PT.") if f.value.direction]
+    assert found.value.direction == "worse"
