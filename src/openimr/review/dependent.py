@@ -46,51 +46,38 @@ def follow_operations(
         upheld = [op for op, done in with_it if done.decision == UPHELD]
         waiting = [op for op, done in with_it if done.decision is None]
         if upheld:
-            out.append(_upheld(item, upheld[0]))
+            out.append(_follow(item, upheld[0], upheld=True))
         elif waiting:
-            out.append(_waiting(item, waiting[0]))
+            out.append(_follow(item, waiting[0], upheld=False))
         else:
             out.append(item)
     return out
 
 
-def _criterion(operation: Request, status: CriterionStatus) -> Criterion:
-    return Criterion(
+def _follow(item: ItemDecision, operation: Request, upheld: bool) -> ItemDecision:
+    """The item decided by its operation: Upheld with it, or waiting for the reviewer."""
+    status = CriterionStatus.NOT_MET if upheld else CriterionStatus.NEEDS_REVIEWER
+    criterion = Criterion(
         id=CRITERION,
         text=f"The operation it goes with ({operation.text}) is medically necessary.",
         status=status,
-        gap=None,
     )
-
-
-def _upheld(item: ItemDecision, operation: Request) -> ItemDecision:
-    return item.model_copy(
-        update={
-            "decision": UPHELD,
-            "medically_necessary": False,
-            "decided_by": "rule",
-            "criteria": [_criterion(operation, CriterionStatus.NOT_MET), *item.criteria],
-            "rationale": (
-                f"This item goes with the operation requested in the same case "
-                f"({operation.text}), which is not medically necessary; care that exists for "
-                "the operation is therefore not medically necessary either."
-            ),
-            "documentation_gaps": [],
-        }
+    outcome = (
+        "which is not medically necessary; care that exists for the operation is therefore "
+        "not medically necessary either."
+        if upheld
+        else "which the physician reviewer decides; it follows that decision."
     )
-
-
-def _waiting(item: ItemDecision, operation: Request) -> ItemDecision:
-    return item.model_copy(
-        update={
-            "decision": None,
-            "medically_necessary": None,
-            "decided_by": "physician_judgement_required",
-            "criteria": [_criterion(operation, CriterionStatus.NEEDS_REVIEWER), *item.criteria],
-            "rationale": (
-                f"This item goes with the operation requested in the same case "
-                f"({operation.text}), which the physician reviewer decides; it follows that "
-                "decision."
-            ),
-        }
-    )
+    update = {
+        "decision": UPHELD if upheld else None,
+        "medically_necessary": False if upheld else None,
+        "decided_by": "rule" if upheld else "physician_judgement_required",
+        "criteria": [criterion, *item.criteria],
+        "rationale": (
+            f"This item goes with the operation requested in the same case ({operation.text}), "
+            + outcome
+        ),
+    }
+    if upheld:
+        update["documentation_gaps"] = []
+    return item.model_copy(update=update)
