@@ -331,3 +331,16 @@ def test_what_aggravates_the_pain_is_no_change_over_treatment(text):
 def test_a_change_for_the_worse_is_still_read():
     (found,) = [f for f in changes("Function has worsened despite PT.") if f.value.direction]
     assert found.value.direction == "worse"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The blocks each gave about a week of relief.",
+        "She takes gabapentin with only partial benefit.",
+        "Ibuprofen gives only modest relief.",
+    ],
+)
+def test_brief_or_only_partial_relief_is_not_enough(text):
+    found = [f for f in changes(text) if f.value.direction in ("unchanged", "ineffective")]
+    assert found and not [f for f in changes(text) if f.value.direction == "better"]
