@@ -344,3 +344,19 @@ def test_a_change_for_the_worse_is_still_read():
 def test_brief_or_only_partial_relief_is_not_enough(text):
     found = [f for f in changes(text) if f.value.direction in ("unchanged", "ineffective")]
     assert found and not [f for f in changes(text) if f.value.direction == "better"]
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("s/p TPI x3; went from modified 4 h/day to full duty 8 h.", "better"),
+        ("He went from full duty to light duty after the flare.", "worse"),
+    ],
+)
+def test_a_move_on_the_ladder_of_work(text, direction):
+    assert direction in {f.value.direction for f in changes(text)}
+
+
+def test_status_post_credits_what_follows_to_the_treatment():
+    found = changes("s/p TPI x3 in May -> VAS 8 -> 3; Norco stopped.")
+    assert {f.value.credited_kind for f in found} == {"trigger_point_injection"}
