@@ -1271,8 +1271,16 @@ def test_a_reviews_account_of_the_request_is_no_count_received(text: str) -> Non
          "physical_therapy", 6),
         ("UR approved the request for chiropractic care to a trial of four visits.",
          "chiropractic", 4),
+        ("The request for 12 physical therapy sessions was modified by utilization review on "
+         "3/4/2014 to 6 sessions.", "physical_therapy", 6),
+        ("UR approved only 3 of the 6 physical therapy visits requested.", "physical_therapy", 3),
     ],
 )  # fmt: skip
+def test_not_a_single_visit_approved_is_nothing_allowed() -> None:
+    text = "UR denied the whole request; not a single physical therapy visit was approved."
+    assert facts_of(text, "authorized_sessions") == []
+
+
 def test_what_review_allowed_of_the_request(text: str, modality: str, count: int) -> None:
     found = [(f.value.modality, f.value.count) for f in facts_of(text, "authorized_sessions")]
     assert (modality, count) in found

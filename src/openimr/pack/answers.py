@@ -655,23 +655,8 @@ class Predicates(Mapping[str, Any]):
             return in_course and _field(fact, spec.match) in modalities
 
         prior = [f for f in self.documented(spec.fact) if counted(f)]
-        # What utilization review allowed of this request is part of the same course. The
-        # item in dispute is what is left when it is no larger than the allowed part, or the
-        # two make a count the records state ("12 visits requested, 6 authorized": the 6 in
-        # dispute are visits 7 to 12); an item larger than that is the whole request, which
-        # already holds the allowed part.
-        asked = self.request.quantity
-        allowed = [
-            f
-            for f in self.documented("authorized_sessions")
-            # this request's course, whatever its phase ("unspecified": the request's own)
-            if _field(f, spec.match) in {*modalities, "unspecified"}
-            and asked is not None
-            and (
-                asked <= _field(f, "count")
-                or asked + _field(f, "count") in (_field(f, "counts_stated") or [])
-            )
-        ]
+        # What utilization review allowed of this request is part of the same course.
+        allowed = self._remainder_of(spec, modalities)
         if prior or allowed:
             counts = [_field(f, spec.field) for f in prior]
             if any(count is None for count in counts):
@@ -692,6 +677,24 @@ class Predicates(Mapping[str, Any]):
             # counts nothing does not show that this one was not had.
             return None
         return _answer(predicate, 0, [])
+
+    def _remainder_of(self, spec: op.PriorCount, modalities: set[str]) -> list[Fact]:
+        """What utilization review allowed of this request when the item in dispute is what
+        is left: no larger than the allowed part, or the two make a count the records state
+        ("12 visits requested, 6 authorized": the 6 in dispute are visits 7 to 12); an item
+        larger than that is the whole request, which already holds the allowed part."""
+        asked = self.request.quantity
+        return [
+            f
+            for f in self.documented("authorized_sessions")
+            # this request's course, whatever its phase ("unspecified": the request's own)
+            if _field(f, spec.match) in {*modalities, "unspecified"}
+            and asked is not None
+            and (
+                asked <= _field(f, "count")
+                or asked + _field(f, "count") in (_field(f, "counts_stated") or [])
+            )
+        ]
 
     def _weeks_with_supply(self, predicate: str, spec: op.FieldOf) -> Fact | None:
         """Weeks on the requested drug before the request, plus the weeks its requested
