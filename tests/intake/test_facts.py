@@ -1261,6 +1261,11 @@ def test_a_reviews_account_of_the_request_is_no_count_received(text: str) -> Non
     assert counts == []
 
 
+def test_not_a_single_visit_approved_is_nothing_allowed() -> None:
+    text = "UR denied the whole request; not a single physical therapy visit was approved."
+    assert facts_of(text, "authorized_sessions") == []
+
+
 @pytest.mark.parametrize(
     ("text", "modality", "count"),
     [
@@ -1276,11 +1281,6 @@ def test_a_reviews_account_of_the_request_is_no_count_received(text: str) -> Non
         ("UR approved only 3 of the 6 physical therapy visits requested.", "physical_therapy", 3),
     ],
 )  # fmt: skip
-def test_not_a_single_visit_approved_is_nothing_allowed() -> None:
-    text = "UR denied the whole request; not a single physical therapy visit was approved."
-    assert facts_of(text, "authorized_sessions") == []
-
-
 def test_what_review_allowed_of_the_request(text: str, modality: str, count: int) -> None:
     found = [(f.value.modality, f.value.count) for f in facts_of(text, "authorized_sessions")]
     assert (modality, count) in found
