@@ -982,7 +982,7 @@ def _assert_reads_as_stock(text: str) -> None:
     if not targets:
         return
     sentences, modifiers = _stock_reading(text, targets)
-    with mock.patch.object(nlp._Clauses, "clip", lambda self, d, s, e, scope: scope):
+    with mock.patch.object(nlp._Clauses, "clip", lambda self, d, s, e, scope, *_: scope):
         analysis = nlp.Analysis(text, targets)
     assert analysis.sentences == sentences
     for t in targets:
@@ -1315,3 +1315,14 @@ def test_what_review_allowed_of_a_request_that_names_no_treatment_is_the_request
             "sessions, which was modified to 6 sessions.")  # fmt: skip
     found = [(f.value.modality, f.value.count) for f in facts_of(text, "authorized_sessions")]
     assert found == [("unspecified", 6)]
+
+
+def test_a_guideline_lead_in_governs_the_clause_after_its_comma() -> None:
+    text = "Per ODG, a shoulder MRI is supported when plain films are normal."
+    assert [f for f in facts_of(text, "imaging_finding") if f.assertion == Assertion.PRESENT] == []
+
+
+def test_a_comma_after_a_modifier_inside_a_sentence_still_ends_its_scope() -> None:
+    text = "She was told she will need surgery, x-rays were normal."
+    found = facts_of(text, "imaging_finding")
+    assert found and found[0].assertion == Assertion.PRESENT

@@ -776,7 +776,7 @@ class Predicates(Mapping[str, Any]):
         contrary = [
             f
             for s in spec.unless
-            for f in _select(self.of_kind(s.fact), s)
+            for f in self._in_region(_select(self.of_kind(s.fact), s), s)
             if f.assertion is Assertion.PRESENT
         ]
         if contrary:

@@ -245,6 +245,7 @@ class _Clauses:
         # ("close to MMI and requested an FCE"): nothing before the conjunction is its.
         self.after_conjunction = {i + 1 for i, word in enumerate(words) if word in conj}
         self.semicolons = {i for i, word in enumerate(words) if word == ";"}
+        self.commas = {i for i, word in enumerate(words) if word == ","}
         self.breaks = [
             i
             for i, word in enumerate(words)
@@ -253,15 +254,22 @@ class _Clauses:
             or (word in conj and _opens(words, i + 1, openers, stops))
         ]
 
-    def clip(self, direction: str, start: int, end: int, scope: tuple[int, int]) -> tuple[int, int]:
+    def clip(
+        self, direction: str, start: int, end: int, scope: tuple[int, int], opens: int = -1
+    ) -> tuple[int, int]:
         """A modifier's scope cut to its clause: forward to the next break after it,
-        backward to the last break before it."""
+        backward to the last break before it. ``opens``: the first token of the sentence."""
         lo, hi = scope
         if direction in ("forward", "bidirectional"):
             i = bisect.bisect_left(self.breaks, end)
-            if i < len(self.breaks) and self.breaks[i] == end and end in self.semicolons:
+            if (
+                i < len(self.breaks)
+                and self.breaks[i] == end
+                and (end in self.semicolons or (end in self.commas and start <= opens + 1))
+            ):
                 # "the following was requested; PT 2x4": a modifier that ends its clause
-                # governs the list its semicolon introduces
+                # governs the list its semicolon introduces; so does one that opens the
+                # sentence and ends at a comma ("Per ODG, MRI is supported when ...")
                 i += 1
             if i < len(self.breaks) and self.breaks[i] < hi:
                 hi = self.breaks[i]
@@ -303,13 +311,14 @@ def _context(
     clauses = _Clauses(doc)
     for match_id, start, end in matches:
         rule = matcher.rule_map[doc.vocab[match_id].text]
-        s, e = _scope(rule, start, end, sentence_of_token(start))
+        sentence = sentence_of_token(start)
+        s, e = _scope(rule, start, end, sentence)
         if rule.literal.lower() not in _list_literals():
             # A terminator's scope is its clause too: medspaCy's overlap test misses a
             # scope that contains another on both sides, so both must be cut alike.
             direction = rule.direction.lower()
             direction = direction if direction in ("forward", "backward") else "bidirectional"
-            s, e = clauses.clip(direction, start, end, (s, e))
+            s, e = clauses.clip(direction, start, end, (s, e), sentence[0])
         modifiers.append(ConTextModifier(rule, start, end, doc, scope_start=s, scope_end=e))
     # The token range each modifier's span and scope can ever cover.
     reach = [
