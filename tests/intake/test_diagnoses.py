@@ -177,6 +177,7 @@ NARRATIVE = [
         ["low_back_pain"],
     ),
     ("He was being treated for a cervical spine strain after the crash.", ["neck_pain"]),
+    ("The hand surgeon thinks this is carpal tunnel.", ["carpal_tunnel_syndrome"]),
 ]
 
 
@@ -298,3 +299,8 @@ def test_a_narrative_paragraph_ends_the_list():
     facts = [f for f in extract_facts(text) if f.kind == "diagnosis"]
     # the narrative sentence is no list item; its named condition is a mention of its own
     assert [f.value["text"] for f in facts] == ["cervicalgia", "knee arthritis"]
+
+
+def test_a_guideline_sentence_naming_a_treatment_for_a_condition_is_no_diagnosis():
+    text = "The guidelines make night splinting first-line treatment for carpal tunnel syndrome."
+    assert diagnoses(text, "Wrist splint") in (None, [])

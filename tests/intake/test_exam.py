@@ -447,3 +447,14 @@ def test_results_in_brackets_and_in_the_past_tense(text, test, abnormal) -> None
 def test_the_rotator_cuff_in_words(text, expected) -> None:
     found = [f for f in findings(text) if f.value["sign"] in ("rotator_cuff", "impingement")]
     assert found and any(f.value["abnormal"] is expected for f in found)
+
+
+def test_a_median_nerve_history_is_read() -> None:
+    found = [
+        f
+        for f in extract_facts(
+            "Her thumb and index finger go numb and she wakes at night with numb hands."
+        )
+        if f.kind == "history_finding" and f.value.topic == "median_nerve_symptoms"
+    ]
+    assert found and all(f.assertion is Assertion.PRESENT for f in found)

@@ -85,6 +85,8 @@ class YesNo(Model):
     yes: list[Selector]
     no: list[Selector] = Field(default_factory=list)
     no_when: list[Selector] = Field(default_factory=list)
+    no_first: bool = False
+    """A denial outweighs a yes ("carpal tunnel ruled out" over the symptoms that raised it)."""
 
 
 class Status(Model):

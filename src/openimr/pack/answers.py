@@ -210,10 +210,10 @@ class Predicates(Mapping[str, Any]):
 
     def _yes_no(self, predicate: str, spec: op.YesNo) -> Fact | None:
         yes = [fact for selector in spec.yes for fact in self._matching(selector)]
-        if yes:
-            return _answer(predicate, True, yes)
         no = [fact for selector in spec.no for fact in self._denied(selector)]
         no += [fact for selector in spec.no_when for fact in self._matching(selector)]
+        if yes and not (spec.no_first and no):
+            return _answer(predicate, True, yes)
         return _answer(predicate, False, no) if no else None
 
     def _status(self, predicate: str, spec: op.Status) -> Fact | None:

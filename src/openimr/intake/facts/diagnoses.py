@@ -148,6 +148,9 @@ def _list_spans(text: str, r: _Rules) -> list[_List]:
         stop = _SENTENCE_END.search(text, m.end())
         spans.append(_List(m.end(), stop.start() if stop else len(text)))
     for m in r.treated.finditer(text):
+        cut = max(text.rfind(c, 0, m.start()) for c in ".\n")
+        if r.not_patient.search(text, cut + 1, m.end()):
+            continue  # "the guidelines make splinting first-line treatment for ..."
         spans.append(_List(m.start("list"), m.end("list"), only_named=True))
     for rx in r.inline:
         for m in rx.finditer(text):
