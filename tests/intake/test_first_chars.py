@@ -7,7 +7,7 @@ import re
 
 from openimr.intake import regex_cache
 from openimr.intake.facts.extract import extract_facts
-from openimr.intake.first_chars import _led
+from openimr.intake.first_chars import MEMO, _led
 
 TEXTS = [
     "Low back pain radiating to the LEFT leg; completed twelve PT visits (12) in 2014.",
@@ -31,7 +31,7 @@ def test_every_rule_pattern_led_matches_as_written(seed_texts) -> None:
         extract_facts(text)
     led = {
         key: value
-        for key, value in regex_cache._memos_used.get("first_chars", {}).items()
+        for key, value in regex_cache._memos_used.get(MEMO, {}).items()
         if value != key[0]
     }
     assert len(led) > 300  # most rule patterns are led

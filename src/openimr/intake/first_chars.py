@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover
     _c = _compiler = _parser = None  # type: ignore[assignment]
 
 _MAX_CHARS = 24  # the most characters (ranges counted whole) F may hold
+MEMO = "first_chars-2"  # the name its results are kept under: a new one whenever they change
 _LOCAL_FLAGS = re.compile(r"\(\?(?:[aiLmsux]+(?:-[imsx]+)?|-[imsx]+)[:)]")
 
 First = tuple[set[tuple[str, Any]], bool] | None  # (F's items, whether it may match empty)
@@ -148,4 +149,22 @@ def _led(pattern: str, flags: int) -> str:
 def led(pattern: str, flags: int = 0) -> str:
     """``pattern``, led by a test of its first character where that helps (see above);
     read off once and kept between runs, as its compiled code is."""
-    return remembered("first_chars", (pattern, int(flags)), lambda: _led(pattern, int(flags)))
+    return remembered(MEMO, (pattern, int(flags)), lambda: _led(pattern, int(flags)))
+
+
+def first_items(pattern: str, flags: int = 0) -> set[tuple[str, Any]] | None:
+    """What a match of ``pattern`` can start with (("literal", code), ("range", (lo, hi))
+    or ("digit", ...)), None when that cannot be told, it may match the empty string, or
+    it has groups of its own."""
+    if _parser is None or _LOCAL_FLAGS.search(pattern) or flags & re.VERBOSE:
+        return None
+    try:
+        parsed = _parser.parse(pattern, flags)
+    except Exception:
+        return None
+    if parsed.state.flags & re.VERBOSE or parsed.state.groups > 1:
+        return None
+    found = _sequence(parsed)
+    if found is None or found[1]:
+        return None
+    return found[0]

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import Field
 
+from openimr.intake.grouped import alternation
 from openimr.intake.lexicon import lexicon
 from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import number_pattern, number_value
@@ -161,7 +162,7 @@ def _whole(patterns: list[str]) -> str:
     symbols = [_fill(p) for p in patterns if _symbol_first(p)]
     parts = []
     if words:
-        parts.append(r"(?=\w)(?<!\w)(?:" + "|".join(f"(?:{p})" for p in words) + r")(?!\w)")
+        parts.append(r"(?=\w)(?<!\w)" + alternation(words) + r"(?!\w)")
     parts += [f"(?:{p})" for p in symbols]
     return "|".join(parts)
 
