@@ -152,8 +152,11 @@ class Prefiltered:
         matches = {} if matches is None else matches
         f.offset = offset
         f.overlap_checkers.clear()
-        walks = self.walks if _WALKS_VERIFIED(f) else None
-        for i in self.positions(text):
+        positions = self.positions(text)
+        # Replayed only once the prefilter is built (a batch): before, in a single short
+        # case, every position is walked once, and keeping the walks would cost more.
+        walks = self.walks if isinstance(positions, list) and _WALKS_VERIFIED(f) else None
+        for i in positions:
             if walks is not None and i > 0:
                 walks.walk(f, text, i, matches)
                 continue
