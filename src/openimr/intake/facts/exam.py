@@ -276,7 +276,7 @@ class _Compiled:
             words = [_fill(p) for p in every if not _symbol_first(p)]
             symbols = [_fill(p) for p in every if _symbol_first(p)]
             locator = (
-                [r"(?=\w)(?<!\w)(?=" + "|".join(f"(?:{p})" for p in words) + ")"] if words else []
+                [r"(?=\w)(?<!\w)(?=" + alternation(words) + ")"] if words else []
             )
             locator += [f"(?=(?:{p}))" for p in symbols]
             if locator:
