@@ -25,6 +25,8 @@ import re
 import string
 from typing import Any
 
+from openimr.intake.regex_cache import compile_cached
+
 VERIFIED = {"1.0.10"}  # PyFastNER versions whose walk the expression was checked against
 END = "<END>"  # PyFastNER's key for "a rule ends here"
 _OTHER = "\x80"  # every non-ASCII character is read as this one
@@ -121,13 +123,14 @@ class Prefiltered:
         if PyFastNER.__version__ not in VERIFIED:
             return
         # A trie it cannot stand for leaves every position to be tried.
+        # Compiled once and kept between runs (regex_cache), as the rule patterns are.
         with contextlib.suppress(_Unsupported, RecursionError, re.error):
-            self.starts = re.compile(
+            self.starts = compile_cached(
                 "(?=" + _pattern(self.fastner.rule_map, " ", False, self.most) + ")"
             )
             # For an ASCII text (most): a run is read whole or not at all, as PyFastNER
             # reads it, which spares the expression trying every length of every run.
-            self.ascii_starts = re.compile(
+            self.ascii_starts = compile_cached(
                 "(?=" + _pattern(self.fastner.rule_map, " ", False, self.most, True) + ")"
             )
 
@@ -205,7 +208,7 @@ class _Reads(str):
 
 _OUTCOME = None  # the trie key of a walk's calls (every other key is a character)
 _END = 0  # the trie key of the calls of a walk that read on to the end of the text
-MAX_NODES = 200_000  # characters kept in the trie before it starts afresh
+MAX_NODES = 50_000  # characters kept in the trie (~10 MB) before it starts afresh
 
 
 class Walks:
