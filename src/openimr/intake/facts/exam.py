@@ -275,9 +275,7 @@ class _Compiled:
             every = x.rule.present + x.rule.absent
             words = [_fill(p) for p in every if not _symbol_first(p)]
             symbols = [_fill(p) for p in every if _symbol_first(p)]
-            locator = (
-                [r"(?=\w)(?<!\w)(?=" + alternation(words) + ")"] if words else []
-            )
+            locator = [r"(?=\w)(?<!\w)(?=" + alternation(words) + ")"] if words else []
             locator += [f"(?=(?:{p}))" for p in symbols]
             if locator:
                 sieves = [sieve(rx) for rx in (x.present, x.absent) if rx is not None]
