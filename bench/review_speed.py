@@ -2,7 +2,7 @@
 time of one `openimr review` command (start-up included).
 
 Run: `make bench` (or `.venv/bin/python bench/review_speed.py [--rounds N]`).
-Targets (issue 5): under 50 ms a case in-process; under 2 s for one command.
+Targets (issue 11): at most 15 ms a case in-process (median); at most 1.5 s for one command.
 Reported, not asserted.
 """
 
@@ -50,7 +50,7 @@ def main() -> None:
     print(f"in-process, {len(cases)} seed cases x {args.rounds} rounds, one core:")
     print(
         f"  median {median * 1000:.1f} ms/case, p95 {p95 * 1000:.1f} ms/case, "
-        f"{len(timings) / sum(timings):.1f} cases/s (target: under 50 ms a case)"
+        f"{len(timings) / sum(timings):.1f} cases/s (target: at most 15 ms a case)"
     )
 
     command = [str(ROOT / ".venv" / "bin" / "openimr"), "review", str(seed_paths()[1])]
@@ -61,7 +61,7 @@ def main() -> None:
         walls.append(time.perf_counter() - start)
     print(
         f"one `openimr review` command on a seed letter: median {statistics.median(walls):.2f} s, "
-        f"best {min(walls):.2f} s over {args.commands} runs (target: under 2 s)"
+        f"best {min(walls):.2f} s over {args.commands} runs (target: at most 1.5 s)"
     )
 
 

@@ -147,3 +147,15 @@ def test_a_ur_date_after_the_decision_is_not_used() -> None:
 def test_show_says_why_a_judgement_rule_leaves_the_item_to_the_reviewer() -> None:
     shown = CliRunner().invoke(cli, ["guidelines", "show", "massage.acoem_2017"]).output
     assert "Why the physician reviewer decides: The 2017 ACOEM text for this topic is not" in shown
+
+
+def test_in_force_asked_again_answers_for_the_rules_given(tiny: TinyPack) -> None:
+    pack = _pack(tiny, LATER)
+    day = dt.date(2017, 3, 1)
+    first = in_force(pack.rules, day)
+    assert in_force(pack.rules, day) == first  # kept for the same rules and day
+    assert in_force(pack.rules, dt.date(2015, 1, 1))[1].citation.edition == "2009"
+    fewer = [r for r in pack.rules if r.id != "massage.test"]
+    assert [r.id for r in in_force(fewer, day)] == ["catch_all.test"]
+    fewer.append(pack.rule("massage.test"))  # the same list, changed: read afresh
+    assert [r.id for r in in_force(fewer, day)] == ["catch_all.test", "massage.test"]

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import (
     ordinal_pattern,
     ordinal_value,
@@ -116,8 +117,11 @@ def parse_date(text: str) -> dt.date | None:
 
 def find_dates(text: str) -> list[tuple[int, int, dt.date]]:
     """Every real date in ``text``: (start, end, date), in text order."""
-    found = []
-    for m in _date_regex().finditer(text):
+    found: list[tuple[int, int, dt.date]] = []
+    rx = _date_regex()
+    if not sieve(rx).may_match(text_pieces(text)):
+        return found  # no match in the text (needles.py)
+    for m in rx.finditer(text):
         value = parse_date(m.group())
         if value is not None:
             found.append((m.start(), m.end(), value))
@@ -250,7 +254,10 @@ def find_partial_dates(text: str, short_years: bool = False) -> list[tuple[int, 
     found: list[tuple[int, int, PartialDate]] = []
     for start, end, day in find_dates(text):
         found.append((start, end, PartialDate(month=day.month, year=day.year, day=day.day)))
+    in_text = text_pieces(text)
     for rx in p.words:
+        if not sieve(rx).may_match(in_text):
+            continue  # no match in the text (needles.py)
         for m in rx.finditer(text):
             if (value := _partial_of(m, p)) is not None:
                 found.append((m.start(), m.end(), value))

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from openimr.intake.grouped import alternation
 from openimr.intake.needles import Sieves, text_pieces
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.vocabulary import vocabulary
@@ -36,7 +37,7 @@ class Hit:
 
 def whole_words(patterns: list[str]) -> str:
     """One alternation of ``patterns`` that only matches whole words."""
-    return r"(?<![\w])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w])"
+    return r"(?<![\w])" + alternation(patterns) + r"(?![\w])"
 
 
 class ServiceRule(RuleModel):

@@ -281,6 +281,9 @@ def pieces(text: str) -> Pieces | None:
 
 SHORT = 60  # a text shorter than this is searched as it is: its pieces cost more than it
 _kept: dict[str, Pieces | None] = {}
+# Sentences (several readers of a case read each of its sentences): more of them kept.
+SENTENCE = 2_000  # a text under this many characters is kept with the sentences
+_kept_sentences: dict[str, Pieces | None] = {}
 
 
 def text_pieces(text: str) -> Pieces | None:
@@ -288,11 +291,17 @@ def text_pieces(text: str) -> Pieces | None:
     of one text ask for them."""
     if len(text) < SHORT:
         return None
-    if text not in _kept:
-        if len(_kept) >= 8:
-            del _kept[next(iter(_kept))]
-        _kept[text] = pieces(text)
-    return _kept[text]
+    return kept_pieces(text)
+
+
+def kept_pieces(text: str) -> Pieces | None:
+    """``pieces(text)``, also for a short text, the last few texts' and sentences' kept."""
+    kept, most = (_kept_sentences, 64) if len(text) < SENTENCE else (_kept, 8)
+    if text not in kept:
+        if len(kept) >= most:
+            del kept[next(iter(kept))]
+        kept[text] = pieces(text)
+    return kept[text]
 
 
 @lru_cache(maxsize=8192)

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import UserError
+from openimr.intake.first_chars import led
 from openimr.intake.regex_cache import compile_cached
 from openimr.yamlload import safe_load
 
@@ -60,6 +61,6 @@ def load_rules(name: str, model: type[M]) -> M:
 
 def compile_pattern(pattern: str, name: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     try:
-        return compile_cached(pattern, flags)
+        return compile_cached(led(pattern, flags), flags)
     except re.error as exc:
         raise UserError(f"bad pattern {pattern!r}: {exc}", source=rule_path(name)) from None

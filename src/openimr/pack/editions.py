@@ -9,9 +9,21 @@ from openimr.pack.schema import Rule
 
 def in_force(rules: list[Rule], day: dt.date) -> list[Rule]:
     """The rules in force on ``day``, each as its edition of that day (dates and citation of
-    the edition in force), by id."""
-    found = (edition for rule in rules if (edition := rule.on(day)) is not None)
-    return sorted(found, key=lambda r: r.id)
+    the edition in force), by id. A review asks it several times for one day: the last few
+    answers are kept (for the same list of rules, held so that it stays the same list)."""
+    key = (id(rules), day)
+    kept = _kept.get(key)
+    if kept is None or kept[0] is not rules or kept[1] != len(rules):
+        found = (edition for rule in rules if (edition := rule.on(day)) is not None)
+        kept = (rules, len(rules), tuple(sorted(found, key=lambda r: r.id)))
+        if len(_kept) >= KEPT:
+            del _kept[next(iter(_kept))]
+        _kept[key] = kept
+    return list(kept[2])
+
+
+KEPT = 64
+_kept: dict[tuple[int, dt.date], tuple[list[Rule], int, tuple[Rule, ...]]] = {}
 
 
 def earliest_edition(rules: list[Rule]) -> dt.date:

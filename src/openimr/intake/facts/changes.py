@@ -26,7 +26,7 @@ from pydantic import Field
 from openimr.fact_kinds import typed_value
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import Hit, lexicon, whole_words
-from openimr.intake.needles import Sieves, pieces
+from openimr.intake.needles import Sieves, kept_pieces
 from openimr.intake.numbers import number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact
@@ -374,7 +374,7 @@ def _sentence(
     mine = [t for t in treatments if s_start <= t.start < s_end]
     # The sentence's pieces (needles.py): a pattern whose needles are not in the sentence
     # has no match in it, and is not run.
-    passing = c.sieves.passing(pieces(text[s_start:s_end]))
+    passing = c.sieves.passing(kept_pieces(text[s_start:s_end]))
 
     def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
         if passing[c.sieve_index[id(rx)]]:

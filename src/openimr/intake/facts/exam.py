@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import Field
 
+from openimr.intake.grouped import alternation
 from openimr.intake.lexicon import lexicon
 from openimr.intake.needles import sieve, text_pieces
 from openimr.intake.numbers import number_pattern, number_value
@@ -163,7 +164,7 @@ def _whole(patterns: list[str]) -> str:
     symbols = [_fill(p) for p in patterns if _symbol_first(p)]
     parts = []
     if words:
-        parts.append(r"(?=\w)(?<!\w)(?:" + "|".join(f"(?:{p})" for p in words) + r")(?!\w)")
+        parts.append(r"(?=\w)(?<!\w)" + alternation(words) + r"(?!\w)")
     parts += [f"(?:{p})" for p in symbols]
     return "|".join(parts)
 
@@ -281,9 +282,7 @@ class _Compiled:
             every = x.rule.present + x.rule.absent
             words = [_fill(p) for p in every if not _symbol_first(p)]
             symbols = [_fill(p) for p in every if _symbol_first(p)]
-            locator = (
-                [r"(?=\w)(?<!\w)(?=" + "|".join(f"(?:{p})" for p in words) + ")"] if words else []
-            )
+            locator = [r"(?=\w)(?<!\w)(?=" + alternation(words) + ")"] if words else []
             locator += [f"(?=(?:{p}))" for p in symbols]
             if locator:
                 sieves = [sieve(rx) for rx in (x.present, x.absent) if rx is not None]

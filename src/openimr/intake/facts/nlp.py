@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any
 
 from openimr.intake.facts.rules import context_rules
-from openimr.intake.facts.rush import Prefiltered
+from openimr.intake.facts.rush import Prefiltered, split_gaps
 from openimr.intake.regex_cache import compile_cached
 from openimr.model import Assertion
 
@@ -176,11 +176,16 @@ def _split_sentences(doc: Any) -> None:
     """PyRuSH's sentence starts, set as its component sets them (1 at a start, -1 elsewhere)
     but in one array: the component sets each token through Token.is_sent_start, which
     scans the whole document for a dependency parse each time (quadratic)."""
-    from spacy.attrs import SENT_START
+    from spacy.attrs import IDX, IS_SPACE, SENT_START
 
     if len(doc) == 0:
         return
-    (tags,) = pipeline().get_pipe("medspacy_pyrush").predict([doc])
+    component = pipeline().get_pipe("medspacy_pyrush")
+    if component.merge_gaps or component.max_sentence_length is not None:
+        (tags,) = component.predict([doc])
+    else:  # the component's own reading (cpredict_split_gaps), without its logging
+        idx, space = doc.to_array([IDX, IS_SPACE]).T.tolist()
+        tags = split_gaps(idx, space, component.rush.segToSentenceSpans(doc.text))
     starts = doc.to_array(SENT_START)  # uint64: -1 is stored as 2**64 - 1
     starts[:] = [1 if tag else 2**64 - 1 for tag in tags]
     doc.from_array([SENT_START], starts)
