@@ -304,3 +304,18 @@ def test_a_narrative_paragraph_ends_the_list():
 def test_a_guideline_sentence_naming_a_treatment_for_a_condition_is_no_diagnosis():
     text = "The guidelines make night splinting first-line treatment for carpal tunnel syndrome."
     assert diagnoses(text, "Wrist splint") in (None, [])
+
+
+def test_a_reviews_reasons_deny_no_diagnosis():
+    text = (
+        "A: bilateral hand paresthesias, r/o CTS. UR 5/2/2014: splints non-certified, "
+        "'no objective evidence of CTS.'"
+    )
+    case = Case(
+        case_id="t",
+        decision_date=ON,
+        clinical_summary=text,
+        requests=[parse_request("Wrist splints")],
+    )
+    facts = intake_case(case).facts
+    assert not [f for f in facts if f.kind == "diagnosis" and f.assertion.value == "negated"]
