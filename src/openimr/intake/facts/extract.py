@@ -24,6 +24,7 @@ from openimr.intake.facts.changes import change_facts
 from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.exam import exam_facts, side_near, study_of
+from openimr.intake.facts.flares import flare_course
 from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
@@ -996,6 +997,7 @@ def _extract(text: str, source: str) -> list[Fact]:
     diagnoses.add_facts(b, diagnosed)
     _body_regions(b)
     _simple_facts(b, simple)
+    flare_course(b)
     b.facts.extend(job_demand(text, b.facts))
     exam_facts(b)
     _prior_treatment(b, services, counts, c)
