@@ -26,6 +26,7 @@ from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.exam import exam_facts, side_near, study_of
 from openimr.intake.facts.flares import flare_course
 from openimr.intake.facts.guards import guard_of
+from openimr.intake.facts.medication_use import medication_use
 from openimr.intake.facts.nlp import Analysis, Target
 from openimr.intake.facts.opioid_monitoring import monitoring_gaps
 from openimr.intake.facts.opioid_doses import opioid_doses
@@ -1011,6 +1012,7 @@ def _extract(text: str, source: str) -> list[Fact]:
     _stated_med(b, c)
     _care_hours(b, c)
     _medications(b, drugs)
+    medication_use(b)
     opioid_doses(b)
     _imaging(b, imaging, c)
     _ur_history(b, c)

@@ -6,6 +6,9 @@ not review side effects", "nobody has asked her whether the pills make her sleep
 check made: the screen, check or agreement is negated, and for side effects (whose negation
 means "none", an assessment made) an ``opioid_monitoring_gap`` is recorded instead.
 
+A screen's or a check's result is read in its own clause: "UDS 3/15 consistent; CURES
+shows 2 other prescribers" is an inconsistent CURES report.
+
 And a list under one negation keeps it through the list ("No urine drug screening, pain
 agreement or prescription monitoring report was documented"): a mention that follows a
 negated one with only list words between them is negated too.
@@ -18,6 +21,9 @@ from functools import cache
 from typing import Any
 
 from openimr.fact_kinds import typed_value
+from openimr.intake.facts.rules import fact_rules
+from openimr.intake.lexicon import whole_words
+from openimr.intake.numbers import number_pattern
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Assertion, Fact
 
@@ -60,8 +66,75 @@ def _clause_after(text: str, end: int, s_end: int, breaks: re.Pattern[str]) -> i
     return m.start() if m else s_end
 
 
+_RESULT_KINDS = ("urine_drug_screen", "cures_check")
+_RESULT_DISTANCE = 60  # as extract.py reads a family's results near its mention
+_SEMICOLON = re.compile(r";")
+
+
+def _num(pattern: str) -> str:
+    return pattern.replace("{NUM}", number_pattern())
+
+
+@cache
+def _results() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for family in fact_rules().simple:
+        if family.kind in _RESULT_KINDS and family.results:
+            out.setdefault(family.kind, []).extend(
+                (value, compile_pattern(whole_words([_num(p) for p in ps]), RULE_FILE))
+                for value, ps in family.results.items()
+            )
+    return out
+
+
+def _results_by_clause(b: Any) -> None:
+    """Re-read a result that stands across a semicolon from its mention, in the mention's
+    own clause (the nearest, as extract.py reads it)."""
+    results = _results()
+    text = b.text
+    for i, fact in enumerate(b.facts):
+        if fact.kind not in results or len(fact.evidence) != 2 or not fact.value:
+            continue
+        if fact.value.get("result") is None:
+            continue
+        patterns = results[fact.kind]
+        first, second = fact.evidence
+        said = [e for e in (first, second) if any(rx.fullmatch(e.text) for _, rx in patterns)]
+        if len(said) != 1:
+            continue
+        result = said[0]
+        mention = second if result is first else first
+        s_start, s_end = b.analysis.sentence_of(mention.start)
+        lo = max([s_start] + [m.end() for m in _SEMICOLON.finditer(text, s_start, mention.start)])
+        stop = _SEMICOLON.search(text, mention.end, s_end)
+        hi = stop.start() if stop else s_end
+        if lo <= result.start and result.end <= hi:
+            continue
+        best = None
+        for value, rx in patterns:
+            for m in rx.finditer(text, lo, hi):
+                if m.start() < mention.end and mention.start < m.end():
+                    continue
+                if m.start() >= mention.end:
+                    distance = m.start() - mention.end
+                else:
+                    distance = mention.start - m.end()
+                if distance <= _RESULT_DISTANCE and (best is None or distance < best[0]):
+                    best = (distance, value, m.span())
+        value = dict(fact.value)
+        value["result"] = best[1] if best else None
+        evidence = [mention] + ([b.ev(*best[2])] if best else [])
+        b.facts[i] = Fact(
+            kind=fact.kind,
+            value=typed_value(fact.kind, value),
+            assertion=fact.assertion,
+            evidence=sorted(evidence, key=lambda e: (e.start, e.end)),
+        )
+
+
 def monitoring_gaps(b: Any) -> None:
     """Read denied acts of monitoring over ``b.facts`` (extract's builder)."""
+    _results_by_clause(b)
     after, before, breaks = _rules()
     text = b.text
     mentions = sorted(
