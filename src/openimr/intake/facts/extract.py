@@ -28,8 +28,8 @@ from openimr.intake.facts.flares import flare_course
 from openimr.intake.facts.guards import guard_of
 from openimr.intake.facts.medication_use import medication_use
 from openimr.intake.facts.nlp import Analysis, Target
-from openimr.intake.facts.opioid_monitoring import monitoring_gaps
 from openimr.intake.facts.opioid_doses import opioid_doses
+from openimr.intake.facts.opioid_monitoring import monitoring_gaps
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.facts.work import job_demand

@@ -114,7 +114,8 @@ def opioid_doses(b: Any) -> None:
         after = text[name_end:end]
         offset = name_end
         changed = c.change.search(after)
-        if value.get("med_mg") is not None and not changed:
+        split = _split_doses(b, c, start, end)
+        if value.get("med_mg") is not None and not changed and split[0] is None:
             continue
         if changed:
             offset += changed.start("to")
@@ -134,7 +135,7 @@ def opioid_doses(b: Any) -> None:
                 mg, span = _mg(m["mg"]), m.span("mg")
         if mg is None or mg <= 0:
             continue
-        per_day, split_span = _split_doses(b, c, start, end)
+        per_day, split_span = split
         if per_day is None and not changed:
             per_day = value.get("doses_per_day")
         dose_span = None
