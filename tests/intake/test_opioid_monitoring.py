@@ -53,6 +53,16 @@ CASES = [
         True,
     ),
     ("opioid_discontinuation_reason", NORCO, "Her urine screens have been clean.", False),
+    ("opioid_discontinuation_reason", NORCO, "On Norco he is too groggy to drive.", True),
+    (
+        "opioid_discontinuation_reason",
+        NORCO,
+        "Even with the higher dose her functional status has declined.",
+        True,
+    ),
+    ("opioid_discontinuation_reason", NORCO, "His pain has completely resolved.", True),
+    ("opioid_discontinuation_reason", NORCO, "Pain 0/10 with Norco, 6/10 without.", None),
+    ("opioid_discontinuation_reason", NORCO, "He plans to return to the gym next month.", None),
     # multiple NSAIDs
     ("high_dose_or_multiple_nsaids", PPI, "Mobic 15 mg daily and Advil as needed.", True),
     ("high_dose_or_multiple_nsaids", PPI, "Celebrex 200 mg daily is his only NSAID.", False),
