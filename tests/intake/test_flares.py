@@ -23,6 +23,11 @@ CASES = [
     ("He strained his lower back two days ago lifting a crate.", BRACE, True),
     ("Neck pain onset 3 days ago, no prior history.", BRACE, True),
     ("Dx: acute lumbosacral sprain.", BRACE, True),
+    ("Seen 9 days out from a fall off a ladder.", BRACE, True),
+    ("LBP began on Saturday while moving furniture.", BRACE, True),
+    # weeks past the acute phase, or a course of treatment begun: no acute onset
+    ("He strained his back 10 weeks ago.", BRACE, None),
+    ("Chiropractic care started 4 days ago.", BRACE, None),
     # denied: a stable course, or a flare negated
     ("Her low back pain is unchanged and stable compared with last visit.", BRACE, False),
     ("Chronic neck pain, no recent flare-ups.", RELAXANT, False),
