@@ -94,6 +94,7 @@ DOSES = [
     ("Oxycodone was lowered from 15 mg QID to 10 mg TID.", 45.0),
     ("The provider lists the total MED as 75 mg a day.", 75.0),
     ("Norco 2 tabs BID.", None),
+    ("Percocet 2 q6h prn.", None),
     ("His MED was as high as 200 mg last year.", None),
 ]
 

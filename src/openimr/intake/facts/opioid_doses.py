@@ -29,6 +29,8 @@ _MG_WORDS = r"(?:\d{1,4}(?:\.\d+)?|" + number_pattern()[3:-1] + r"(?:\s+point\s+
 class DoseRules(RuleModel):
     strength: list[str]
     bare_strength: str
+    tablet_brands: list[str]
+    bare_least_mg: float
     change: str
     split_doses: list[str]
     tablets_after: str
@@ -46,6 +48,8 @@ class _Compiled:
 
         self.strength = [rx(p) for p in r.strength]
         self.bare = rx(r.bare_strength)
+        self.tablet_brands = set(r.tablet_brands)
+        self.bare_least_mg = r.bare_least_mg
         self.change = rx(r.change)
         self.split = [rx(p) for p in r.split_doses]
         self.tablets_after = rx(r.tablets_after)
@@ -129,10 +133,11 @@ def opioid_doses(b: Any) -> None:
                 if m := rx.search(after):
                     mg, span = _mg(m["mg"]), m.span()
                     break
-        if mg is None and (m := c.bare.match(after)):
+        if mg is None and key not in c.tablet_brands and (m := c.bare.match(after)):
             n, _ = _per_day(after[m.end() :][:30])
-            if n is not None:
-                mg, span = _mg(m["mg"]), m.span("mg")
+            bare = _mg(m["mg"])
+            if n is not None and bare is not None and bare >= c.bare_least_mg:
+                mg, span = bare, m.span("mg")
         if mg is None or mg <= 0:
             continue
         per_day, split_span = split
