@@ -24,8 +24,12 @@ from openimr.intake.facts.changes import change_facts
 from openimr.intake.facts.clause_negation import negated_in_clause
 from openimr.intake.facts.durations import duration_facts
 from openimr.intake.facts.exam import exam_facts, side_near, study_of
+from openimr.intake.facts.flares import flare_course
 from openimr.intake.facts.guards import guard_of
+from openimr.intake.facts.medication_use import medication_use
 from openimr.intake.facts.nlp import Analysis, Target
+from openimr.intake.facts.opioid_doses import opioid_doses
+from openimr.intake.facts.opioid_monitoring import monitoring_gaps
 from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.facts.work import job_demand
@@ -996,6 +1000,8 @@ def _extract(text: str, source: str) -> list[Fact]:
     diagnoses.add_facts(b, diagnosed)
     _body_regions(b)
     _simple_facts(b, simple)
+    flare_course(b)
+    monitoring_gaps(b)
     b.facts.extend(job_demand(text, b.facts))
     exam_facts(b)
     _prior_treatment(b, services, counts, c)
@@ -1006,6 +1012,8 @@ def _extract(text: str, source: str) -> list[Fact]:
     _stated_med(b, c)
     _care_hours(b, c)
     _medications(b, drugs)
+    medication_use(b)
+    opioid_doses(b)
     _imaging(b, imaging, c)
     _ur_history(b, c)
     b.facts.extend(duration_facts(text, source, analysis))
