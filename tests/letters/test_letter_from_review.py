@@ -152,3 +152,23 @@ def test_a_cap_an_exception_could_lift_names_the_exception_in_the_table():
     cell = _flat(re.sub(r"<[^>]+>", " ", row[: row.index("</tr>")]))
     assert "is more than the 6 allowed in all" in cell
     assert "Unless an exception is documented: Document functional improvement" in cell
+
+
+def test_an_assembled_summary_says_a_denied_flare_is_none():
+    records = [
+        Record(
+            kind="progress_note",
+            date=dt.date(2015, 4, 20),
+            text="Low back pain is stable, no flare-ups since the last visit. Naproxen 500 mg BID.",
+        )
+    ]
+    case = Case(
+        case_id="records-flare",
+        decision_date=dt.date(2015, 5, 26),
+        records=records,
+        requests=[parse_request("Physical therapy 2x4 lumbar")],
+    )
+    result = review_case(intake_case(case), today=TODAY)
+    text = _flat(render_letter(result.determination, case, "", "text", facts=result.facts))
+    assert "no flare-up" in text
+    assert "; a flare-up" not in text and ": a flare-up" not in text
