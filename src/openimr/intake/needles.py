@@ -242,15 +242,9 @@ class Sieve:
 
     __slots__ = ("by_key", "keys", "known")
 
-    def __init__(self, found: Found) -> None:
+    def __init__(self, found: Found, by_key: dict | None = None) -> None:
         self.known = found is not None
-        # Each alternative under its rarest piece: if none of these pieces occurs, no
-        # alternative does; those whose piece occurs are tested whole.
-        by_key: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
-        for term in found or ():
-            whole = frozenset().union(*(_grams_of(x) for x in term))
-            by_key.setdefault(max(sorted(whole), key=_rarity), []).append((whole, term))
-        self.by_key = {k: tuple(v) for k, v in by_key.items()}
+        self.by_key = _by_key(found) if by_key is None else by_key
         self.keys = frozenset(self.by_key)
 
     def may_match(self, pieces: Pieces | None) -> bool:
@@ -304,9 +298,24 @@ def kept_pieces(text: str) -> Pieces | None:
     return kept[text]
 
 
+def _by_key(found: Found) -> dict[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]]:
+    """Each alternative under its rarest piece: if none of these pieces occurs, no
+    alternative does; those whose piece occurs are tested whole."""
+    by_key: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+    for term in found or ():
+        whole = frozenset().union(*(_grams_of(x) for x in term))
+        by_key.setdefault(max(sorted(whole), key=_rarity), []).append((whole, term))
+    return {k: tuple(v) for k, v in by_key.items()}
+
+
 @lru_cache(maxsize=8192)
 def _sieve(pattern: str, flags: int) -> Sieve:
-    return Sieve(_needles(pattern, flags))
+    found = _needles(pattern, flags)
+    if found is None:
+        return Sieve(None)
+    # kept between runs with the needles: building the pieces is most of a cold start's sieves
+    by_key = remembered("sieve-1", (pattern, flags), lambda: _by_key(found))
+    return Sieve(found, by_key)
 
 
 def sieve(pattern: re.Pattern[str]) -> Sieve:
