@@ -1099,7 +1099,9 @@ def exam_facts(b: Any) -> None:
     hit_starts = [h[0] for h in hits]
     signs = [m.start() for m in c.trigger.finditer(text)]
     sentences = b.analysis.sentences
-    named = [(h.start, h.value) for h in lexicon().find_regions(text)]
+    # The regions of the whole text, read once: each sentence takes those within it.
+    found = lexicon().find_regions(text)
+    named = [(h.start, h.value) for h in found]
     named_starts = [start for start, _ in named]
     for k, sentence in enumerate(sentences):
         s_start, s_end = sentence
@@ -1111,9 +1113,10 @@ def exam_facts(b: Any) -> None:
             continue
         clauses = _clauses(text, sentence, c, sections)
         all_clauses.extend(clauses)
-        regions = [
-            (h.start + s_start, h.value) for h in lexicon().find_regions(text[s_start:s_end])
-        ] or _carried_region(text, sentences, k, named, named_starts)
+        lo, hi = bisect.bisect_left(named_starts, s_start), bisect.bisect_left(named_starts, s_end)
+        regions = [(h.start, h.value) for h in found[lo:hi] if h.end <= s_end] or _carried_region(
+            text, sentences, k, named, named_starts
+        )
         for cl in clauses:
             cl.regions = [r for r in regions if r[0] < cl.end]
         if not has_sign:
