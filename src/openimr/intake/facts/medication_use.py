@@ -21,7 +21,6 @@ from openimr.model import Assertion
 RULE_FILE = "medication_use.yaml"
 _KINDS = {"opioid", "nsaid"}
 _CURRENT = {Assertion.PRESENT, Assertion.HISTORICAL}
-_CLAUSE = re.compile(r"[;,]|\b(?:but|however|and\s+now|now)\b", re.IGNORECASE)
 _WINDOW = 60
 
 
@@ -32,6 +31,7 @@ class MedicationUseRules(RuleModel):
     stopped_after: str
     allergy: str
     single_nsaid: str
+    clause_breaks: str
 
 
 @cache
@@ -44,13 +44,14 @@ def _rules() -> dict[str, re.Pattern[str]]:
         "stopped_after": compile_pattern(r.stopped_after, RULE_FILE),
         "allergy": compile_pattern(r.allergy, RULE_FILE),
         "single_nsaid": compile_pattern(r.single_nsaid, RULE_FILE),
+        "clause_breaks": compile_pattern(r.clause_breaks, RULE_FILE),
     }
 
 
 def _clause_start(text: str, s_start: int, start: int) -> int:
     lo = max(s_start, start - _WINDOW)
     last = lo
-    for m in _CLAUSE.finditer(text, lo, start):
+    for m in _rules()["clause_breaks"].finditer(text, lo, start):
         last = m.end()
     return last
 

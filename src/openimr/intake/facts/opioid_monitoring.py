@@ -30,11 +30,6 @@ from openimr.model import Assertion, Fact
 RULE_FILE = "opioid_monitoring.yaml"
 _KINDS = ("urine_drug_screen", "cures_check", "opioid_agreement", "adverse_effects")
 _SHOWN = {Assertion.PRESENT, Assertion.HISTORICAL, Assertion.NEGATED}
-# What may stand between two items of one list ("A, B or C", "A and B", "A nor a B").
-_LIST_GLUE = re.compile(
-    r"^\s*(?:,\s*)?(?:(?:or|and|nor|,)\s+)?(?:(?:an?|any|the|to\s+sign\s+an?|a\s+signed|signed)\s+)*$",
-    re.IGNORECASE,
-)
 
 
 class MonitoringRules(RuleModel):
@@ -42,16 +37,20 @@ class MonitoringRules(RuleModel):
     after: list[str]
     before: list[str]
     clause_breaks: str
+    list_glue: str
 
 
 @cache
-def _rules() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]], re.Pattern[str]]:
+def _rules() -> tuple[
+    list[re.Pattern[str]], list[re.Pattern[str]], re.Pattern[str], re.Pattern[str]
+]:
     r = load_rules(RULE_FILE, MonitoringRules)
 
     def rx(p: str) -> re.Pattern[str]:
         return compile_pattern(p.replace("{ACTS}", r.acts), RULE_FILE)
 
-    return [rx(p) for p in r.after], [rx(p) for p in r.before], rx(r.clause_breaks)
+    glue = rx(r.list_glue)
+    return [rx(p) for p in r.after], [rx(p) for p in r.before], rx(r.clause_breaks), glue
 
 
 def _clause_before(text: str, s_start: int, start: int, breaks: re.Pattern[str]) -> int:
@@ -135,7 +134,7 @@ def _results_by_clause(b: Any) -> None:
 def monitoring_gaps(b: Any) -> None:
     """Read denied acts of monitoring over ``b.facts`` (extract's builder)."""
     _results_by_clause(b)
-    after, before, breaks = _rules()
+    after, before, breaks, glue = _rules()
     text = b.text
     mentions = sorted(
         (i for i, f in enumerate(b.facts) if f.kind in _KINDS and f.evidence),
@@ -162,7 +161,7 @@ def monitoring_gaps(b: Any) -> None:
             and fact.kind != "adverse_effects"
             and previous.evidence[0].end <= mention.start
             and b.analysis.sentence_of(previous.evidence[0].start) == (s_start, s_end)
-            and _LIST_GLUE.match(text[previous.evidence[0].end : mention.start]) is not None
+            and glue.match(text[previous.evidence[0].end : mention.start]) is not None
         )
         if denied and fact.kind == "adverse_effects":
             b.facts[i] = Fact(
