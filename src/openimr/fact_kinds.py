@@ -55,7 +55,7 @@ class FactKinds(BaseModel):
 @cache
 def fact_kinds() -> FactKinds:
     text = resources.files("openimr").joinpath("fact_kinds.yaml").read_text(encoding="utf-8")
-    return FactKinds.model_validate(load_yaml(text))
+    return FactKinds.model_validate(load_yaml(text, keep=True))
 
 
 class FactValue(BaseModel):

@@ -52,7 +52,7 @@ class Vocabulary(BaseModel):
 @cache
 def vocabulary() -> Vocabulary:
     text = resources.files("openimr").joinpath("vocabulary.yaml").read_text(encoding="utf-8")
-    vocab = Vocabulary.model_validate(safe_load(text))
+    vocab = Vocabulary.model_validate(safe_load(text, keep=True))
     for name, info in vocab.service_kinds.items():
         if info.family not in vocab.service_families:
             raise ValueError(f"vocabulary.yaml: service kind {name!r} has unknown family")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from openimr.intake import regex_cache
+from openimr import runcache
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.first_chars import MEMO, _led
 
@@ -29,11 +29,7 @@ def test_every_rule_pattern_led_matches_as_written(seed_texts) -> None:
     extract_facts(TEXTS[0])
     for text in seed_texts.values():
         extract_facts(text)
-    led = {
-        key: value
-        for key, value in regex_cache._memos_used.get(MEMO, {}).items()
-        if value != key[0]
-    }
+    led = {key: value for key, value in runcache.used(MEMO).items() if value != key[0]}
     assert len(led) > 300  # most rule patterns are led
     texts = [*TEXTS, *seed_texts.values()]
     for (pattern, flags), leading in led.items():

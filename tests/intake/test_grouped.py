@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from openimr.intake import regex_cache
+from openimr import runcache
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.grouped import MEMO, _grouped, alternation, plain
 
@@ -50,7 +50,7 @@ def test_every_alternation_of_the_rules_matches_as_written(seed_texts) -> None:
     for text in [*TEXTS, *seed_texts.values()]:
         extract_facts(text)
     texts = [TWINS, *TEXTS, *seed_texts.values()]
-    built = regex_cache._memos_used.get(MEMO, {})
+    built = runcache.used(MEMO)
     grouped = [list(phrases) for phrases, text in built.items() if text != plain(list(phrases))]
     assert len(grouped) > 50  # most of the rules' long alternations are grouped
     for phrases in grouped:

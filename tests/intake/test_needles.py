@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from openimr import runcache
 from openimr.intake import regex_cache
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.needles import (
@@ -168,7 +169,7 @@ def test_every_rule_pattern_keeps_its_matches_on_the_seed_letters():
     """On the seed letters, cut in pieces of several sizes: every rule pattern a review
     compiles that matches a piece is let through by its sieve."""
     extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
-    patterns = [re.compile(p, f) for p, f in regex_cache._used]
+    patterns = [re.compile(p, f) for p, f in runcache.used(regex_cache.PATTERNS)]
     assert len(patterns) > 300
     texts = []
     for path in seed_paths():
@@ -187,7 +188,7 @@ def test_every_rule_pattern_keeps_its_matches_on_the_seed_letters():
 
 def test_sieves_answer_for_each_pattern_as_its_own_sieve():
     extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
-    patterns = [re.compile(p, f) for p, f in regex_cache._used]
+    patterns = [re.compile(p, f) for p, f in runcache.used(regex_cache.PATTERNS)]
     together = Sieves(patterns)
     texts = [path.read_text(encoding="utf-8") for path in seed_paths()] + TEXTS
     for text in texts:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from openimr import runcache
 from openimr.intake import regex_cache
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.ruleset import compile_pattern
@@ -22,23 +23,18 @@ SAMPLES = [
 
 @pytest.fixture
 def fresh(tmp_path, monkeypatch):
-    """The module as a new run sees it, with its file in tmp_path."""
-    path = tmp_path / "patterns.marshal"
-    monkeypatch.setenv("OPENIMR_REGEX_CACHE", str(path))
-    monkeypatch.setattr(regex_cache, "_entries", None)
-    monkeypatch.setattr(regex_cache, "_used", {})
-    monkeypatch.setattr(regex_cache, "_dirty", False)
-    monkeypatch.setattr(regex_cache, "_memos", {})
-    monkeypatch.setattr(regex_cache, "_memos_used", {})
+    """The run cache as a new run sees it, with its file in tmp_path (and the run's own
+    state given back afterwards)."""
+    path = tmp_path / "startup.pickle"
+    monkeypatch.setenv("OPENIMR_CACHE", str(path))
+    _new_run(monkeypatch)
     return path
 
 
 def _new_run(monkeypatch):
-    monkeypatch.setattr(regex_cache, "_entries", None)
-    monkeypatch.setattr(regex_cache, "_used", {})
-    monkeypatch.setattr(regex_cache, "_dirty", False)
-    monkeypatch.setattr(regex_cache, "_memos", {})
-    monkeypatch.setattr(regex_cache, "_memos_used", {})
+    monkeypatch.setattr(runcache, "_raw", None)
+    monkeypatch.setattr(runcache, "_used", {})
+    monkeypatch.setattr(runcache, "_fresh", set())
 
 
 def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
@@ -55,7 +51,7 @@ def test_a_fresh_compile_is_re_compile(fresh):
 def test_the_next_run_reads_the_file_and_gets_the_same_patterns(fresh, monkeypatch):
     for pattern, flags in SAMPLES:
         regex_cache.compile_cached(pattern, flags)
-    regex_cache._save()
+    runcache.save()
     assert fresh.exists()
     _new_run(monkeypatch)
 
@@ -74,7 +70,7 @@ def test_the_next_run_reads_the_file_and_gets_the_same_patterns(fresh, monkeypat
 
 def test_a_changed_pattern_is_compiled_afresh(fresh, monkeypatch):
     regex_cache.compile_cached("lumbar", re.IGNORECASE)
-    regex_cache._save()
+    runcache.save()
     _new_run(monkeypatch)
     _same(regex_cache.compile_cached("lumbar", 0), re.compile("lumbar"))
     _same(regex_cache.compile_cached("thoracic", re.I), re.compile("thoracic", re.I))
@@ -89,9 +85,11 @@ def test_an_unreadable_or_foreign_file_is_ignored(fresh, monkeypatch):
 
 def test_an_entry_the_engine_refuses_is_compiled_afresh(fresh, monkeypatch):
     regex_cache.compile_cached("shoulder", re.I)
-    entries = regex_cache._load()
-    flags, code, groups, groupindex, indexgroup = entries[("shoulder", re.I)]
-    entries[("shoulder", re.I)] = (flags, [999999, *code], groups, groupindex, indexgroup)
+    flags, code, groups, groupindex, indexgroup = runcache.get(
+        regex_cache.PATTERNS, ("shoulder", re.I)
+    )
+    bad = (flags, [999999, *code], groups, groupindex, indexgroup)
+    runcache.put(regex_cache.PATTERNS, ("shoulder", re.I), bad)
     _same(regex_cache.compile_cached("shoulder", re.I), re.compile("shoulder", re.I))
 
 
@@ -101,27 +99,27 @@ def test_a_bad_pattern_is_the_same_error():
 
 
 def test_off_keeps_no_file(monkeypatch):
-    monkeypatch.setenv("OPENIMR_REGEX_CACHE", "off")
-    assert regex_cache.cache_file() is None
+    monkeypatch.setenv("OPENIMR_CACHE", "off")
+    assert runcache.cache_file() is None
 
 
 def test_without_a_home_directory_there_is_no_file(monkeypatch):
-    monkeypatch.delenv("OPENIMR_REGEX_CACHE", raising=False)
+    monkeypatch.delenv("OPENIMR_CACHE", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
 
     def no_home():
         raise RuntimeError("Could not determine home directory.")
 
-    monkeypatch.setattr(regex_cache.Path, "home", staticmethod(no_home))
-    assert regex_cache.cache_file() is None
+    monkeypatch.setattr(runcache.Path, "home", staticmethod(no_home))
+    assert runcache.cache_file() is None
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
-    assert str(regex_cache.cache_file()).startswith("/somewhere/openimr/patterns-")
+    assert str(runcache.cache_file()).startswith("/somewhere/openimr/startup-")
 
 
 def test_every_rule_pattern_a_review_compiles_is_re_compiles():
     extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
     compile_pattern("knee", "test.yaml")
-    used = dict(regex_cache._used)
+    used = dict(runcache.used(regex_cache.PATTERNS))
     assert len(used) > 300
     for (pattern, flags), entry in used.items():
         _same(regex_cache._engine(pattern, entry), re.compile(pattern, flags))
@@ -137,7 +135,7 @@ def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
     assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
     assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
     assert len(calls) == 1
-    regex_cache._save()
+    runcache.save()
     _new_run(monkeypatch)
     assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
     assert regex_cache.remembered("test", ("q", 2), lambda: None) is None
@@ -145,13 +143,13 @@ def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
 
 
 def test_a_file_grown_past_its_bound_keeps_only_what_the_last_run_used(fresh, monkeypatch):
-    monkeypatch.setattr(regex_cache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(runcache, "MAX_ENTRIES", 3)
     for word in ("alpha", "beta", "gamma"):
         regex_cache.compile_cached(word, 0)
-    regex_cache._save()
+    runcache.save()
     _new_run(monkeypatch)
     for word in ("delta", "epsilon"):
         regex_cache.compile_cached(word, 0)
-    regex_cache._save()
-    entries, _ = regex_cache._read(fresh)
+    runcache.save()
+    entries = runcache.read_tables(fresh)[regex_cache.PATTERNS]
     assert sorted(p for p, _ in entries) == ["delta", "epsilon"]

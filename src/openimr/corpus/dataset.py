@@ -138,7 +138,7 @@ def service_categories() -> dict[str, str]:
     """Service kind -> DWC reporting category, from service_categories.yaml."""
     text = resources.files("openimr.corpus").joinpath("service_categories.yaml").read_text("utf-8")
     mapping: dict[str, str] = {}
-    for category, kinds in load_yaml(text)["categories"].items():
+    for category, kinds in load_yaml(text, keep=True)["categories"].items():
         for kind in kinds:
             if kind in mapping:
                 raise ValueError(f"service_categories.yaml: {kind!r} is in two categories")

@@ -256,7 +256,7 @@ class Sieve:
             return False
         for key in self.keys.intersection(grams):
             for whole, term in self.by_key[key]:
-                if whole <= grams and all(map(pieces.folded.__contains__, term)):
+                if grams.issuperset(whole) and all(map(pieces.folded.__contains__, term)):
                     return True
         return False
 
@@ -298,13 +298,14 @@ def kept_pieces(text: str) -> Pieces | None:
     return kept[text]
 
 
-def _by_key(found: Found) -> dict[str, tuple[tuple[frozenset[str], tuple[str, ...]], ...]]:
+def _by_key(found: Found) -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
     """Each alternative under its rarest piece: if none of these pieces occurs, no
-    alternative does; those whose piece occurs are tested whole."""
-    by_key: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+    alternative does; those whose piece occurs are tested whole. (Its pieces as a sorted
+    tuple, not a set: kept between runs, a tuple is read back without hashing every piece.)"""
+    by_key: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     for term in found or ():
-        whole = frozenset().union(*(_grams_of(x) for x in term))
-        by_key.setdefault(max(sorted(whole), key=_rarity), []).append((whole, term))
+        whole = tuple(sorted(frozenset().union(*(_grams_of(x) for x in term))))
+        by_key.setdefault(max(whole, key=_rarity), []).append((whole, term))
     return {k: tuple(v) for k, v in by_key.items()}
 
 
@@ -314,7 +315,7 @@ def _sieve(pattern: str, flags: int) -> Sieve:
     if found is None:
         return Sieve(None)
     # kept between runs with the needles: building the pieces is most of a cold start's sieves
-    by_key = remembered("sieve-1", (pattern, flags), lambda: _by_key(found))
+    by_key = remembered("sieve-2", (pattern, flags), lambda: _by_key(found))
     return Sieve(found, by_key)
 
 
@@ -332,7 +333,7 @@ class Sieves:
         self.count = len(sieves)
         self.unknown = [i for i, s in enumerate(sieves) if not s.known]
         # Every alternative of every pattern under its rarest piece, with its pattern's index.
-        by_key: dict[str, list[tuple[int, frozenset[str], tuple[str, ...]]]] = {}
+        by_key: dict[str, list[tuple[int, tuple[str, ...], tuple[str, ...]]]] = {}
         for i, s in enumerate(sieves):
             for key, terms in s.by_key.items():
                 by_key.setdefault(key, []).extend((i, whole, term) for whole, term in terms)
@@ -349,6 +350,6 @@ class Sieves:
         grams, has = pieces.grams, pieces.folded.__contains__
         for key in self.keys.intersection(grams):
             for i, whole, term in self.by_key[key]:
-                if not out[i] and whole <= grams and all(map(has, term)):
+                if not out[i] and grams.issuperset(whole) and all(map(has, term)):
                     out[i] = True
         return out

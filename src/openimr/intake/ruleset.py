@@ -41,7 +41,7 @@ def read_rules(name: str) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read rule file: {exc}", source=rule_path(name)) from None
     try:
-        return safe_load(text)
+        return safe_load(text, keep=True)
     except yaml.YAMLError as exc:
         raise UserError(f"invalid YAML: {exc}", source=rule_path(name)) from None
 

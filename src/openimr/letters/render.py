@@ -270,7 +270,7 @@ def _rows(item: ItemDecision, case: Case, rule: Rule | None) -> list[Row]:
 def _summary_kinds() -> tuple[str, ...]:
     """The fact kinds of an assembled summary, in its order (templates/summary_kinds.yaml)."""
     text = resources.files("openimr.letters").joinpath("templates/summary_kinds.yaml")
-    kinds = load_yaml(text.read_text(encoding="utf-8"))["kinds"]
+    kinds = load_yaml(text.read_text(encoding="utf-8"), keep=True)["kinds"]
     unknown = [k for k in kinds if k not in fact_kinds().kinds]
     if unknown:
         raise ValueError(f"letters/templates/summary_kinds.yaml: unknown fact kinds {unknown}")

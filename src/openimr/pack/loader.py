@@ -90,7 +90,7 @@ def _walk(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, Traversa
 
 def _read(name: str, entry: Traversable, problems: list[str]) -> Any:
     try:
-        return load_yaml(entry.read_text(encoding="utf-8"))
+        return load_yaml(entry.read_text(encoding="utf-8"), keep=True)
     except yaml.YAMLError as exc:
         problems.append(f"{name}: not valid YAML: {' '.join(str(exc).split())}")
         return None

@@ -120,7 +120,7 @@ def name_key(text: str) -> str:
 
 
 def read_rules(name: str) -> Any:
-    return load_yaml(packaged(name))
+    return load_yaml(packaged(name), keep=True)
 
 
 def _validated(model: type[_Data], data: Any, source: str) -> Any:

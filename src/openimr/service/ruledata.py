@@ -29,4 +29,4 @@ def validated(model: type[M], data: Any, source: str) -> M:
 
 
 def parsed(model: type[M], text: str, source: str) -> M:
-    return validated(model, load_yaml(text), source)
+    return validated(model, load_yaml(text, keep=True), source)

@@ -38,7 +38,7 @@ class Workflow(Model):
 @cache
 def workflow() -> Workflow:
     text = resources.files("openimr.service").joinpath("rules/workflow.yaml").read_text("utf-8")
-    flow = Workflow.model_validate(load_yaml(text))
+    flow = Workflow.model_validate(load_yaml(text, keep=True))
     known = set(flow.states)
     for name, step in flow.transitions.items():
         unknown = {

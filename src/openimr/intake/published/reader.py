@@ -113,7 +113,8 @@ def _spec() -> _Spec:
     raw = safe_load(
         resources.files("openimr.intake.published")
         .joinpath("layouts.yaml")
-        .read_text(encoding="utf-8")
+        .read_text(encoding="utf-8"),
+        keep=True,
     )
     sections, section_names = _alternation(raw["sections"], r"^(?:{})\s*:?$")
     section_with_rest, _ = _alternation(raw["sections"], r"^(?:{})\s*:\s+(?P<rest>\S.*)$")

@@ -1,0 +1,80 @@
+"""Work kept between runs: the same values, fresh objects, and never a case's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from openimr import runcache
+from openimr.intake.case_file import load_case
+from openimr.yamlload import load_yaml, safe_load
+
+RULES = "name: knee\nwords: [menisc, ACL]\nfrom: 2016-07-29\n"
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    path = tmp_path / "startup.pickle"
+    monkeypatch.setenv("OPENIMR_CACHE", str(path))
+    _new_run(monkeypatch)
+    return path
+
+
+def _new_run(monkeypatch):
+    monkeypatch.setattr(runcache, "_raw", None)
+    monkeypatch.setattr(runcache, "_used", {})
+    monkeypatch.setattr(runcache, "_fresh", set())
+
+
+def _kept_texts(path) -> set[bytes]:
+    tables = runcache.read_tables(path)
+    return {key for name, table in tables.items() if name.startswith("yaml") for key in table}
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=20).digest()
+
+
+def test_a_kept_rule_file_comes_back_the_same_in_the_next_run(fresh, monkeypatch):
+    first = safe_load(RULES, keep=True)
+    assert first == {"name": "knee", "words": ["menisc", "ACL"], "from": dt.date(2016, 7, 29)}
+    runcache.save()
+    assert _digest(RULES) in _kept_texts(fresh)
+    _new_run(monkeypatch)
+    monkeypatch.setattr("openimr.yamlload.yaml.load", _no_parsing)
+    assert safe_load(RULES, keep=True) == first
+    with pytest.raises(AssertionError, match="parsed again"):
+        safe_load(RULES)  # not kept: read afresh
+
+
+def _no_parsing(*args, **kwargs):
+    raise AssertionError("parsed again")
+
+
+def test_each_call_gets_its_own_objects(fresh):
+    one = load_yaml(RULES, keep=True)
+    one["words"].append("changed")
+    two = load_yaml(RULES, keep=True)
+    assert two["words"] == ["menisc", "ACL"] and two["from"] == "2016-07-29"
+
+
+def test_a_case_file_is_never_kept(fresh, tmp_path):
+    case = tmp_path / "case.yaml"
+    text = (
+        "case_id: CM-RUNCACHE-1\nclinical_summary: Low back pain since 2015.\n"
+        "requests:\n  - text: Physical therapy x6\n"
+    )
+    case.write_text(text, encoding="utf-8")
+    load_case(case)
+    load_yaml("unkept: true\n")
+    runcache.save()
+    assert _digest(text) not in _kept_texts(fresh)
+    assert _digest("unkept: true\n") not in _kept_texts(fresh)
+
+
+def test_an_unreadable_file_is_no_file(fresh):
+    for junk in (b"not a pickle", b"\x80\x05K\x01.", b""):
+        fresh.write_bytes(junk)
+        assert runcache.read_tables(fresh) == {}
