@@ -11,13 +11,16 @@ the group of c is tried, and it tries exactly the phrases that could match there
 order the alternation tries them: the same match (the first phrase that matches, and the
 same backtracking into later ones), the same groups.
 
-A phrase's first characters are read off its syntax tree (first_chars.py); the phrases are
-left as one plain alternation when any of them can start otherwise than with an ASCII
-character (a class, any character, the empty string), when one has groups of its own or
-a placeholder the rules fill in later ("{NUM}"), or when there are too few phrases to
-gain. IGNORECASE matches each of the few non-ASCII characters it folds to an ASCII letter
-(the dotless i, the Kelvin sign, the long s) to that one letter only, so the groups stay
-apart under it too.
+A phrase's first characters are read off its syntax tree (first_chars.py). A phrase that
+can start otherwise than with an ASCII character (a class, any character, local flags,
+the empty string) is in every group, in its place, and alone in a last group tried where
+no group's character is (and at the end of the text): at every place the phrases tried
+are still every one that could match there, in their order. The phrases are left as one
+plain alternation when one has groups of its own (written in several groups, they would
+be numbered anew) or a placeholder the rules fill in later ("{NUM}"), or when too few
+of them have a first character to gain. IGNORECASE matches each of the few non-ASCII
+characters it folds to an ASCII letter (the dotless i, the Kelvin sign, the long s) to
+that one letter only, so the groups stay apart under it too.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from openimr.intake.first_chars import first_items
 from openimr.intake.regex_cache import remembered
 
 _FEW = 8  # fewer phrases than this are left as they are
-MEMO = "grouped-3"  # the name its results are kept under: a new one whenever they change
+MEMO = "grouped-4"  # the name its results are kept under: a new one whenever they change
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_]")  # a rule's placeholder, filled in later
 
 
@@ -47,28 +50,45 @@ def alternation(phrases: list[str]) -> str:
 def _grouped(phrases: list[str]) -> str:
     if any(_PLACEHOLDER.search(p) for p in phrases):
         return plain(phrases)  # filled in after ("{NUM}", "{SIDE_EFFECT}"): not yet known
-    firsts: list[set[str]] = []
+    try:
+        if any(re.compile(p).groups for p in phrases):
+            return plain(phrases)  # a phrase in several groups would number them anew
+    except re.error:  # a phrase that is a pattern only among the others
+        return plain(phrases)
+    firsts: list[set[str] | None] = []  # None: it may start anywhere (or match empty)
     for p in phrases:
         items = first_items(p)
-        if items is None:  # (also a phrase with groups: reordered, they would be renumbered)
-            return plain(phrases)
-        chars = set()
-        for kind, value in items:
+        chars: set[str] | None = set()
+        for kind, value in items or [("unknown", 0)]:
             if kind != "literal" or value > 0x7F:
-                return plain(phrases)
-            chars.add(chr(value).lower())
+                chars = None
+                break
+            chars.add(chr(value).lower())  # type: ignore[union-attr]
         firsts.append(chars)
-    # Characters that start the same phrases share a group.
+    if sum(chars is not None for chars in firsts) < _FEW:
+        return plain(phrases)
+    anywhere = {i for i, chars in enumerate(firsts) if chars is None}
+    # Characters that start the same phrases share a group; a phrase that may start
+    # anywhere is in every group, in its place.
     by_char: dict[str, tuple[int, ...]] = {}
-    for ch in sorted(set().union(*firsts)):
-        by_char[ch] = tuple(i for i, chars in enumerate(firsts) if ch in chars)
+    for ch in sorted(set().union(*(chars for chars in firsts if chars is not None))):
+        by_char[ch] = tuple(
+            i
+            for i, chars in enumerate(firsts)
+            if i in anywhere or ch in chars  # type: ignore[operator]
+        )
     groups: dict[tuple[int, ...], list[str]] = {}
     for ch, members in by_char.items():
         groups.setdefault(members, []).append(ch)
     parts = []
+    every = ""
     for members, chars in sorted(groups.items(), key=lambda g: (g[0][0], g[0])):
         cls = "".join(
             re.escape(c) + re.escape(c.upper()) if c.isalpha() else re.escape(c) for c in chars
         )
+        every += cls
         parts.append(f"(?=[{cls}])" + plain([phrases[i] for i in members]))
+    if anywhere:
+        # Where no group's character is (or at the end of the text): those alone.
+        parts.append(f"(?![{every}])" + plain([phrases[i] for i in sorted(anywhere)]))
     return "(?:" + "|".join(parts) + ")"
