@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import openimr.intake.needles as needles_module
 from openimr import runcache
 from openimr.intake import regex_cache
 from openimr.intake.facts.extract import extract_facts
@@ -98,7 +99,7 @@ def test_a_text_with_a_case_twin_is_searched():
 def test_short_texts_are_searched_as_they_are():
     assert text_pieces("short") is None
     long = "Low back pain. " * 20
-    assert text_pieces(long).grams == pieces(long).grams
+    assert text_pieces(long).found == pieces(long).found
 
 
 _WORDS = st.sampled_from(
@@ -195,3 +196,25 @@ def test_sieves_answer_for_each_pattern_as_its_own_sieve():
         folded = pieces(text)
         assert together.passing(folded) == [sieve(rx).may_match(folded) for rx in patterns]
     assert together.passing(None) == [True] * len(patterns)
+
+
+def test_a_sieve_made_after_the_text_was_read_still_answers_for_it():
+    text = "The zyxophone clinic saw her for quuxalgia of the left wrist on 2016-05-03."
+    read = pieces(text)
+    assert read is not None
+    later = re.compile(r"(?<!\w)zyxophone\s+clinic", re.IGNORECASE)
+    absent = re.compile(r"(?<!\w)florbanite\s+blocks?", re.IGNORECASE)
+    assert sieve(later).may_match(read)
+    assert not sieve(absent).may_match(read)
+    assert Sieves([later, absent]).passing(read) == [True, False]
+
+
+def test_the_needles_a_text_holds_are_every_needle_in_it(monkeypatch):
+    monkeypatch.setattr(needles_module._Needles, "REBUILD", 3)  # rebuilt as they come
+    words = [f"qz{i}x" for i in range(12)]
+    text = " ".join(words[::2]) + " and more words"
+    for n, word in enumerate(words):
+        sieve(re.compile(rf"(?<!\w){word}(?!\w)"))
+        found = needles_module._NEEDLES.held(text.lower())
+        assert {w for w in words if w in found} == {w for w in words[: n + 1] if w in text}
+    assert pieces(text).found >= set(words[::2])

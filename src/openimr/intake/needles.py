@@ -5,17 +5,17 @@ and most find nothing in a given text; Python's engine still tries every alterna
 every word of the text, and a case runs hundreds of them. ``needles(pattern)`` reads the
 pattern's syntax tree (Python's own parser) and returns alternatives of lower-case strings
 that every match contains: here ("lumbar", "pain") or ("low", "back", "pain"); None when it
-cannot say. A ``Sieve`` holds them as three-character pieces; ``pieces(text)`` are every
-run of one to three characters of the text, lower-cased. ``sieve(rx).may_match(pieces)``
-False means some piece of every alternative is missing from the text, so the pattern has
-no match there: the search is skipped and its (empty) result is the same. True means
-nothing: search. The readers skip only searches whose result would be empty, so what they
-find, and its order, do not change.
+cannot say. ``pieces(text)`` are the needles the lower-cased text holds, found in one
+Aho-Corasick pass over it for every needle of every sieve (pyahocorasick, in C).
+``sieve(rx).may_match(pieces)`` False means some needle of every alternative is missing
+from the text, so the pattern has no match there: the search is skipped and its (empty)
+result is the same. True means nothing: search. The readers skip only searches whose
+result would be empty, so what they find, and its order, do not change.
 
 It never says False of a text the pattern matches: a needle is made only of ASCII literals
 the pattern must match one after another; every other construct (classes of more than a
 few characters, repeats that may be absent, lookarounds, references) ends a needle or makes
-the answer None. Case: needles and pieces are lower-cased, so they hold for a pattern
+the answer None. Case: needles and texts are lower-cased, so they hold for a pattern
 matched with or without IGNORECASE. A handful of non-ASCII characters match an ASCII letter
 under IGNORECASE without lower-casing to it (the dotless i, the long s, the Kelvin sign):
 ``pieces`` of a text holding one is None, and every pattern is searched.
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from openimr.intake.regex_cache import remembered
@@ -202,43 +202,83 @@ def fold(text: str) -> str | None:
     return text.lower()
 
 
-def _grams_of(s: str) -> frozenset[str]:
-    """The pieces of a needle looked up: its three-letter runs (the needle itself if
-    shorter)."""
-    if len(s) <= GRAM:
-        return frozenset({s})
-    return frozenset(s[i : i + GRAM] for i in range(len(s) - GRAM + 1))
-
-
-GRAM = 3
-
-
-# Letters from the most to the least common in English: a needle's rarest piece is the
-# one most likely missing from a text, so it is the one looked up first.
+# Letters from the most to the least common in English: a term's rarest needle is the one
+# most likely missing from a text, so it is the one looked up first.
 _COMMON = " etaoinsrhldcumfpgwybvkxjqz"
 
 
-def _rarity(piece: str) -> tuple[int, str]:
-    return sum(_COMMON.find(ch) if ch in _COMMON else len(_COMMON) for ch in piece), piece
+@cache  # a needle is in many terms
+def _rarity(needle: str) -> tuple[int, str]:
+    return sum(_COMMON.find(ch) if ch in _COMMON else len(_COMMON) for ch in needle), needle
+
+
+class _Needles:
+    """Every needle of every sieve made so far, and which of them a text holds: one
+    Aho-Corasick pass (pyahocorasick) over the text finds them all at once. Needles of
+    sieves made after the automaton was built (a few, as a run goes) are looked for one by
+    one until there are enough of them to build it again."""
+
+    REBUILD = 256  # needles outside the automaton before it is built again
+
+    def __init__(self) -> None:
+        self.order: list[str] = []  # every needle, in the order they came
+        self._known: set[str] = set()
+        self._automaton: Any = None
+        self._built = 0  # how many of ``order`` the automaton holds
+
+    def add(self, strings: Iterable[str]) -> None:
+        for s in strings:
+            if s not in self._known:
+                self._known.add(s)
+                self.order.append(s)
+
+    def _build(self) -> None:
+        import ahocorasick  # (only once a text is looked at)
+
+        automaton = ahocorasick.Automaton()
+        for s in self.order:
+            automaton.add_word(s, s)
+        automaton.make_automaton()
+        self._automaton, self._built = automaton, len(self.order)
+
+    def held(self, folded: str) -> set[str]:
+        """The needles that occur in ``folded``."""
+        if len(self.order) - self._built > self.REBUILD or (self.order and not self._built):
+            self._build()
+        found = {s for _, s in self._automaton.iter(folded)} if self._built else set()
+        found.update(s for s in self.order[self._built :] if s in folded)
+        return found
+
+
+_NEEDLES = _Needles()
 
 
 class Pieces:
-    """A text's pieces (``grams``): every run of one to three characters of it, lower-cased;
-    and the lower-cased text (``folded``), where a needle whose pieces all occur is looked
-    for. (A plain frozenset, not a subclass: set operations take their fast paths only for
-    exact sets.)"""
+    """What the sieves need of a text: the needles it holds (``found``, as of the first
+    ``upto`` needles made) and the lower-cased text (``folded``)."""
 
-    __slots__ = ("folded", "grams")
+    __slots__ = ("folded", "found", "upto")
 
-    def __init__(self, grams: frozenset[str], folded: str) -> None:
-        self.grams = grams
+    def __init__(self, found: frozenset[str], folded: str, upto: int) -> None:
+        self.found = found
         self.folded = folded
+        self.upto = upto
+
+    def current(self) -> frozenset[str]:
+        """``found``, brought up to every needle made so far."""
+        order = _NEEDLES.order
+        if self.upto < len(order):
+            folded = self.folded
+            newer = {s for s in order[self.upto :] if s in folded}
+            if newer:
+                self.found = self.found | newer
+            self.upto = len(order)
+        return self.found
 
 
 class Sieve:
-    """A pattern's needles as sets of pieces, tested against a text's ``Pieces``: a needle
-    whose pieces do not all occur in the text does not occur in it; one whose pieces do is
-    looked for in the text itself."""
+    """A pattern's needles, tested against a text's ``Pieces``: each alternative filed
+    under its rarest needle; a text holding none of those holds no alternative."""
 
     __slots__ = ("by_key", "keys", "known")
 
@@ -246,17 +286,19 @@ class Sieve:
         self.known = found is not None
         self.by_key = _by_key(found) if by_key is None else by_key
         self.keys = frozenset(self.by_key)
+        _NEEDLES.add(s for term in found or () for s in term)
 
     def may_match(self, pieces: Pieces | None) -> bool:
         """False only when the pattern has no match in the text of ``pieces``."""
         if not self.known or pieces is None:
             return True
-        grams = pieces.grams
-        if self.keys.isdisjoint(grams):
+        found = pieces.current()
+        if self.keys.isdisjoint(found):
             return False
-        for key in self.keys.intersection(grams):
-            for whole, term in self.by_key[key]:
-                if grams.issuperset(whole) and all(map(pieces.folded.__contains__, term)):
+        has = found.__contains__
+        for key in self.keys.intersection(found):
+            for term in self.by_key[key]:
+                if all(map(has, term)):
                     return True
         return False
 
@@ -266,11 +308,8 @@ def pieces(text: str) -> Pieces | None:
     folded = fold(text)
     if folded is None:
         return None
-    n = len(folded)
-    out = set(folded)
-    out.update(folded[i : i + 2] for i in range(n - 1))
-    out.update(folded[i : i + 3] for i in range(n - 2))
-    return Pieces(frozenset(out), folded)
+    upto = len(_NEEDLES.order)
+    return Pieces(frozenset(_NEEDLES.held(folded)), folded, upto)
 
 
 SHORT = 60  # a text shorter than this is searched as it is: its pieces cost more than it
@@ -298,14 +337,12 @@ def kept_pieces(text: str) -> Pieces | None:
     return kept[text]
 
 
-def _by_key(found: Found) -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
-    """Each alternative under its rarest piece: if none of these pieces occurs, no
-    alternative does; those whose piece occurs are tested whole. (Its pieces as a sorted
-    tuple, not a set: kept between runs, a tuple is read back without hashing every piece.)"""
-    by_key: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+def _by_key(found: Found) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each alternative under its rarest needle: if none of these occurs, no alternative
+    does; those whose needle occurs are tested whole."""
+    by_key: dict[str, list[tuple[str, ...]]] = {}
     for term in found or ():
-        whole = tuple(sorted(frozenset().union(*(_grams_of(x) for x in term))))
-        by_key.setdefault(max(whole, key=_rarity), []).append((whole, term))
+        by_key.setdefault(max(term, key=_rarity), []).append(term)
     return {k: tuple(v) for k, v in by_key.items()}
 
 
@@ -314,9 +351,7 @@ def _sieve(pattern: str, flags: int) -> Sieve:
     found = _needles(pattern, flags)
     if found is None:
         return Sieve(None)
-    # kept between runs with the needles: building the pieces is most of a cold start's sieves
-    by_key = remembered("sieve-2", (pattern, flags), lambda: _by_key(found))
-    return Sieve(found, by_key)
+    return Sieve(found)
 
 
 def sieve(pattern: re.Pattern[str]) -> Sieve:
@@ -332,11 +367,11 @@ class Sieves:
         sieves = [sieve(rx) for rx in patterns]
         self.count = len(sieves)
         self.unknown = [i for i, s in enumerate(sieves) if not s.known]
-        # Every alternative of every pattern under its rarest piece, with its pattern's index.
-        by_key: dict[str, list[tuple[int, tuple[str, ...], tuple[str, ...]]]] = {}
+        # Every alternative of every pattern under its rarest needle, with its pattern's index.
+        by_key: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         for i, s in enumerate(sieves):
             for key, terms in s.by_key.items():
-                by_key.setdefault(key, []).extend((i, whole, term) for whole, term in terms)
+                by_key.setdefault(key, []).extend((i, term) for term in terms)
         self.by_key = {k: tuple(v) for k, v in by_key.items()}
         self.keys = frozenset(self.by_key)
 
@@ -347,9 +382,10 @@ class Sieves:
         out = [False] * self.count
         for i in self.unknown:
             out[i] = True
-        grams, has = pieces.grams, pieces.folded.__contains__
-        for key in self.keys.intersection(grams):
-            for i, whole, term in self.by_key[key]:
-                if not out[i] and grams.issuperset(whole) and all(map(has, term)):
+        found = pieces.current()
+        has = found.__contains__
+        for key in self.keys.intersection(found):
+            for i, term in self.by_key[key]:
+                if not out[i] and all(map(has, term)):
                     out[i] = True
         return out
