@@ -8,9 +8,10 @@ phrase that matches nowhere in the text fails at every position inside the alter
 the other phrases, in the same order, finds the same matches in the same order.
 
 ``Alternation.finditer`` searches only those: the phrase alone when one can match; when
-several can, their own searches merged as the alternation takes them (``_merged``); the
-whole when all can, or when it cannot tell (a short text, a pattern that refers to its own
-groups). The matches' spans are the same (their groups are the phrase's own).
+several can, the alternation of those (compiled once for each such set and kept, as the
+rule patterns are); the whole when all can, or when it cannot tell (a short text, a
+pattern that refers to its own groups). The matches' spans are the same (their groups are
+numbered as in the phrases searched).
 """
 
 from __future__ import annotations
@@ -28,13 +29,23 @@ _REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 # An alternation is searched whole this many times before its phrases' sieves are built
 # (a few ms for a large rule): a single review does not pay for what only a batch gains.
 SEARCHES_BEFORE_SIEVES = 4
+MOST_KEPT = 64  # alternations of some of the phrases kept for each (the latest)
 
 
 class Alternation:
     """``pattern_of(phrases)`` compiled (``full``), searched through ``finditer(text,
     pieces)`` with only the phrases whose needles are in the text."""
 
-    __slots__ = ("_alone", "_reducible", "_searches", "_sieves", "full", "pattern_of", "phrases")
+    __slots__ = (
+        "_alone",
+        "_reducible",
+        "_searches",
+        "_sieves",
+        "_some",
+        "full",
+        "pattern_of",
+        "phrases",
+    )
 
     def __init__(
         self,
@@ -51,6 +62,7 @@ class Alternation:
         # and their sieves.
         self._alone: list[re.Pattern[str]] = []
         self._sieves: Sieves | None = None
+        self._some: dict[tuple[int, ...], re.Pattern[str]] = {}  # alternations of a few
 
     def finditer(self, text: str, pieces: Pieces | None) -> Iterator[re.Match[str]]:
         """``full.finditer(text)``'s matches (their spans); ``pieces`` are the text's
@@ -77,24 +89,14 @@ class Alternation:
             return self._alone[keep[0]].finditer(text)
         if any(i in self._sieves.unknown for i in keep):
             return self.full.finditer(text)  # a phrase that may match the empty string
-        return _merged([self._alone[i] for i in keep], text)
+        return self._of(tuple(keep)).finditer(text)
 
-
-def _merged(patterns: list[re.Pattern[str]], text: str) -> Iterator[re.Match[str]]:
-    """The matches of the alternation of ``patterns`` (each a phrase alone, in order, none
-    matching the empty string), from their own searches: at each step the earliest start,
-    the first phrase there on a tie (the alternation tries them in order), then on from
-    its end, as ``finditer`` goes."""
-    found = [rx.search(text) for rx in patterns]
-    while True:
-        best = None
-        for m in found:
-            if m is not None and (best is None or m.start() < best.start()):
-                best = m
-        if best is None:
-            return
-        yield best
-        end = best.end()
-        for k, m in enumerate(found):
-            if m is not None and m.start() < end:
-                found[k] = patterns[k].search(text, end)
+    def _of(self, keep: tuple[int, ...]) -> re.Pattern[str]:
+        """The alternation of the phrases ``keep``, in their order."""
+        found = self._some.get(keep)
+        if found is None:
+            if len(self._some) >= MOST_KEPT:
+                del self._some[next(iter(self._some))]
+            pattern = self.pattern_of([self.phrases[i] for i in keep])
+            found = self._some[keep] = compile_cached(pattern, self.full.flags)
+        return found
