@@ -114,3 +114,26 @@ def test_every_simple_family_keeps_its_matches_on_the_seed_letters():
             for text in texts:
                 got = _spans(a.finditer(text, text_pieces(text)))
                 assert got == _spans(a.full.finditer(text)), (family.kind, value)
+
+
+def _places(phrases: list[str]) -> str:
+    return r"(?=\w)(?<!\w)(?=" + "|".join(f"(?:{p})" for p in phrases) + ")"
+
+
+def test_places_found_with_the_needles_of_the_phrases_themselves():
+    """A lookahead has no needles of its own: its phrases' own patterns give them."""
+    full = _Counted(re.compile(_places(PHRASES), re.I))
+    located = Alternation(
+        PHRASES,
+        _places,
+        full,  # type: ignore[arg-type]
+        needles_of=lambda ps: "|".join(f"(?:{p})" for p in ps),
+    )
+    for text in [
+        FILLER + "Knee pain and low back pain; back ache, pain in the knee.",
+        FILLER + "Sciatica only, then knee pain.",
+        FILLER + "nothing of the kind",
+    ]:
+        found = [m.start() for m in located.finditer(text, text_pieces(text))]
+        assert found == [m.start() for m in full.rx.finditer(text)]
+    assert full.searches == 0  # never the whole: the sieves kept only some phrases

@@ -43,6 +43,7 @@ class Alternation:
         "_sieves",
         "_some",
         "full",
+        "needles_of",
         "pattern_of",
         "phrases",
     )
@@ -52,9 +53,13 @@ class Alternation:
         phrases: list[str],
         pattern_of: Callable[[list[str]], str],
         full: re.Pattern[str],
+        needles_of: Callable[[list[str]], str] | None = None,
     ) -> None:
         self.phrases = list(phrases)
         self.pattern_of = pattern_of
+        # What each phrase's needles are read from (default: its own pattern); a pattern
+        # that only tests a place (a lookahead) has none of its own.
+        self.needles_of = needles_of or pattern_of
         self.full = full
         self._reducible = len(self.phrases) > 1 and not _REFERENCE.search(full.pattern)
         self._searches = 0
@@ -76,10 +81,14 @@ class Alternation:
             flags = self.full.flags
             try:
                 alone = [compile_cached(self.pattern_of([p]), flags) for p in self.phrases]
+                if self.needles_of is self.pattern_of:
+                    sieved = alone
+                else:
+                    sieved = [compile_cached(self.needles_of([p]), flags) for p in self.phrases]
             except re.error:  # pragma: no cover  (a phrase that compiles only among the others)
                 self._reducible = False
                 return self.full.finditer(text)
-            self._alone, self._sieves = alone, Sieves(alone)
+            self._alone, self._sieves = alone, Sieves(sieved)
         keep = [i for i, may in enumerate(self._sieves.passing(pieces)) if may]
         if not keep:
             return iter(())

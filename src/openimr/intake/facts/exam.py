@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import Field
 
+from openimr.intake.alternation import Alternation
 from openimr.intake.grouped import alternation
 from openimr.intake.lexicon import lexicon
 from openimr.intake.needles import sieve, text_pieces
@@ -169,6 +170,20 @@ def _whole(patterns: list[str]) -> str:
     return "|".join(parts)
 
 
+def _locator(patterns: list[str]) -> str:
+    """Where any of the patterns can begin (a test of each place, consuming nothing)."""
+    words = [_fill(p) for p in patterns if not _symbol_first(p)]
+    symbols = [_fill(p) for p in patterns if _symbol_first(p)]
+    locator = [r"(?=\w)(?<!\w)(?=" + alternation(words) + ")"] if words else []
+    locator += [f"(?=(?:{p}))" for p in symbols]
+    return "|".join(locator)
+
+
+def _phrases_of(patterns: list[str]) -> str:
+    """The patterns themselves: what a place ``_locator`` finds must be followed by."""
+    return "|".join(f"(?:{_fill(p)})" for p in patterns)
+
+
 def _alt(patterns: list[str], name: str) -> re.Pattern[str] | None:
     if not patterns:
         return None
@@ -277,16 +292,15 @@ class _Compiled:
                 )
         # Where each rule's phrases can begin; a rule whose phrases' needles are not in
         # a text (needles.py) begins nowhere in it, and its locator is not run.
+        # (An Alternation: searched with only the phrases whose needles are in the text.)
         self.phrase_locators = []
         for x in self.phrases:
             every = x.rule.present + x.rule.absent
-            words = [_fill(p) for p in every if not _symbol_first(p)]
-            symbols = [_fill(p) for p in every if _symbol_first(p)]
-            locator = [r"(?=\w)(?<!\w)(?=" + alternation(words) + ")"] if words else []
-            locator += [f"(?=(?:{p}))" for p in symbols]
-            if locator:
+            if every:
                 sieves = [sieve(rx) for rx in (x.present, x.absent) if rx is not None]
-                self.phrase_locators.append((sieves, compile_pattern("|".join(locator), FOLDER)))
+                full = compile_pattern(_locator(every), FOLDER)
+                located = Alternation(every, _locator, full, needles_of=_phrases_of)
+                self.phrase_locators.append((sieves, located))
 
 
 @cache
@@ -994,7 +1008,7 @@ def _phrase_hits(text: str, c: _Compiled) -> list[tuple[int, int, bool, _PhraseR
             m.start()
             for sieves, locator in c.phrase_locators
             if any(s.may_match(in_text) for s in sieves)
-            for m in locator.finditer(text)
+            for m in locator.finditer(text, in_text)
         }
     )
     for p in c.phrases:
