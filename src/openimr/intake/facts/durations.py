@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from openimr.fact_kinds import typed_value
+from openimr.intake.alternation import Alternation
 from openimr.intake.dates import (
     PartialDate,
     date_pattern,
@@ -82,6 +83,12 @@ def _alternatives(patterns: list[str]) -> str:
     return "(?:" + "|".join(patterns) + ")"
 
 
+def _words_pattern(patterns: list[str]) -> str:
+    """Whole words, numbers and dates filled in."""
+    filled = whole_words([p.replace("{NUM}", number_pattern(True)) for p in patterns])
+    return filled.replace("{DATE}", date_pattern())
+
+
 class _Compiled:
     def __init__(self) -> None:
         r = duration_rules()
@@ -90,7 +97,7 @@ class _Compiled:
             return compile_pattern(pattern.replace("{DATE}", date_pattern()), RULE_FILE)
 
         def words(patterns: list[str]) -> re.Pattern[str]:
-            return rx(whole_words([p.replace("{NUM}", number_pattern(True)) for p in patterns]))
+            return compile_pattern(_words_pattern(patterns), RULE_FILE)
 
         self.unit_of = [(name, rx(rf"^{_alternatives(ps)}$")) for name, ps in r.units.items()]
         unit = _alternatives([p for ps in r.units.values() for p in ps])
@@ -117,7 +124,10 @@ class _Compiled:
         self.strong_start = words(r.strong_start)
         self.since_then = words(r.since_then)
         self.since_injury = words(r.since_injury)
-        self.topics = [(topic, words(ps)) for topic, ps in r.topics.items()]
+        # (Alternations: searched with only the words whose needles are in the chunk.)
+        self.topics = [
+            (topic, Alternation(ps, _words_pattern, words(ps))) for topic, ps in r.topics.items()
+        ]
         self.no_limitation = words(r.no_limitation)
         self.normal_until = [
             (topic, rx(rf"(?<!\w){_alternatives(ps)}\s+(?:[\w']+\s+){{0,5}}?until\s+$"))
@@ -255,9 +265,9 @@ def _heads(text: str, lo: int, hi: int, c: _Compiled) -> list[tuple[int, int, st
     in_chunk = text_pieces(chunk)
     heads = [
         (lo + m.start(), lo + m.end(), topic)
-        for topic, rx in c.topics
-        if sieve(rx).may_match(in_chunk)
-        for m in rx.finditer(chunk)
+        for topic, words in c.topics
+        if sieve(words.full).may_match(in_chunk)
+        for m in words.finditer(chunk, in_chunk)
     ]
     lx = lexicon()
     for hit in lx.find_drugs(text[lo:hi]):
