@@ -27,5 +27,15 @@ _kept: dict[tuple[int, dt.date], tuple[list[Rule], int, tuple[Rule, ...]]] = {}
 
 
 def earliest_edition(rules: list[Rule]) -> dt.date:
-    """The first day any rule of the pack is in force."""
-    return min(effective.from_ for rule in rules for effective in rule.ranges())
+    """The first day any rule of the pack is in force (kept for the same list of rules, as
+    ``in_force`` keeps its answers: every review asks)."""
+    kept = _earliest.get(id(rules))
+    if kept is None or kept[0] is not rules or kept[1] != len(rules):
+        first = min(effective.from_ for rule in rules for effective in rule.ranges())
+        if len(_earliest) >= KEPT:
+            del _earliest[next(iter(_earliest))]
+        kept = _earliest[id(rules)] = (rules, len(rules), first)
+    return kept[2]
+
+
+_earliest: dict[int, tuple[list[Rule], int, dt.date]] = {}

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -576,7 +576,27 @@ def _exam_value(**kw: Any) -> dict[str, Any]:
 
 
 def _finditer(rx: re.Pattern[str] | None, text: str, lo: int, hi: int) -> list[re.Match[str]]:
-    return list(rx.finditer(text, lo, hi)) if rx else []
+    if rx is None or not _in_text(rx, text):
+        return []
+    return list(rx.finditer(text, lo, hi))
+
+
+class _Gate:
+    """For the text being read: whether each pattern can match anywhere in it (its needles,
+    needles.py). The clause readers search a few dozen characters at a time, ~600 times a
+    case, and four searches in five are of a pattern with no match in the whole text."""
+
+    text: ClassVar[str | None] = None
+    may: ClassVar[dict[re.Pattern[str], bool]] = {}
+
+
+def _in_text(rx: re.Pattern[str], text: str) -> bool:
+    if text is not _Gate.text:
+        _Gate.text, _Gate.may = text, {}
+    may = _Gate.may.get(rx)
+    if may is None:
+        may = _Gate.may[rx] = sieve(rx).may_match(text_pieces(text))
+    return may
 
 
 def _grade_abnormal(m: re.Match[str]) -> tuple[bool, float]:
