@@ -102,6 +102,7 @@ class RegionRules(RuleModel):
 
 
 KEPT_TEXTS = 8
+KEPT_REGIONS_FROM = 500  # the regions of texts this long are kept (the last few)
 
 
 def _kept(kept: dict[str, tuple[Hit, ...]], text: str, find: Any) -> list[Hit]:
@@ -124,6 +125,7 @@ class Lexicon:
         # few texts' kept (a list is copied out, so a reader's changes stay its own).
         self._services_of: dict[str, tuple[Hit, ...]] = {}
         self._drugs_of: dict[str, tuple[Hit, ...]] = {}
+        self._regions_of: dict[str, tuple[Hit, ...]] = {}  # (whole texts: several readers)
         self.services = [
             (r.kind, compile_pattern(whole_words(r.patterns), SERVICES_FILE))
             for r in self.service_rules.services
@@ -211,6 +213,12 @@ class Lexicon:
 
     # -- regions, sides, levels -------------------------------------------------------
     def find_regions(self, text: str) -> list[Hit]:
+        """Body regions named in ``text``, in order."""
+        if len(text) < KEPT_REGIONS_FROM:  # a sentence or a title: read again
+            return self._find_regions(text)
+        return _kept(self._regions_of, text, self._find_regions)
+
+    def _find_regions(self, text: str) -> list[Hit]:
         passing = self.region_sieves.passing(text_pieces(text))
         hits = [
             Hit(m.start(), m.end(), region, m.group())
