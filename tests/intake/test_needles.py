@@ -218,3 +218,14 @@ def test_the_needles_a_text_holds_are_every_needle_in_it(monkeypatch):
         found = needles_module._NEEDLES.held(text.lower())
         assert {w for w in words if w in found} == {w for w in words[: n + 1] if w in text}
     assert pieces(text).found >= set(words[::2])
+
+
+def test_an_alternative_another_implies_is_dropped():
+    found = (("back",), ("low", "back pain"), ("lumbar",), ("lumbar", "pain"), ("lbp",))
+    assert needles_module._minimal(found) == (("back",), ("lbp",), ("lumbar",))
+    # kept: each holds where none of the others does
+    assert needles_module._minimal((("ab", "cd"), ("abc",), ("cde",))) == (
+        ("ab", "cd"),
+        ("abc",),
+        ("cde",),
+    )
