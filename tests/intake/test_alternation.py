@@ -58,9 +58,9 @@ class _Counted:
     def __init__(self, rx: re.Pattern[str]) -> None:
         self.rx, self.pattern, self.flags, self.searches = rx, rx.pattern, rx.flags, 0
 
-    def finditer(self, text: str):
+    def finditer(self, text: str, *bounds: int):
         self.searches += 1
-        return self.rx.finditer(text)
+        return self.rx.finditer(text, *bounds)
 
 
 def test_only_the_phrases_that_can_match_are_searched():
@@ -137,3 +137,11 @@ def test_places_found_with_the_needles_of_the_phrases_themselves():
         found = [m.start() for m in located.finditer(text, text_pieces(text))]
         assert found == [m.start() for m in full.rx.finditer(text)]
     assert full.searches == 0  # never the whole: the sieves kept only some phrases
+
+
+def test_a_part_of_the_text_is_searched_as_the_whole_searches_it():
+    a = _alternation(PHRASES)
+    text = FILLER + "Knee pain and low back pain; back ache, pain in the knee."
+    for lo, hi in [(len(FILLER), len(text)), (len(FILLER) + 5, len(FILLER) + 30), (0, 20)]:
+        found = _spans(a.finditer(text, text_pieces(text[lo:hi]), lo, hi))
+        assert found == _spans(a.full.finditer(text, lo, hi)), (lo, hi)

@@ -69,15 +69,18 @@ class Alternation:
         self._sieves: Sieves | None = None
         self._some: dict[tuple[int, ...], re.Pattern[str]] = {}  # alternations of a few
 
-    def finditer(self, text: str, pieces: Pieces | None) -> Iterator[re.Match[str]]:
-        """``full.finditer(text)``'s matches (their spans); ``pieces`` are the text's
-        (``needles.text_pieces(text)``)."""
+    def finditer(
+        self, text: str, pieces: Pieces | None, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[re.Match[str]]:
+        """``full.finditer(text, pos, endpos)``'s matches (their spans); ``pieces`` are those
+        of ``text[pos:endpos]`` (``needles.text_pieces``), or of a text holding it."""
+        end = len(text) if endpos is None else endpos
         if pieces is None or not self._reducible:
-            return self.full.finditer(text)
+            return self.full.finditer(text, pos, end)
         if self._sieves is None:
             self._searches += 1
             if self._searches <= SEARCHES_BEFORE_SIEVES:
-                return self.full.finditer(text)
+                return self.full.finditer(text, pos, end)
             flags = self.full.flags
             try:
                 alone = [compile_cached(self.pattern_of([p]), flags) for p in self.phrases]
@@ -87,18 +90,18 @@ class Alternation:
                     sieved = [compile_cached(self.needles_of([p]), flags) for p in self.phrases]
             except re.error:  # pragma: no cover  (a phrase that compiles only among the others)
                 self._reducible = False
-                return self.full.finditer(text)
+                return self.full.finditer(text, pos, end)
             self._alone, self._sieves = alone, Sieves(sieved)
         keep = [i for i, may in enumerate(self._sieves.passing(pieces)) if may]
         if not keep:
             return iter(())
         if len(keep) == len(self.phrases):
-            return self.full.finditer(text)
+            return self.full.finditer(text, pos, end)
         if len(keep) == 1:
-            return self._alone[keep[0]].finditer(text)
+            return self._alone[keep[0]].finditer(text, pos, end)
         if any(i in self._sieves.unknown for i in keep):
-            return self.full.finditer(text)  # a phrase that may match the empty string
-        return self._of(tuple(keep)).finditer(text)
+            return self.full.finditer(text, pos, end)  # a phrase that may match the empty string
+        return self._of(tuple(keep)).finditer(text, pos, end)
 
     def _of(self, keep: tuple[int, ...]) -> re.Pattern[str]:
         """The alternation of the phrases ``keep``, in their order."""

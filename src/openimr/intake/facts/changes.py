@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import Field
 
 from openimr.fact_kinds import typed_value
+from openimr.intake.alternation import Alternation
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.lexicon import Hit, lexicon, whole_words
 from openimr.intake.needles import Sieves, kept_pieces
@@ -126,31 +127,37 @@ class _Compiled:
         side = "(?:" + "|".join(r.side_effects) + ")"
         value = _value_pattern(r)
 
+        def filled(pattern: str) -> str:
+            return pattern.replace("{N}", value).replace("{SIDE_EFFECT}", side)
+
         def rx(pattern: str) -> re.Pattern[str]:
-            pattern = pattern.replace("{N}", value).replace("{SIDE_EFFECT}", side)
-            return compile_pattern(pattern, RULE_FILE)
+            return compile_pattern(filled(pattern), RULE_FILE)
 
         def words(patterns: list[str]) -> re.Pattern[str]:
             return rx(whole_words(patterns))
+
+        def phrases(patterns: list[str]) -> Alternation:
+            """``words(patterns)``, searched with only the phrases that can match."""
+            return Alternation(patterns, lambda ps: filled(whole_words(ps)), words(patterns))
 
         drugs = lexicon().drug_names.pattern
         self.measures = []
         for name, m in r.measures.items():
             patterns = [p for p in m.patterns if p != "{DRUG}"]
-            self.measures.append((name, m, words(patterns) if patterns else None))
+            self.measures.append((name, m, phrases(patterns) if patterns else None))
             if "{DRUG}" in m.patterns:
                 self.drug_measure = (name, m)
         self.drugs = re.compile(drugs, re.IGNORECASE)
-        self.directions = [(cls, words(ps)) for cls, ps in r.directions.items()]
+        self.directions = [(cls, phrases(ps)) for cls, ps in r.directions.items()]
         self.transitions = [rx(p) for p in r.transitions]
         self.percent = [rx(p) for p in r.percent_relief]
-        self.fractions = [(share, words(ps)) for share, ps in r.fractions.items()]
+        self.fractions = [(share, phrases(ps)) for share, ps in r.fractions.items()]
         self.frequencies = [(words([p]), n) for p, n in r.frequencies.items()]
         # The sieve of each pattern read sentence by sentence (needles.py), by its id: the
         # patterns live as long as this object.
-        per_sentence = [rx for _, rx in self.directions] + self.transitions + self.percent
-        per_sentence += [rx for _, rx in self.fractions]
-        per_sentence += [rx for _, _, rx in self.measures if rx is not None]
+        per_sentence = [a.full for _, a in self.directions] + self.transitions + self.percent
+        per_sentence += [a.full for _, a in self.fractions]
+        per_sentence += [a.full for _, _, a in self.measures if a is not None]
         self.sieves = Sieves(per_sentence)
         self.sieve_index = {id(rx): i for i, rx in enumerate(per_sentence)}
         self.credit = words(r.credit_cues + r.weak_credit_cues)
@@ -374,10 +381,14 @@ def _sentence(
     mine = [t for t in treatments if s_start <= t.start < s_end]
     # The sentence's pieces (needles.py): a pattern whose needles are not in the sentence
     # has no match in it, and is not run.
-    passing = c.sieves.passing(kept_pieces(text[s_start:s_end]))
+    in_sentence = kept_pieces(text[s_start:s_end])
+    passing = c.sieves.passing(in_sentence)
 
-    def hits(rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
-        if passing[c.sieve_index[id(rx)]]:
+    def hits(rx: re.Pattern[str] | Alternation) -> Iterable[re.Match[str]]:
+        if isinstance(rx, Alternation):
+            if passing[c.sieve_index[id(rx.full)]]:
+                return rx.finditer(text, in_sentence, s_start, s_end)
+        elif passing[c.sieve_index[id(rx)]]:
             return rx.finditer(text, s_start, s_end)
         return ()
 
