@@ -44,7 +44,7 @@ def number_rules() -> NumberRules:
 
 @cache
 def _words(include_other: bool = False) -> str:
-    """Number words, longest first: each tens word with its unit, the units, then the
+    r"""Number words, longest first: each tens word with its unit, the units, then the
     others. One phrase each, grouped by first letter (grouped.py): tried in the same order
     as ``(?:tens)(?:[\s-]?(?:units))?|units``, but at a word only those of its letter
     (a third faster for every rule with a number)."""
