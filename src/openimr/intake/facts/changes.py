@@ -26,6 +26,7 @@ from pydantic import Field
 from openimr.fact_kinds import typed_value
 from openimr.intake.alternation import Alternation
 from openimr.intake.facts.spans import longest_first
+from openimr.intake.grouped import alternation
 from openimr.intake.lexicon import Hit, lexicon, whole_words
 from openimr.intake.needles import Sieves, kept_pieces
 from openimr.intake.numbers import number_value
@@ -95,16 +96,49 @@ _CLASSES = {
     "independent": ("independent", True),
 }
 
-_WORD_NUMBERS = (
-    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
-    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|"
-    r"four|five|six|seven|eight|nine))?|a\s+hundred|one\s+hundred)"
+# Number words and the units a value is written with, one phrase each in the order they
+# are tried, grouped by first character (grouped.py: the same matches, fewer trials).
+_TENS_UNITS = r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
+_WORD_NUMBERS = alternation(
+    [
+        *"zero one two three four five six seven eight nine ten eleven twelve thirteen".split(),
+        *"fourteen fifteen sixteen seventeen eighteen nineteen".split(),
+        *[f"{tens}{_TENS_UNITS}" for tens in "twenty thirty forty fifty sixty".split()],
+        *[f"{tens}{_TENS_UNITS}" for tens in "seventy eighty ninety".split()],
+        r"a\s+hundred",
+        r"one\s+hundred",
+    ]
 )
 _UNITS = (
-    r"(?:\s*(?:/\s*(?:10|5|day|d|wk|week)\b|%|percent\b|deg(?:rees?)?\b|°|lbs?\b|pounds?\b|kg\b|"
-    r"min(?:utes?)?\b|hours?\b|hrs?\b|h\b|mg\b|mcg\b|blocks?\b|miles?\b|mi\b|feet\b|ft\b|"
-    r"(?:tabs?|tablets?|pills?)\b|x\s*/\s*day|times\s+(?:a|per)\s+day|(?:a|per)\s+day))*"
+    r"(?:\s*"
+    + alternation(
+        [
+            r"/\s*(?:10|5|day|d|wk|week)\b",
+            "%",
+            r"percent\b",
+            r"deg(?:rees?)?\b",
+            "°",
+            r"lbs?\b",
+            r"pounds?\b",
+            r"kg\b",
+            r"min(?:utes?)?\b",
+            r"hours?\b",
+            r"hrs?\b",
+            r"h\b",
+            r"mg\b",
+            r"mcg\b",
+            r"blocks?\b",
+            r"miles?\b",
+            r"mi\b",
+            r"feet\b",
+            r"ft\b",
+            r"(?:tabs?|tablets?|pills?)\b",
+            r"x\s*/\s*day",
+            r"times\s+(?:a|per)\s+day",
+            r"(?:a|per)\s+day",
+        ]
+    )
+    + r")*"
 )
 
 
