@@ -101,10 +101,25 @@ _CLASSES = {
 _TENS_UNITS = r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
 _WORD_NUMBERS = alternation(
     [
-        *"zero one two three four five six seven eight nine ten eleven twelve thirteen".split(),
-        *"fourteen fifteen sixteen seventeen eighteen nineteen".split(),
-        *[f"{tens}{_TENS_UNITS}" for tens in "twenty thirty forty fifty sixty".split()],
-        *[f"{tens}{_TENS_UNITS}" for tens in "seventy eighty ninety".split()],
+        *[
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+        ],
+        *["fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"],
+        *[f"{tens}{_TENS_UNITS}" for tens in ["twenty", "thirty", "forty", "fifty", "sixty"]],
+        *[f"{tens}{_TENS_UNITS}" for tens in ["seventy", "eighty", "ninety"]],
         r"a\s+hundred",
         r"one\s+hundred",
     ]
