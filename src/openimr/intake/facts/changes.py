@@ -104,8 +104,8 @@ _TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
 _TENS_UNITS = r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
 _WORD_NUMBERS = alternation(
     [
-        *f"{_ONES} {_TEENS}".split(),  # noqa: SIM905  (words, not a list to read)
-        *[f"{tens}{_TENS_UNITS}" for tens in _TENS.split()],  # noqa: SIM905
+        *f"{_ONES} {_TEENS}".split(),
+        *[f"{tens}{_TENS_UNITS}" for tens in _TENS.split()],
         r"a\s+hundred",
         r"one\s+hundred",
     ]
