@@ -587,16 +587,17 @@ class _Gate:
     case, and four searches in five are of a pattern with no match in the whole text."""
 
     text: ClassVar[str | None] = None
-    may: ClassVar[dict[re.Pattern[str], bool]] = {}
+    # By the pattern's id (a pattern's own hash reads all its code), with the pattern.
+    may: ClassVar[dict[int, tuple[re.Pattern[str], bool]]] = {}
 
 
 def _in_text(rx: re.Pattern[str], text: str) -> bool:
     if text is not _Gate.text:
         _Gate.text, _Gate.may = text, {}
-    may = _Gate.may.get(rx)
-    if may is None:
-        may = _Gate.may[rx] = sieve(rx).may_match(text_pieces(text))
-    return may
+    kept = _Gate.may.get(id(rx))
+    if kept is None or kept[0] is not rx:
+        kept = _Gate.may[id(rx)] = (rx, sieve(rx).may_match(text_pieces(text)))
+    return kept[1]
 
 
 def _grade_abnormal(m: re.Match[str]) -> tuple[bool, float]:
