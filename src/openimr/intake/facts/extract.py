@@ -184,6 +184,12 @@ class _Builder:
         return fact
 
 
+def _may_match(patterns: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:
+    """The patterns that can match in ``text``: the others lack a needle (needles.py)."""
+    in_text = text_pieces(text)
+    return [rx for rx in patterns if sieve(rx).may_match(in_text)]
+
+
 def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
     """Keep the earliest, then longest, of overlapping matches."""
     kept: list[tuple[int, int, Any]] = []
@@ -323,7 +329,7 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
             elif g.get("unspecified"):
                 info["count_text"] = re.sub(r"\s+", " ", m.group().strip())
             hits.append((m.start(), m.end(), info))
-    for rx in c.durations:
+    for rx in _may_match(c.durations, text):
         for m in rx.finditer(text):
             hits.append((m.start(), m.end(), {"duration": re.sub(r"\s+", " ", m["duration"])}))
     for start, end, info in _non_overlapping(hits):
@@ -353,7 +359,10 @@ def _modality_hits(text: str, services: list[Hit], c: _Compiled) -> list[Hit]:
     """The services named, and the short names of treatments (facts.yaml modality_words)
     where no service is named."""
     hits = list(services)
+    in_text = text_pieces(text)
     for kind, rx in c.modality_words:
+        if not sieve(rx).may_match(in_text):
+            continue  # no match in the text (needles.py)
         for m in rx.finditer(text):
             if not any(h.start < m.end() and m.start() < h.end for h in hits):
                 hits.append(Hit(m.start(), m.end(), kind, m.group()))
@@ -456,7 +465,13 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
     """Sessions utilization review allowed of a request, by the treatment nearest them in
     their sentence ("Chiropractic 6 visits was authorized by the claims administrator")."""
     exclude = set(fact_rules().prior_treatment.exclude_kinds)
-    hits = [(m.start(), m.end(), m) for rx in c.authorized for m in rx.finditer(b.text)]
+    hits = [
+        (m.start(), m.end(), m)
+        for rx in _may_match(c.authorized, b.text)
+        for m in rx.finditer(b.text)
+    ]
+    if not hits:
+        return
     # The counts the records give anywhere ("12 visits were requested"): with them the
     # review can tell whether the item in dispute is what was left or the whole request.
     stated = sorted(
@@ -490,7 +505,7 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
 
 
 def _pain_relief_targets(text: str, c: _Compiled) -> list[tuple[Target, re.Match[str]]]:
-    hits = [(m.start(), m.end(), m) for rx in c.relief for m in rx.finditer(text)]
+    hits = [(m.start(), m.end(), m) for rx in _may_match(c.relief, text) for m in rx.finditer(text)]
     return [(Target(s, e, "RELIEF"), m) for s, e, m in longest_first(hits)]
 
 
@@ -511,7 +526,11 @@ def _pain_relief(b: _Builder, found: list[tuple[Target, re.Match[str]]], c: _Com
 
 
 def _pain_scores(b: _Builder, c: _Compiled) -> None:
-    hits = [(m.start(), m.end(), m) for rx in c.pain_score for m in rx.finditer(b.text)]
+    hits = [
+        (m.start(), m.end(), m)
+        for rx in _may_match(c.pain_score, b.text)
+        for m in rx.finditer(b.text)
+    ]
     for start, end, m in _non_overlapping(hits):
         score = int(m["score"])
         if score <= 10:
@@ -581,7 +600,11 @@ def _count_value(word: str) -> float | None:
 
 def _stated_med(b: _Builder, c: _Compiled) -> None:
     """A total daily morphine-equivalent dose the records state (the prescriber's own sum)."""
-    hits = [(m.start(), m.end(), m) for rx in c.stated_med for m in rx.finditer(b.text)]
+    hits = [
+        (m.start(), m.end(), m)
+        for rx in _may_match(c.stated_med, b.text)
+        for m in rx.finditer(b.text)
+    ]
     for start, end, m in _non_overlapping(hits):
         mg = float(m["mg"])
         sentence = b.analysis.sentence_of(start)
