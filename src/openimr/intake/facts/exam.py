@@ -179,6 +179,22 @@ def _locator(patterns: list[str]) -> str:
     return "|".join(locator)
 
 
+_RAW = "\x00"  # marks a trigger item that is a pattern of its own, not a whole word
+
+
+def _trigger(items: list[str]) -> str:
+    """Any word of the examination grammar (``items``: whole-word patterns, and patterns
+    marked ``_RAW``), without groups of its own."""
+    words = [p for p in items if not p.startswith(_RAW)]
+    raw = [_fill(p[len(_RAW) :]) for p in items if p.startswith(_RAW)]
+    pattern = "|".join(([_whole(words)] if words else []) + raw)
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+def _trigger_needles(items: list[str]) -> str:
+    return _phrases_of([p.removeprefix(_RAW) for p in items])
+
+
 def _phrases_of(patterns: list[str]) -> str:
     """The patterns themselves: what a place ``_locator`` finds must be followed by."""
     return "|".join(f"(?:{_fill(p)})" for p in patterns)
@@ -274,10 +290,10 @@ class _Compiled:
             *m.full_phrases,
             *m.limited_phrases,
         ]
-        trigger = "|".join(
-            [_whole(parts), _fill(s.motor_grade), _fill(m.grip)] + [_fill(p) for p in m.lag]
-        )
-        self.trigger = compile_pattern(re.sub(r"\(\?P<\w+>", "(?:", trigger), name)
+        # (An Alternation: searched with only the words whose needles are in the text.)
+        items = [*parts, *[_RAW + p for p in (s.motor_grade, m.grip, *m.lag)]]
+        full = compile_pattern(_trigger(items), name)
+        self.trigger = Alternation(items, _trigger, full, needles_of=_trigger_needles)
         self.phrases = []
         for file in phrase_files():
             for rule in load_rules(file, PhraseFile).phrases:
@@ -1132,7 +1148,7 @@ def exam_facts(b: Any) -> None:
     sections = _Sections(text)
     hits = _phrase_hits(text, c)
     hit_starts = [h[0] for h in hits]
-    signs = [m.start() for m in c.trigger.finditer(text)]
+    signs = [m.start() for m in c.trigger.finditer(text, text_pieces(text))]
     sentences = b.analysis.sentences
     # The regions of the whole text, read once: each sentence takes those within it.
     found = lexicon().find_regions(text)
