@@ -605,14 +605,27 @@ class _Gate:
     text: ClassVar[str | None] = None
     # By the pattern's id (a pattern's own hash reads all its code), with the pattern.
     may: ClassVar[dict[int, tuple[re.Pattern[str], bool]]] = {}
+    live: ClassVar[dict[int, tuple[list[Any], list[Any]]]] = {}  # id of a rule list -> live
 
 
 def _in_text(rx: re.Pattern[str], text: str) -> bool:
     if text is not _Gate.text:
-        _Gate.text, _Gate.may = text, {}
+        _Gate.text, _Gate.may, _Gate.live = text, {}, {}
     kept = _Gate.may.get(id(rx))
     if kept is None or kept[0] is not rx:
         kept = _Gate.may[id(rx)] = (rx, sieve(rx).may_match(text_pieces(text)))
+    return kept[1]
+
+
+def _live(rules: list[tuple[Any, ...]], text: str) -> list[tuple[Any, ...]]:
+    """The rules (tuples ending in their pattern) whose pattern can match in the text: read
+    once a text, not once a clause."""
+    if text is not _Gate.text:
+        _Gate.text, _Gate.may, _Gate.live = text, {}, {}
+    kept = _Gate.live.get(id(rules))
+    if kept is None or kept[0] is not rules:
+        live = [r for r in rules if r[-1] is not None and _in_text(r[-1], text)]
+        kept = _Gate.live[id(rules)] = (rules, live)
     return kept[1]
 
 
@@ -676,8 +689,8 @@ def _neuro(
         abnormal, value = _grade_abnormal(m)
         emit("motor", abnormal, [m.span()], value, m.start())
     # self-contained signs ("numbness", "weak", "atrophy")
-    for kind, rx in c.self_signs:
-        for m in _finditer(rx, text, lo, hi):
+    for kind, rx in _live(c.self_signs, text):
+        for m in rx.finditer(text, lo, hi):
             if any(a <= m.start() < e for a, e in spans_taken):
                 continue
             if not (objective_ok and cl.exam_sentence):
@@ -686,8 +699,8 @@ def _neuro(
             emit(kind, True, [m.span()], None, m.start(), negated=neg)
     # components with their status
     comps: list[tuple[int, int, str]] = []
-    for kind, rx in c.components:
-        for m in _finditer(rx, text, lo, hi):
+    for kind, rx in _live(c.components, text):
+        for m in rx.finditer(text, lo, hi):
             if any(a <= m.start() < e for a, e in spans_taken):
                 continue
             if any(a <= m.start() < e for a, e, _ in comps):
@@ -780,8 +793,8 @@ def _tests(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> list[tuple[in
     text = b.text
     lo, hi = cl.start, cl.end
     hits = []
-    for test, sign, rx in c.tests:
-        for m in _finditer(rx, text, lo, hi):
+    for test, sign, rx in _live(c.tests, text):
+        for m in rx.finditer(text, lo, hi):
             hits.append((m.start(), m.end(), test, sign))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     kept: list[tuple[int, int, str, str]] = []
@@ -872,7 +885,9 @@ def _limited_movement(
         return None
     s_start, s_end = sentence
     moves = sorted(
-        (m.start(), m.end()) for _, rx in c.movements for m in _finditer(rx, text, s_start, s_end)
+        (m.start(), m.end())
+        for _, rx in _live(c.movements, text)
+        for m in rx.finditer(text, s_start, s_end)
     )
     joiners = r"(?:\s|,|and\b|or\b|&|/|were\b|was\b|is\b|are\b|both\b|all\b)*"
 
@@ -929,8 +944,8 @@ def _motion(b: Any, cl: Clause, c: _Compiled, out: list[_Found]) -> None:
             emit({"region": reg, "test": movement, "value": -deg, "normal": 0.0, "unit": "degrees"},
                  [m.span()], deg > ranges.lag_degrees)  # fmt: skip
     moves = []
-    for movement, rx in c.movements:
-        for m in _finditer(rx, text, lo, hi):
+    for movement, rx in _live(c.movements, text):
+        for m in rx.finditer(text, lo, hi):
             if any(a <= m.start() < e for a, e in taken):
                 continue
             moves.append((m.start(), m.end(), movement))
