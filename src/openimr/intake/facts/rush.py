@@ -12,8 +12,7 @@ walk); a walk from any other position ends without a match, and a walk changes n
 unless it matches, so the matches, their order and the sentences are PyRuSH's own.
 tests/intake/test_facts.py compares them on many texts.
 
-Every position is tried, as PyRuSH does, until 5,000 characters have been (the
-expression costs about that much to build), and where it cannot speak for the trie:
+Every position is tried, as PyRuSH does, where the expression cannot speak for the trie:
 a text with a backslash (the trie's escape character, which PyFastNER also reads as a
 character), a changed limit on repeats, a PyFastNER version not compared (``VERIFIED``).
 """
@@ -99,9 +98,10 @@ def _pattern(node: dict, pre_key: str, wildcard: bool, most: int, runs: bool = F
     return "(?:" + "|".join(alternatives) + ")"
 
 
-# The expression takes about as long to build as walking 5,000 characters: built once
-# that many have been walked, so that a small case does not pay for it.
-BUILD_AFTER = 5_000
+# Built once this many characters have been walked at every position. Written and
+# compiled afresh the expression took as long as walking 5,000 characters; kept between
+# runs (regex_cache) it takes ~10 ms, under a second text's walk: built at once.
+BUILD_AFTER = 0
 
 
 class Prefiltered:
