@@ -145,3 +145,32 @@ def test_a_part_of_the_text_is_searched_as_the_whole_searches_it():
     for lo, hi in [(len(FILLER), len(text)), (len(FILLER) + 5, len(FILLER) + 30), (0, 20)]:
         found = _spans(a.finditer(text, text_pieces(text[lo:hi]), lo, hi))
         assert found == _spans(a.full.finditer(text, lo, hi)), (lo, hi)
+
+
+def test_the_alternations_of_a_few_phrases_are_not_kept_between_runs():
+    """A batch meets many sets of phrases: their alternations stay in this run's memory
+    (the last few), not in the run cache, which keeps for its file every value it gives."""
+    from openimr import runcache
+    from openimr.intake import grouped
+
+    words = [
+        "knee",
+        "back",
+        "neck",
+        "hip",
+        "ankle",
+        "wrist",
+        "elbow",
+        "jaw",
+        "chest",
+        "groin",
+        "heel",
+        "thumb",
+    ]
+    a = _alternation([f"{w}\\s+pain" for w in words])
+    before = set(runcache.used(grouped.MEMO))
+    for left_out in range(4):  # four sets of eleven phrases (grouped: eight or more)
+        text = FILLER + ", ".join(f"{w} pain" for k, w in enumerate(words) if k != left_out)
+        assert _spans(a.finditer(text, text_pieces(text))) == _spans(a.full.finditer(text))
+    assert len(a._some) == 4  # each compiled once, kept here
+    assert set(runcache.used(grouped.MEMO)) == before

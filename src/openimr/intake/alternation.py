@@ -8,10 +8,10 @@ phrase that matches nowhere in the text fails at every position inside the alter
 the other phrases, in the same order, finds the same matches in the same order.
 
 ``Alternation.finditer`` searches only those: the phrase alone when one can match; when
-several can, the alternation of those (compiled once for each such set and kept, as the
-rule patterns are); the whole when all can, or when it cannot tell (a short text, a
-pattern that refers to its own groups). The matches' spans are the same (their groups are
-numbered as in the phrases searched).
+several can, the alternation of those (compiled for each such set, the last few kept);
+the whole when all can, or when it cannot tell (a short text, a pattern that refers to its
+own groups). The matches' spans are the same (their groups are numbered as in the phrases
+searched).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from openimr.intake.grouped import transient
 from openimr.intake.needles import Pieces, Sieves
 from openimr.intake.regex_cache import compile_cached
 
@@ -29,7 +30,7 @@ _REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 # An alternation is searched whole this many times before its phrases' sieves are built
 # (a few ms for a large rule): a single review does not pay for what only a batch gains.
 SEARCHES_BEFORE_SIEVES = 4
-MOST_KEPT = 64  # alternations of some of the phrases kept for each (the latest)
+MOST_KEPT = 16  # alternations of some of the phrases kept for each (the latest)
 
 
 class Alternation:
@@ -109,6 +110,9 @@ class Alternation:
         if found is None:
             if len(self._some) >= MOST_KEPT:
                 del self._some[next(iter(self._some))]
-            pattern = self.pattern_of([self.phrases[i] for i in keep])
-            found = self._some[keep] = compile_cached(pattern, self.full.flags)
+            # (compiled here, not kept between runs: the sets a batch meets are many, and
+            # the run cache keeps every value a run uses)
+            with transient():
+                pattern = self.pattern_of([self.phrases[i] for i in keep])
+            found = self._some[keep] = re.compile(pattern, self.full.flags)
         return found

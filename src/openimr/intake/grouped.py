@@ -25,7 +25,10 @@ that one letter only, so the groups stay apart under it too.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 
 from openimr.intake.first_chars import first_items
 from openimr.intake.regex_cache import remembered
@@ -41,10 +44,33 @@ def plain(phrases: list[str]) -> str:
 
 def alternation(phrases: list[str]) -> str:
     """``(?:(?:p1)|(?:p2)|...)``, grouped by first character where that can be told; read
-    off once and kept between runs, as compiled patterns are."""
+    off once and kept between runs, as compiled patterns are (within ``transient()``: only
+    the last few, in this run)."""
     if len(phrases) < _FEW:
         return plain(phrases)
+    if _transient:
+        return _recent(tuple(phrases))
     return remembered(MEMO, tuple(phrases), lambda: _grouped(list(phrases)))
+
+
+_transient = False
+
+
+@contextlib.contextmanager
+def transient() -> Iterator[None]:
+    """Alternations of phrases a text picked (alternation.py): a batch meets many such sets,
+    and what the run cache holds it keeps for the run and writes to its file."""
+    global _transient
+    before, _transient = _transient, True
+    try:
+        yield
+    finally:
+        _transient = before
+
+
+@lru_cache(maxsize=1024)
+def _recent(phrases: tuple[str, ...]) -> str:
+    return _grouped(list(phrases))
 
 
 def _grouped(phrases: list[str]) -> str:
