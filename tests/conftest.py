@@ -42,3 +42,22 @@ def text_to_pdf(text: str, path: Path, *, encrypt: str | None = None) -> Path:
         y -= 11
     pdf.save()
     return path
+
+
+def new_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run cache as a new run finds it: its file as it is, nothing read or computed yet
+    (the test's own run given back afterwards)."""
+    from openimr import runcache
+
+    monkeypatch.setattr(runcache, "_raw", None)
+    monkeypatch.setattr(runcache, "_used", {})
+    monkeypatch.setattr(runcache, "_fresh", set())
+
+
+@pytest.fixture
+def fresh_runcache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A new run with its run cache file (not yet written) in tmp_path."""
+    path = tmp_path / "startup.pickle"
+    monkeypatch.setenv("OPENIMR_CACHE", str(path))
+    new_run(monkeypatch)
+    return path

@@ -10,22 +10,9 @@ import pytest
 from openimr import runcache
 from openimr.intake.case_file import load_case
 from openimr.yamlload import load_yaml, safe_load
+from tests.conftest import new_run
 
 RULES = "name: knee\nwords: [menisc, ACL]\nfrom: 2016-07-29\n"
-
-
-@pytest.fixture
-def fresh(tmp_path, monkeypatch):
-    path = tmp_path / "startup.pickle"
-    monkeypatch.setenv("OPENIMR_CACHE", str(path))
-    _new_run(monkeypatch)
-    return path
-
-
-def _new_run(monkeypatch):
-    monkeypatch.setattr(runcache, "_raw", None)
-    monkeypatch.setattr(runcache, "_used", {})
-    monkeypatch.setattr(runcache, "_fresh", set())
 
 
 def _kept_texts(path) -> set[bytes]:
@@ -37,12 +24,12 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=20).digest()
 
 
-def test_a_kept_rule_file_comes_back_the_same_in_the_next_run(fresh, monkeypatch):
+def test_a_kept_rule_file_comes_back_the_same_in_the_next_run(fresh_runcache, monkeypatch):
     first = safe_load(RULES, keep=True)
     assert first == {"name": "knee", "words": ["menisc", "ACL"], "from": dt.date(2016, 7, 29)}
     runcache.save()
-    assert _digest(RULES) in _kept_texts(fresh)
-    _new_run(monkeypatch)
+    assert _digest(RULES) in _kept_texts(fresh_runcache)
+    new_run(monkeypatch)
     monkeypatch.setattr("openimr.yamlload.yaml.load", _no_parsing)
     assert safe_load(RULES, keep=True) == first
     with pytest.raises(AssertionError, match="parsed again"):
@@ -53,14 +40,14 @@ def _no_parsing(*args, **kwargs):
     raise AssertionError("parsed again")
 
 
-def test_each_call_gets_its_own_objects(fresh):
+def test_each_call_gets_its_own_objects(fresh_runcache):
     one = load_yaml(RULES, keep=True)
     one["words"].append("changed")
     two = load_yaml(RULES, keep=True)
     assert two["words"] == ["menisc", "ACL"] and two["from"] == "2016-07-29"
 
 
-def test_a_case_file_is_never_kept(fresh, tmp_path):
+def test_a_case_file_is_never_kept(fresh_runcache, tmp_path):
     case = tmp_path / "case.yaml"
     text = (
         "case_id: CM-RUNCACHE-1\nclinical_summary: Low back pain since 2015.\n"
@@ -70,11 +57,11 @@ def test_a_case_file_is_never_kept(fresh, tmp_path):
     load_case(case)
     load_yaml("unkept: true\n")
     runcache.save()
-    assert _digest(text) not in _kept_texts(fresh)
-    assert _digest("unkept: true\n") not in _kept_texts(fresh)
+    assert _digest(text) not in _kept_texts(fresh_runcache)
+    assert _digest("unkept: true\n") not in _kept_texts(fresh_runcache)
 
 
-def test_an_unreadable_file_is_no_file(fresh):
+def test_an_unreadable_file_is_no_file(fresh_runcache):
     for junk in (b"not a pickle", b"\x80\x05K\x01.", b""):
-        fresh.write_bytes(junk)
-        assert runcache.read_tables(fresh) == {}
+        fresh_runcache.write_bytes(junk)
+        assert runcache.read_tables(fresh_runcache) == {}

@@ -10,6 +10,7 @@ from openimr import runcache
 from openimr.intake import regex_cache
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.ruleset import compile_pattern
+from tests.conftest import new_run
 
 SAMPLES = [
     (r"(?<![\w])(?:lumbar|low\s+back)\s+pain(?![\w])", re.IGNORECASE),
@@ -21,39 +22,23 @@ SAMPLES = [
 ]
 
 
-@pytest.fixture
-def fresh(tmp_path, monkeypatch):
-    """The run cache as a new run sees it, with its file in tmp_path (and the run's own
-    state given back afterwards)."""
-    path = tmp_path / "startup.pickle"
-    monkeypatch.setenv("OPENIMR_CACHE", str(path))
-    _new_run(monkeypatch)
-    return path
-
-
-def _new_run(monkeypatch):
-    monkeypatch.setattr(runcache, "_raw", None)
-    monkeypatch.setattr(runcache, "_used", {})
-    monkeypatch.setattr(runcache, "_fresh", set())
-
-
 def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
     assert a == b  # flags, pattern text and the engine's code
     assert a.groupindex == b.groupindex and a.groups == b.groups
 
 
-def test_a_fresh_compile_is_re_compile(fresh):
+def test_a_fresh_compile_is_re_compile(fresh_runcache):
     for pattern, flags in SAMPLES:
         _same(regex_cache.compile_cached(pattern, flags), re.compile(pattern, flags))
-    assert not fresh.exists()  # written at exit only
+    assert not fresh_runcache.exists()  # written at exit only
 
 
-def test_the_next_run_reads_the_file_and_gets_the_same_patterns(fresh, monkeypatch):
+def test_the_next_run_reads_the_file_and_gets_the_same_patterns(fresh_runcache, monkeypatch):
     for pattern, flags in SAMPLES:
         regex_cache.compile_cached(pattern, flags)
     runcache.save()
-    assert fresh.exists()
-    _new_run(monkeypatch)
+    assert fresh_runcache.exists()
+    new_run(monkeypatch)
 
     def no_compiling(pattern, flags):
         raise AssertionError(f"compiled afresh: {pattern!r}")
@@ -68,22 +53,22 @@ def test_the_next_run_reads_the_file_and_gets_the_same_patterns(fresh, monkeypat
         ]
 
 
-def test_a_changed_pattern_is_compiled_afresh(fresh, monkeypatch):
+def test_a_changed_pattern_is_compiled_afresh(fresh_runcache, monkeypatch):
     regex_cache.compile_cached("lumbar", re.IGNORECASE)
     runcache.save()
-    _new_run(monkeypatch)
+    new_run(monkeypatch)
     _same(regex_cache.compile_cached("lumbar", 0), re.compile("lumbar"))
     _same(regex_cache.compile_cached("thoracic", re.I), re.compile("thoracic", re.I))
 
 
-def test_an_unreadable_or_foreign_file_is_ignored(fresh, monkeypatch):
+def test_an_unreadable_or_foreign_file_is_ignored(fresh_runcache, monkeypatch):
     for junk in (b"not marshal at all", b"\x00" * 10, b""):
-        fresh.write_bytes(junk)
-        _new_run(monkeypatch)
+        fresh_runcache.write_bytes(junk)
+        new_run(monkeypatch)
         _same(regex_cache.compile_cached("knee", re.I), re.compile("knee", re.I))
 
 
-def test_an_entry_the_engine_refuses_is_compiled_afresh(fresh, monkeypatch):
+def test_an_entry_the_engine_refuses_is_compiled_afresh(fresh_runcache, monkeypatch):
     regex_cache.compile_cached("shoulder", re.I)
     flags, code, groups, groupindex, indexgroup = runcache.get(
         regex_cache.PATTERNS, ("shoulder", re.I)
@@ -125,7 +110,7 @@ def test_every_rule_pattern_a_review_compiles_is_re_compiles():
         _same(regex_cache._engine(pattern, entry), re.compile(pattern, flags))
 
 
-def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
+def test_remembered_values_come_back_in_the_next_run(fresh_runcache, monkeypatch):
     calls = []
 
     def compute():
@@ -136,20 +121,20 @@ def test_remembered_values_come_back_in_the_next_run(fresh, monkeypatch):
     assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
     assert len(calls) == 1
     runcache.save()
-    _new_run(monkeypatch)
+    new_run(monkeypatch)
     assert regex_cache.remembered("test", ("p", 2), compute) == (("lumbar",), ("low", "back"))
     assert regex_cache.remembered("test", ("q", 2), lambda: None) is None
     assert len(calls) == 1
 
 
-def test_a_file_grown_past_its_bound_keeps_only_what_the_last_run_used(fresh, monkeypatch):
+def test_a_file_grown_past_its_bound_keeps_only_what_the_last_run_used(fresh_runcache, monkeypatch):
     monkeypatch.setattr(runcache, "MAX_ENTRIES", 3)
     for word in ("alpha", "beta", "gamma"):
         regex_cache.compile_cached(word, 0)
     runcache.save()
-    _new_run(monkeypatch)
+    new_run(monkeypatch)
     for word in ("delta", "epsilon"):
         regex_cache.compile_cached(word, 0)
     runcache.save()
-    entries = runcache.read_tables(fresh)[regex_cache.PATTERNS]
+    entries = runcache.read_tables(fresh_runcache)[regex_cache.PATTERNS]
     assert sorted(p for p, _ in entries) == ["delta", "epsilon"]
