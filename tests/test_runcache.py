@@ -65,3 +65,16 @@ def test_an_unreadable_file_is_no_file(fresh_runcache):
     for junk in (b"not a pickle", b"\x80\x05K\x01.", b""):
         fresh_runcache.write_bytes(junk)
         assert runcache.read_tables(fresh_runcache) == {}
+
+
+def test_a_table_no_run_uses_any_more_is_dropped(fresh_runcache, monkeypatch):
+    monkeypatch.setattr(runcache, "STALE_WRITES", 2)
+    runcache.put("old-1", "k", 1)
+    runcache.save()
+    for write in range(3):
+        new_run(monkeypatch)
+        runcache.put("new-2", f"k{write}", write)
+        runcache.save()
+        tables = runcache.read_tables(fresh_runcache)
+        assert ("old-1" in tables) == (write < 2), write  # unused by the last two writes
+    assert sorted(tables["new-2"]) == ["k0", "k1", "k2"]

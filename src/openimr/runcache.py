@@ -31,7 +31,8 @@ from typing import Any
 
 _FORMAT = 2  # bump when the file's layout changes
 _TAG = f"{sys.implementation.cache_tag}-{_FORMAT}"
-MAX_ENTRIES = 3_000  # a table grown past this keeps only what the last run used
+MAX_ENTRIES = 20_000  # a table grown past this keeps only what the last run used
+STALE_WRITES = 100  # a table unused by this many writes of the file is dropped
 
 MISSING: Any = object()
 _raw: dict[str, dict[Hashable, bytes]] | None = None  # the file's tables, still encoded
@@ -56,22 +57,30 @@ def cache_file() -> Path | None:
 
 def read_tables(path: Path | None) -> dict[str, dict[Hashable, bytes]]:
     """The file's tables, values still encoded ({} for no file or one not ours)."""
+    return _read(path)[0]
+
+
+def _read(path: Path | None) -> tuple[dict[str, dict[Hashable, bytes]], int, dict[str, int]]:
+    """The file's tables; how many writes it has had; the write that last used each table."""
     if path is None:
-        return {}
+        return {}, 0, {}
     try:
         data = pickle.loads(path.read_bytes())
     except Exception:  # missing, truncated, foreign: nothing kept
-        return {}
+        return {}, 0, {}
     if not isinstance(data, dict) or data.get("tag") != _TAG:
-        return {}
-    tables = data.get("tables")
+        return {}, 0, {}
+    tables, writes, last = data.get("tables"), data.get("writes"), data.get("last")
     if not isinstance(tables, dict):
-        return {}
-    return {
+        return {}, 0, {}
+    tables = {
         name: table
         for name, table in tables.items()
         if isinstance(name, str) and isinstance(table, dict)
     }
+    writes = writes if isinstance(writes, int) else 0
+    last = {n: w for n, w in last.items() if isinstance(w, int)} if isinstance(last, dict) else {}
+    return tables, writes, last
 
 
 def _tables() -> dict[str, dict[Hashable, bytes]]:
@@ -133,8 +142,10 @@ def save() -> None:
     if not _fresh or path is None:
         return
     raw = _tables()
-    merged = read_tables(path)
+    merged, writes, last = _read(path)
+    writes += 1
     for name, values in _used.items():
+        last[name] = writes
         table = merged.setdefault(name, {})
         kept = raw.get(name, {})
         for key, value in values.items():
@@ -146,12 +157,18 @@ def save() -> None:
                 table[key] = blob
         if len(table) > MAX_ENTRIES:  # only what this run used
             merged[name] = {k: table[k] for k in values if k in table}
+    # A table no write has used for a long while is of an older openimr (a computation
+    # that changed took a new name): dropped.
+    for name in list(merged):
+        if writes - last.setdefault(name, writes) > STALE_WRITES:
+            del merged[name], last[name]
     with contextlib.suppress(OSError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
-                pickle.dump({"tag": _TAG, "tables": merged}, out, pickle.HIGHEST_PROTOCOL)
+                data = {"tag": _TAG, "tables": merged, "writes": writes, "last": last}
+                pickle.dump(data, out, pickle.HIGHEST_PROTOCOL)
             os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(OSError):
