@@ -138,3 +138,19 @@ def test_a_file_grown_past_its_bound_keeps_only_what_the_last_run_used(fresh_run
     runcache.save()
     entries = runcache.read_tables(fresh_runcache)[regex_cache.PATTERNS]
     assert sorted(p for p, _ in entries) == ["delta", "epsilon"]
+
+
+def test_the_tokenizer_expressions_are_spacys_own():
+    import spacy.util
+
+    from openimr.intake.facts.nlp import pipeline
+
+    nlp = pipeline()
+    assert spacy.util.re is re  # given back after the build
+    defaults = nlp.Defaults
+    assert nlp.tokenizer.prefix_search.__self__ == spacy.util.compile_prefix_regex(
+        defaults.prefixes
+    )
+    assert nlp.tokenizer.suffix_search.__self__ == spacy.util.compile_suffix_regex(
+        defaults.suffixes
+    )

@@ -97,6 +97,23 @@ def _without_spacy_cli() -> Iterator[None]:
                 del sys.modules[name]
 
 
+@contextmanager
+def _spacy_regexes_cached() -> Iterator[None]:
+    """spaCy compiles its tokenizer's prefix, suffix and infix expressions (~40 ms) with
+    ``re.compile`` in spacy.util: while the pipeline is built, that module's ``re`` is one
+    whose ``compile`` is ``compile_cached`` (the same pattern objects, kept between runs)."""
+    import spacy.util
+
+    shim = types.SimpleNamespace(**{n: getattr(re, n) for n in dir(re) if not n.startswith("__")})
+    shim.compile = compile_cached
+    real = spacy.util.re
+    spacy.util.re = shim  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        spacy.util.re = real
+
+
 def context_rule_objects() -> list[Any]:
     """Our rules (rules/context.yaml) as medspaCy ConTextRules."""
     from medspacy.context import ConTextRule
@@ -126,7 +143,8 @@ def pipeline() -> Any:
     from loguru import logger
 
     logger.disable("PyRuSH")  # its debug logging would flood stderr
-    nlp = spacy.blank("en")
+    with _spacy_regexes_cached():
+        nlp = spacy.blank("en")
     # A full stop with no space after it still ends a clause ("fever.Positive SLR"): split
     # it off as its own token (not in "e.g.", "7.5" or "L5.S1"-like runs of capitals).
     infixes = [*nlp.Defaults.infixes, r"(?<=[a-z]{2})\.(?=[A-Z][a-z])"]
