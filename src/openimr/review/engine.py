@@ -141,12 +141,10 @@ def _implied(
 ) -> Selection | None:
     """The request read in ``implied.phase``, if a rule for it applies and every limit of
     that rule on the period is met."""
-    written_for = [
-        rule
+    if not any(
+        implied.phase in rule.applies_to.phases and request.service in rule.applies_to.services
         for rule in in_force(pack.rules, edition_day)
-        if implied.phase in rule.applies_to.phases and request.service in rule.applies_to.services
-    ]
-    if not written_for:
+    ):
         return None
     reading = request.model_copy(update={"phase": implied.phase})
     predicates = Predicates(pack, facts, reading, day)
