@@ -299,8 +299,8 @@ def _refused_counts(text: str, c: _Compiled) -> list[tuple[int, int]]:
 def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
     found = []
     hits = []
-    refused = _refused_counts(text, c)
-    refused_starts = [start for start, _ in refused]
+    refused: list[tuple[int, int]] | None = None  # read when a count first needs it
+    refused_starts: list[int] = []
     bound = most("visits") or 0
     in_text = text_pieces(text)
     for rx in c.counts:
@@ -320,6 +320,9 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
                 if n is None or n == 0 or n > bound:
                     continue
                 # Not part of a count that cannot be real: "-6" is not 6, "10^26" not 26.
+                if refused is None:
+                    refused = _refused_counts(text, c)
+                    refused_starts = [start for start, _ in refused]
                 i = bisect.bisect_left(refused_starts, m.end("n"))
                 if any(end > m.start("n") for _, end in refused[max(0, i - 1) : i]):
                     continue
