@@ -229,3 +229,8 @@ def test_an_alternative_another_implies_is_dropped():
         ("abc",),
         ("cde",),
     )
+
+
+def test_an_empty_needle_is_in_every_text():
+    needles_module._NEEDLES.add([""])
+    assert "" in needles_module._NEEDLES.held("any text at all")

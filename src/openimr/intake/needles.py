@@ -247,6 +247,8 @@ class _Needles:
             self._build()
         found = {s for _, s in self._automaton.iter(folded)} if self._built else set()
         found.update(s for s in self.order[self._built :] if s in folded)
+        if "" in self._known:  # in every text (the automaton takes no empty word)
+            found.add("")
         return found
 
 
