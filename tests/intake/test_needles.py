@@ -234,3 +234,11 @@ def test_an_alternative_another_implies_is_dropped():
 def test_an_empty_needle_is_in_every_text():
     needles_module._NEEDLES.add([""])
     assert "" in needles_module._NEEDLES.held("any text at all")
+
+
+def test_searchable_keeps_the_rules_whose_needles_are_in_the_text():
+    knee = re.compile(r"(?<!\w)knee\s+pain", re.I)
+    hip = re.compile(r"(?<!\w)hip\s+pain", re.I)
+    text = "The patient reports knee pain after the fall, worse on stairs and kneeling."
+    assert needles_module.searchable([knee, hip, None], text) == [knee]
+    assert needles_module.searchable([("knee", knee), ("hip", hip)], text) == [("knee", knee)]

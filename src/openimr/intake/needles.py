@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from openimr.intake.regex_cache import remembered
 
@@ -372,6 +372,21 @@ def _sieve(pattern: str, flags: int) -> Sieve:
 def sieve(pattern: re.Pattern[str]) -> Sieve:
     """The pattern's ``Sieve``."""
     return _sieve(pattern.pattern, pattern.flags)
+
+
+Rule = TypeVar("Rule")
+
+
+def searchable(rules: Iterable[Rule], text: str) -> list[Rule]:
+    """The rules (patterns, or tuples ending in one; a None pattern matches nothing) whose
+    pattern can match in ``text``: the others lack a needle there, and are not searched."""
+    in_text = text_pieces(text)
+    found = []
+    for rule in rules:
+        rx = rule[-1] if isinstance(rule, tuple) else rule
+        if rx is not None and sieve(rx).may_match(in_text):
+            found.append(rule)
+    return found
 
 
 class Sieves:

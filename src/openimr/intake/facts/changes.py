@@ -28,7 +28,7 @@ from openimr.intake.alternation import Alternation
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.grouped import alternation
 from openimr.intake.lexicon import Hit, lexicon, whole_words
-from openimr.intake.needles import Sieves, kept_pieces, sieve, text_pieces
+from openimr.intake.needles import Sieves, kept_pieces, searchable
 from openimr.intake.numbers import number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Evidence, Fact
@@ -335,10 +335,7 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
         _Treatment(h.start, h.end, f"drug:{lexicon().drug_info(h.value).generic}", h.text)
         for h in drugs
     ]
-    in_text = text_pieces(text)
-    for kind, rx in c.treatments:
-        if not sieve(rx).may_match(in_text):
-            continue  # no match in the text (needles.py)
+    for kind, rx in searchable(c.treatments, text):
         for m in rx.finditer(text):
             if any(t.start < m.end() and m.start() < t.end for t in treatments):
                 continue

@@ -26,7 +26,7 @@ from typing import Any
 from openimr.intake.facts.nlp import Target
 from openimr.intake.facts.rules import diagnosis_vocabulary, fact_rules
 from openimr.intake.lexicon import lexicon, unique, whole_words
-from openimr.intake.needles import sieve, text_pieces
+from openimr.intake.needles import searchable
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion
 
@@ -153,10 +153,7 @@ def _list_spans(text: str, r: _Rules) -> list[_List]:
         if r.not_patient.search(text, cut + 1, m.end()):
             continue  # "the guidelines make splinting first-line treatment for ..."
         spans.append(_List(m.start("list"), m.end("list"), only_named=True))
-    in_text = text_pieces(text)
-    for rx in r.inline:
-        if not sieve(rx).may_match(in_text):
-            continue  # no match in the text (needles.py)
+    for rx in searchable(r.inline, text):
         for m in rx.finditer(text):
             start = m.start("list")
             cut = max(text.rfind(c, 0, start) for c in ".;\n")

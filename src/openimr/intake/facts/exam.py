@@ -35,7 +35,7 @@ from pydantic import Field
 from openimr.intake.alternation import Alternation
 from openimr.intake.grouped import alternation
 from openimr.intake.lexicon import lexicon
-from openimr.intake.needles import sieve, text_pieces
+from openimr.intake.needles import searchable, sieve, text_pieces
 from openimr.intake.numbers import number_pattern, number_value
 from openimr.intake.ruleset import RULES_PACKAGE, RuleModel, compile_pattern, load_rules
 from openimr.model import Assertion
@@ -624,8 +624,7 @@ def _live(rules: list[tuple[Any, ...]], text: str) -> list[tuple[Any, ...]]:
         _Gate.text, _Gate.may, _Gate.live = text, {}, {}
     kept = _Gate.live.get(id(rules))
     if kept is None or kept[0] is not rules:
-        live = [r for r in rules if r[-1] is not None and _in_text(r[-1], text)]
-        kept = _Gate.live[id(rules)] = (rules, live)
+        kept = _Gate.live[id(rules)] = (rules, searchable(rules, text))
     return kept[1]
 
 

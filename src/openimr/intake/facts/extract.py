@@ -34,7 +34,7 @@ from openimr.intake.facts.rules import SimpleFamily, fact_kinds, fact_rules
 from openimr.intake.facts.spans import longest_first
 from openimr.intake.facts.work import job_demand
 from openimr.intake.lexicon import Hit, lexicon, unique, whole_words
-from openimr.intake.needles import Sieves, sieve, text_pieces
+from openimr.intake.needles import Sieves, searchable, sieve, text_pieces
 from openimr.intake.numbers import as_written, most, number_pattern, number_value, plausible
 from openimr.intake.ruleset import compile_pattern
 from openimr.model import Assertion, Evidence, Fact
@@ -184,12 +184,6 @@ class _Builder:
         return fact
 
 
-def _may_match(patterns: list[re.Pattern[str]], text: str) -> list[re.Pattern[str]]:
-    """The patterns that can match in ``text``: the others lack a needle (needles.py)."""
-    in_text = text_pieces(text)
-    return [rx for rx in patterns if sieve(rx).may_match(in_text)]
-
-
 def _non_overlapping(hits: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
     """Keep the earliest, then longest, of overlapping matches."""
     kept: list[tuple[int, int, Any]] = []
@@ -332,7 +326,7 @@ def _count_targets(text: str, c: _Compiled) -> list[tuple[Target, dict]]:
             elif g.get("unspecified"):
                 info["count_text"] = re.sub(r"\s+", " ", m.group().strip())
             hits.append((m.start(), m.end(), info))
-    for rx in _may_match(c.durations, text):
+    for rx in searchable(c.durations, text):
         for m in rx.finditer(text):
             hits.append((m.start(), m.end(), {"duration": re.sub(r"\s+", " ", m["duration"])}))
     for start, end, info in _non_overlapping(hits):
@@ -362,10 +356,7 @@ def _modality_hits(text: str, services: list[Hit], c: _Compiled) -> list[Hit]:
     """The services named, and the short names of treatments (facts.yaml modality_words)
     where no service is named."""
     hits = list(services)
-    in_text = text_pieces(text)
-    for kind, rx in c.modality_words:
-        if not sieve(rx).may_match(in_text):
-            continue  # no match in the text (needles.py)
+    for kind, rx in searchable(c.modality_words, text):
         for m in rx.finditer(text):
             if not any(h.start < m.end() and m.start() < h.end for h in hits):
                 hits.append(Hit(m.start(), m.end(), kind, m.group()))
@@ -470,7 +461,7 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
     exclude = set(fact_rules().prior_treatment.exclude_kinds)
     hits = [
         (m.start(), m.end(), m)
-        for rx in _may_match(c.authorized, b.text)
+        for rx in searchable(c.authorized, b.text)
         for m in rx.finditer(b.text)
     ]
     if not hits:
@@ -508,7 +499,7 @@ def _authorized_sessions(b: _Builder, services: list[Hit], c: _Compiled) -> None
 
 
 def _pain_relief_targets(text: str, c: _Compiled) -> list[tuple[Target, re.Match[str]]]:
-    hits = [(m.start(), m.end(), m) for rx in _may_match(c.relief, text) for m in rx.finditer(text)]
+    hits = [(m.start(), m.end(), m) for rx in searchable(c.relief, text) for m in rx.finditer(text)]
     return [(Target(s, e, "RELIEF"), m) for s, e, m in longest_first(hits)]
 
 
@@ -531,7 +522,7 @@ def _pain_relief(b: _Builder, found: list[tuple[Target, re.Match[str]]], c: _Com
 def _pain_scores(b: _Builder, c: _Compiled) -> None:
     hits = [
         (m.start(), m.end(), m)
-        for rx in _may_match(c.pain_score, b.text)
+        for rx in searchable(c.pain_score, b.text)
         for m in rx.finditer(b.text)
     ]
     for start, end, m in _non_overlapping(hits):
@@ -605,7 +596,7 @@ def _stated_med(b: _Builder, c: _Compiled) -> None:
     """A total daily morphine-equivalent dose the records state (the prescriber's own sum)."""
     hits = [
         (m.start(), m.end(), m)
-        for rx in _may_match(c.stated_med, b.text)
+        for rx in searchable(c.stated_med, b.text)
         for m in rx.finditer(b.text)
     ]
     for start, end, m in _non_overlapping(hits):
