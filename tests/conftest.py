@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -61,3 +63,23 @@ def fresh_runcache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OPENIMR_CACHE", str(path))
     new_run(monkeypatch)
     return path
+
+
+def predicate_answer(
+    predicate: str, text: str, request: str, on: dt.date = dt.date(2016, 6, 1)
+) -> Any:
+    """The value the default pack answers ``predicate`` with for a case whose clinical
+    summary is ``text`` and whose one request is ``request``, decided ``on`` (None: not
+    answered)."""
+    from openimr.intake.case_file import intake_case
+    from openimr.intake.requests import parse_request
+    from openimr.model import Case
+    from openimr.pack.answers import Predicates
+    from openimr.review.engine import default_pack
+
+    case = Case(
+        case_id="t", decision_date=on, clinical_summary=text, requests=[parse_request(request)]
+    )
+    intake = intake_case(case)
+    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], on).get(predicate)
+    return None if found is None else found.value

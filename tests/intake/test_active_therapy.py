@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.intake.test_work_findings import answer
+from tests.conftest import predicate_answer as answer
 
 ACU = "Acupuncture 6 visits lumbar"
 MASSAGE = "Massage therapy x6"

@@ -7,12 +7,8 @@ import datetime as dt
 
 import pytest
 
-from openimr.intake.case_file import intake_case
 from openimr.intake.facts.extract import extract_facts
-from openimr.intake.requests import parse_request
-from openimr.model import Case
-from openimr.pack.answers import Predicates
-from openimr.review.engine import default_pack
+from tests.conftest import predicate_answer
 
 DAY = dt.date(2016, 3, 1)
 PT = "Physical therapy 2x4"
@@ -23,12 +19,7 @@ def changes(text: str) -> list:
 
 
 def answer(predicate: str, text: str, request: str):
-    case = Case(
-        case_id="t", decision_date=DAY, clinical_summary=text, requests=[parse_request(request)]
-    )
-    intake = intake_case(case)
-    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], DAY).get(predicate)
-    return None if found is None else found.value
+    return predicate_answer(predicate, text, request, DAY)
 
 
 def test_values_before_and_after_give_the_direction_by_the_measures_sense():

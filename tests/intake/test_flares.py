@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from openimr.intake.facts.extract import extract_facts
-from tests.intake.test_work_findings import answer
+from tests.conftest import predicate_answer as answer
 
 RELAXANT = "Cyclobenzaprine 10 mg #20"
 BRACE = "Lumbar support brace"

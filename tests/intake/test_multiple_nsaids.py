@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.intake.test_work_findings import answer
+from tests.conftest import predicate_answer as answer
 
 PPI = "Pantoprazole 40 mg #30"
 

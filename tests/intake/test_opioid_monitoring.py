@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from openimr.intake.facts.extract import extract_facts
-from tests.intake.test_work_findings import answer
+from tests.conftest import predicate_answer as answer
 
 NORCO = "Norco 10/325 #90"
 UDS = "Urine drug screen"

@@ -15,17 +15,13 @@ from openimr.intake.requests import parse_request
 from openimr.model import Case
 from openimr.pack.answers import Predicates
 from openimr.review.engine import default_pack
+from tests.conftest import predicate_answer
 
 ON = dt.date(2016, 6, 1)
 
 
 def answer(predicate: str, text: str, request: str):
-    case = Case(
-        case_id="t", decision_date=ON, clinical_summary=text, requests=[parse_request(request)]
-    )
-    intake = intake_case(case)
-    found = Predicates(default_pack(), intake.facts, intake.case.requests[0], ON).get(predicate)
-    return None if found is None else found.value
+    return predicate_answer(predicate, text, request, ON)
 
 
 WC = "Work conditioning 10 sessions"
