@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from openimr.model import UPHELD, Criterion, CriterionStatus, ItemDecision, Request
 from openimr.pack.schema import FollowsOperation
+from openimr.review.rationale import render_sentences
 
 CRITERION = "operation_necessary"
 
@@ -62,20 +63,13 @@ def _follow(item: ItemDecision, operation: Request, upheld: bool) -> ItemDecisio
         text=f"The operation it goes with ({operation.text}) is medically necessary.",
         status=status,
     )
-    outcome = (
-        "which is not medically necessary; care that exists for the operation is therefore "
-        "not medically necessary either."
-        if upheld
-        else "which the physician reviewer decides; it follows that decision."
-    )
     update = {
         "decision": UPHELD if upheld else None,
         "medically_necessary": False if upheld else None,
         "decided_by": "rule" if upheld else "physician_judgement_required",
         "criteria": [criterion, *item.criteria],
-        "rationale": (
-            f"This item goes with the operation requested in the same case ({operation.text}), "
-            + outcome
+        "rationale": render_sentences(
+            "follows_operation.txt.j2", operation=operation.text, upheld=upheld
         ),
     }
     if upheld:

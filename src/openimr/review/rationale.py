@@ -258,5 +258,9 @@ def write_rationale(
         "statement": _sentence_part(rule.statement) + "." if rule else "",
         "x": explanation or Explanation(),
     }
-    text = environment().get_template("rationale.txt.j2").render(context)
-    return " ".join(text.split())
+    return render_sentences("rationale.txt.j2", **context)
+
+
+def render_sentences(template: str, **context: Any) -> str:
+    """A review template (review/templates) rendered as one paragraph."""
+    return " ".join(environment().get_template(template).render(context).split())

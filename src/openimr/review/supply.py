@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from openimr.model import UPHELD, Criterion, CriterionStatus, ItemDecision, Request
 from openimr.pack.schema import SupplyRequired
+from openimr.review.rationale import render_sentences
 from openimr.vocabulary import vocabulary
 
 CRITERION = "supply_stated"
@@ -39,12 +40,8 @@ def require_supply(
     missing = Criterion(
         id=CRITERION, text=rule.text, status=CriterionStatus.NOT_DOCUMENTED, gap=rule.gap
     )
-    rationale = (
-        f"The request does not state how much of {request.drug.name} is asked for, so it "
-        "cannot be certified as asked."
-    )
-    if item.decision == UPHELD:
-        rationale = f"{item.rationale} {rationale}".strip()
+    before = item.rationale if item.decision == UPHELD else ""
+    rationale = render_sentences("supply_missing.txt.j2", before=before, drug=request.drug.name)
     return item.model_copy(
         update={
             "decision": UPHELD,
