@@ -62,9 +62,14 @@ def _words(include_other: bool = False) -> str:
 @cache
 def number_pattern(include_other: bool = False) -> str:
     """A regex (no groups) for a count in digits or words: ``12``, ``twelve``, ``forty-two``."""
+    return f"(?:{number_alternatives(include_other)})"
+
+
+def number_alternatives(include_other: bool = False) -> str:
+    """``number_pattern``'s alternatives, digits then words, to be joined to others."""
     # Digits may follow "x" or "#" ("x3 visits", "3x/wk") but not other letters ("L5").
     digits = r"(?<![\d.])(?<![a-wyzA-WYZ])\d{1,4}(?!\d|[.,]\d)"
-    return rf"(?:{digits}|{_words(include_other)})"
+    return f"{digits}|{_words(include_other)}"
 
 
 @cache

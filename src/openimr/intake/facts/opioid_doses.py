@@ -17,13 +17,13 @@ from typing import Any
 from openimr.fact_kinds import typed_value
 from openimr.intake.facts.rules import fact_rules
 from openimr.intake.lexicon import lexicon, whole_words
-from openimr.intake.numbers import number_pattern, number_value
+from openimr.intake.numbers import number_alternatives, number_pattern, number_value
 from openimr.intake.ruleset import RuleModel, compile_pattern, load_rules
 from openimr.model import Assertion, Fact
 
 RULE_FILE = "opioid_doses.yaml"
 _DOCUMENTED = {Assertion.PRESENT, Assertion.HISTORICAL}
-_MG_WORDS = r"(?:\d{1,4}(?:\.\d+)?|" + number_pattern()[3:-1] + r"(?:\s+point\s+five)?)"
+_MG_WORDS = r"(?:\d{1,4}(?:\.\d+)?|" + number_alternatives() + r"(?:\s+point\s+five)?)"
 
 
 class DoseRules(RuleModel):
