@@ -99,7 +99,7 @@ def test_a_text_with_a_case_twin_is_searched():
 def test_short_texts_are_searched_as_they_are():
     assert text_pieces("short") is None
     long = "Low back pain. " * 20
-    assert text_pieces(long).found == pieces(long).found
+    assert text_pieces(long).current() == pieces(long).current()
 
 
 _WORDS = st.sampled_from(
@@ -217,7 +217,7 @@ def test_the_needles_a_text_holds_are_every_needle_in_it(monkeypatch):
         sieve(re.compile(rf"(?<!\w){word}(?!\w)"))
         found = needles_module._NEEDLES.held(text.lower())
         assert {w for w in words if w in found} == {w for w in words[: n + 1] if w in text}
-    assert pieces(text).found >= set(words[::2])
+    assert pieces(text).current() >= set(words[::2])
 
 
 def test_an_alternative_another_implies_is_dropped():

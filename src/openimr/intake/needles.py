@@ -10,7 +10,9 @@ Aho-Corasick pass over it for every needle of every sieve (pyahocorasick, in C).
 ``sieve(rx).may_match(pieces)`` False means some needle of every alternative is missing
 from the text, so the pattern has no match there: the search is skipped and its (empty)
 result is the same. True means nothing: search. The readers skip only searches whose
-result would be empty, so what they find, and its order, do not change.
+result would be empty, so what they find, and its order, do not change. Once a batch has
+compiled the prefilter (prefilter.py), a sieve asks it first: it knows, for nearly every
+pattern, whether the pattern can match the text at all, and the needles are then not read.
 
 It never says False of a text the pattern matches: a needle is made only of ASCII literals
 the pattern must match one after another; every other construct (classes of more than a
@@ -30,6 +32,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
+from openimr.intake.prefilter import CASE_TWINS, PREFILTER
 from openimr.intake.regex_cache import remembered
 
 # Python's own parser of regular expressions (private, stable within 3.11; anything it
@@ -43,9 +46,9 @@ except ImportError:  # pragma: no cover
 _MAX_STRINGS = 64  # the most alternatives a needle set may hold
 _MAX_CLASS = 8  # a character class of at most this many characters is spelled out
 
-# Non-ASCII characters that IGNORECASE matches to an ASCII letter although lower() does not
-# make them that letter (checked over every code point by tests/intake/test_needles.py).
-CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
+# CASE_TWINS (prefilter.py): non-ASCII characters that IGNORECASE matches to an ASCII
+# letter although lower() does not make them that letter (checked over every code point by
+# tests/intake/test_needles.py).
 
 Exact = frozenset[str] | None  # the strings a node matches (lower-cased), if few and known
 # What a match must contain, as alternatives each of which is a set of strings that all
@@ -219,12 +222,14 @@ class _Needles:
     one until there are enough of them to build it again."""
 
     REBUILD = 256  # needles outside the automaton before it is built again
+    TEXTS = 32  # or texts that looked for some needles one by one (a batch's steady state)
 
     def __init__(self) -> None:
         self.order: list[str] = []  # every needle, in the order they came
         self._known: set[str] = set()
         self._automaton: Any = None
         self._built = 0  # how many of ``order`` the automaton holds
+        self._texts = 0  # texts looked at since it was built
 
     def add(self, strings: Iterable[str]) -> None:
         for s in strings:
@@ -239,11 +244,13 @@ class _Needles:
         for s in self.order:
             automaton.add_word(s, s)
         automaton.make_automaton()
-        self._automaton, self._built = automaton, len(self.order)
+        self._automaton, self._built, self._texts = automaton, len(self.order), 0
 
     def held(self, folded: str) -> set[str]:
         """The needles that occur in ``folded``."""
-        if len(self.order) - self._built > self.REBUILD or (self.order and not self._built):
+        outside = len(self.order) - self._built
+        self._texts += 1
+        if outside > self.REBUILD or (outside and self._texts >= self.TEXTS):
             self._build()
         found = {s for _, s in self._automaton.iter(folded)} if self._built else set()
         found.update(s for s in self.order[self._built :] if s in folded)
@@ -256,20 +263,29 @@ _NEEDLES = _Needles()
 
 
 class Pieces:
-    """What the sieves need of a text: the needles it holds (``found``, as of the first
-    ``upto`` needles made) and the lower-cased text (``folded``)."""
+    """What the sieves need of a text: which patterns prefilter.py finds may match it
+    (``prefiltered``), and the needles it holds (``current``: read from the lower-cased
+    text, ``folded``, only when the prefilter cannot answer for a pattern)."""
 
-    __slots__ = ("folded", "found", "upto")
+    __slots__ = ("covered", "folded", "found", "hits", "holder", "scanned", "text", "upto")
 
-    def __init__(self, found: frozenset[str], folded: str, upto: int) -> None:
-        self.found = found
+    def __init__(self, folded: str, text: str = "") -> None:
         self.folded = folded
-        self.upto = upto
+        self.text = text
+        self.found: frozenset[str] | None = None  # the needles held, as of the first ``upto``
+        self.upto = 0
+        self.hits: set[int] = set()  # prefilter ids that may match
+        self.scanned = 0  # prefilter chunks scanned for (-1: never)
+        self.covered = 0  # prefilter ids those chunks cover
+        self.holder: Pieces | None = None  # a text scanned that holds this one
 
     def current(self) -> frozenset[str]:
-        """``found``, brought up to every needle made so far."""
+        """The needles the text holds, of every needle made so far."""
         order = _NEEDLES.order
-        if self.upto < len(order):
+        if self.found is None:
+            self.upto = len(order)
+            self.found = frozenset(_NEEDLES.held(self.folded))
+        elif self.upto < len(order):
             folded = self.folded
             newer = {s for s in order[self.upto :] if s in folded}
             if newer:
@@ -277,22 +293,55 @@ class Pieces:
             self.upto = len(order)
         return self.found
 
+    def prefiltered(self) -> tuple[set[int], int]:
+        """(hits, covered): a prefilter id under ``covered`` and not in ``hits`` is a
+        pattern with no match in the text."""
+        if self.scanned != len(PREFILTER.chunks) and self.scanned >= 0:
+            self._scan()
+        if self.holder is not None:
+            return self.holder.prefiltered()
+        return self.hits, self.covered
+
+    def _scan(self) -> None:
+        # A short text (a sentence) is answered for by a text just scanned that holds it: a
+        # pattern with no match there has none in any part of it. One Vectorscan scan costs
+        # ~20 us however short the text, as much as a few dozen searches of a sentence.
+        if len(self.text) < SCAN_FROM:
+            self.holder = next((p for p in _scanned if self.text in p.text), None)
+            self.scanned = -1  # never scanned itself
+            return
+        self.scanned, self.covered = PREFILTER.scan(self.text, self.scanned, self.hits)
+        if self not in _scanned:
+            _scanned.insert(0, self)
+            del _scanned[4:]
+
+
+SCAN_FROM = 400  # a text this long is scanned by the prefilter; a shorter one borrows
+_scanned: list[Pieces] = []  # the last texts scanned, the latest first
+
 
 class Sieve:
     """A pattern's needles, tested against a text's ``Pieces``: each alternative filed
     under its rarest needle; a text holding none of those holds no alternative."""
 
-    __slots__ = ("by_key", "keys", "known")
+    __slots__ = ("by_key", "exact", "keys", "known")
 
-    def __init__(self, found: Found, by_key: dict | None = None) -> None:
+    def __init__(self, found: Found, by_key: dict | None = None, exact: int | None = None) -> None:
         self.known = found is not None
         self.by_key = _by_key(found) if by_key is None else by_key
         self.keys = frozenset(self.by_key)
+        self.exact = exact  # the pattern's prefilter id (None: none)
         _NEEDLES.add(s for term in found or () for s in term)
 
     def may_match(self, pieces: Pieces | None) -> bool:
         """False only when the pattern has no match in the text of ``pieces``."""
-        if not self.known or pieces is None:
+        if pieces is None:
+            return True
+        if self.exact is not None:
+            hits, covered = pieces.prefiltered()
+            if self.exact < covered:
+                return self.exact in hits
+        if not self.known:
             return True
         found = pieces.current()
         if self.keys.isdisjoint(found):
@@ -310,8 +359,8 @@ def pieces(text: str) -> Pieces | None:
     folded = fold(text)
     if folded is None:
         return None
-    upto = len(_NEEDLES.order)
-    return Pieces(frozenset(_NEEDLES.held(folded)), folded, upto)
+    PREFILTER.seen()
+    return Pieces(folded, text)
 
 
 SHORT = 60  # a text shorter than this is searched as it is: its pieces cost more than it
@@ -364,9 +413,10 @@ def _minimal(found: Found) -> Found:
 def _sieve(pattern: str, flags: int) -> Sieve:
     found = _needles(pattern, flags)
     if found is None:
-        return Sieve(None)
+        return Sieve(None, exact=PREFILTER.register(pattern, flags))
     # kept between runs, as the needles are: ~0.4 s for the rules' patterns
-    return Sieve(remembered("sieve-3", (pattern, flags), lambda: _minimal(found)))
+    minimal = remembered("sieve-3", (pattern, flags), lambda: _minimal(found))
+    return Sieve(minimal, exact=PREFILTER.register(pattern, flags))
 
 
 def sieve(pattern: re.Pattern[str]) -> Sieve:
@@ -396,6 +446,10 @@ class Sieves:
     def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
         sieves = [sieve(rx) for rx in patterns]
         self.count = len(sieves)
+        self.exact = [s.exact for s in sieves]
+        self.last_exact = max((e for e in self.exact if e is not None), default=-1)
+        # Those the prefilter cannot answer for, with needles of their own.
+        self.needled = [i for i, s in enumerate(sieves) if s.exact is None and s.known]
         self.unknown = [i for i, s in enumerate(sieves) if not s.known]
         # Every alternative of every pattern under its rarest needle, with its pattern's index.
         by_key: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
@@ -409,6 +463,19 @@ class Sieves:
         """For each pattern, in order: False only when it has no match in the text."""
         if pieces is None:
             return [True] * self.count
+        hits, covered = pieces.prefiltered()
+        exact = self.exact
+        if covered > self.last_exact and not self.needled:  # the prefilter answers all
+            return [e is None or e in hits for e in exact]
+        # The prefilter's answer where it has one, as Sieve.may_match; else the needles'.
+        out: list[bool | None] = [None if e is None or e >= covered else e in hits for e in exact]
+        if None in out:
+            by_needles = self._needled(pieces)
+            out = [by_needles[i] if may is None else may for i, may in enumerate(out)]
+        return out  # type: ignore[return-value]
+
+    def _needled(self, pieces: Pieces) -> list[bool]:
+        """For each pattern, as its needles alone say."""
         out = [False] * self.count
         for i in self.unknown:
             out[i] = True

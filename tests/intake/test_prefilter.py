@@ -1,0 +1,297 @@
+"""The prefilter never rules out a text a pattern matches (prefilter.py), and a review
+reads the same facts with it as without it."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import openimr.intake.needles as needles_module
+from openimr import runcache
+from openimr.intake import prefilter, regex_cache
+from openimr.intake.facts.extract import extract_facts
+from openimr.intake.needles import Pieces, pieces, sieve
+from openimr.intake.prefilter import CASE_TWINS, Prefilter, expression, folded
+from tests.conftest import seed_paths
+
+hyperscan = pytest.importorskip("hyperscan")
+
+
+def _hits(text: str, written: list[tuple[str, int]]) -> set[int]:
+    """The ids (indexes of ``written``) a fresh prefilter of those patterns lets through."""
+    f = Prefilter()
+    for pattern, flags in written:
+        f.register(pattern, flags)
+    f.build()
+    hits: set[int] = set()
+    _, covered = f.scan(text, 0, hits)
+    assert covered == len(written)
+    return hits
+
+
+def _variants(text: str) -> list[str]:
+    """The text, and the same in other cases and with non-ASCII characters in it."""
+    return [
+        text,
+        text.upper(),
+        text.lower(),
+        text.replace(" ", "\u00a0", 7).replace("e", "\u00e9", 9),
+        text.replace("-", "\u2013").replace("'", "\u2019").replace('"', "\u201c"),
+    ]
+
+
+# --- what an expression is ------------------------------------------------------------
+
+
+def test_tests_of_a_place_are_dropped_and_the_rest_kept():
+    written, caseless = expression(r"(?<![\w])(?:lumbar|low\s+back)\s+pain(?![\w])", re.I)
+    assert caseless
+    assert "umbar" in written and "pain" in written  # (Python's parser shares the "l")
+    assert "?<" not in written and "?!" not in written
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags"),
+    [
+        (r".*", 0),  # may match the empty string: anywhere
+        (r"x?", 0),
+        (r"(?=abc)", 0),
+        (r"(a)b\1", 0),  # a group's text
+        (r"(?P<x>a)(?P=x)", 0),
+    ],
+)
+def test_what_cannot_be_written_gets_no_expression(pattern, flags):
+    assert expression(pattern, flags) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "text"),
+    [
+        (r"[^a]bc", 0, "Abc"),  # case-sensitive: "A" is not "a"
+        (r"(?i:[^a])bc", 0, "xbc"),
+        (r"(?-i:PT)\s+visit", re.I, "PT VISIT"),
+        (r"caf\u00e9", re.I, "CAF\u00c9"),  # both non-ASCII: the same byte
+        (r"\w+\s\d", 0, "\u00e9\u00e9\u00a0\u0663"),  # Unicode word, space and digit
+        (r"[^\s]x", 0, "\u00e9x"),
+        (r"a{2,40}b", 0, "a" * 30 + "b"),  # a long bound read as unbounded
+        (r"(?>ab|a)c", 0, "abc"),
+        (r"ab*+c", 0, "abbc"),
+        (r"(x)?(?(1)y|z)w", 0, "zw"),
+        (r"^\s*Plan:$", re.M, "notes\n  Plan:\nmore"),
+        (r"\bMRI\b", 0, "(MRI)"),
+    ],
+)
+def test_an_expression_matches_where_its_pattern_does(pattern, flags, text):
+    assert re.search(pattern, text, flags)
+    assert _hits(text, [(pattern, flags)]) == {0}
+
+
+def test_an_expression_rules_out_what_its_pattern_cannot_match():
+    written = [(r"therapy\s+\d\s*x\s*(?:a\s+)?week", re.I), (r"(?-i:PT)\s+visit", re.I)]
+    assert _hits("Therapy helped; she walks a mile a week. pt Visit", written) == set()
+    assert _hits("therapy 2x a week, PT visit", written) == {0, 1}
+
+
+def test_the_text_keeps_its_positions():
+    text = "caf\u00e9 na\u00efve \u2013 \U0001f600 end"
+    assert len(folded(text)) == len(text)
+    assert folded("plain") == b"plain"
+
+
+def test_texts_the_expressions_cannot_read_are_left_to_the_needles():
+    assert folded("a\x1cb") is None  # Python's \s matches \x1c; Vectorscan's does not
+    for twin in CASE_TWINS:
+        assert folded(f"{twin}elvin") is None
+    f = Prefilter()
+    f.register("kelvin", re.I)
+    f.build()
+    assert f.scan("\u212aelvin", 0, set()) == (-1, 0)  # covers nothing
+
+
+# --- random patterns and texts ------------------------------------------------------------
+
+_ATOMS = st.sampled_from(
+    [
+        *["a", "b", "A", "x", "1", " ", "-", "\u00e9", "\u00c9", r"\s", r"\w", r"\d", r"\S"],
+        *[r"\W", r"\D", ".", "[ab]", "[^a]", "[^A]", "[a-c]", r"[^\s]", "[\u00e9-\u00ea]"],
+        r"\.",
+    ]
+)
+_QUANTIFIERS = st.sampled_from(["*", "+", "?", "{1,3}", "{2}", "*?", "+?", "*+", "{0,12}"])
+
+
+def _composite(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(inner, inner).map("".join),
+        st.tuples(inner, inner).map(lambda t: f"(?:{t[0]}|{t[1]})"),
+        st.tuples(inner, _QUANTIFIERS).map(lambda t: f"(?:{t[0]}){t[1]}"),
+        inner.map(lambda s: f"(?i:{s})"),
+        inner.map(lambda s: f"(?-i:{s})"),
+        inner.map(lambda s: f"(?>{s})"),
+        inner.map(lambda s: f"(?=[ax]){s}"),
+        inner.map(lambda s: f"(?<!a){s}(?!b)"),
+        inner.map(lambda s: rf"\b{s}\B"),
+        inner.map(lambda s: f"^{s}$"),
+        inner.map(lambda s: f"(?:(x)?(?(1){s}|b))"),
+    )
+
+
+_PATTERNS = st.recursive(_ATOMS, _composite, max_leaves=8)
+_TEXTS = st.text(alphabet="aAbBxX1 -\u00e9\u00c9\u00a0\n.\u0663", max_size=24)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PATTERNS, st.sampled_from([0, re.I, re.I | re.M]), st.lists(_TEXTS, max_size=4))
+def test_no_text_a_random_pattern_matches_is_ruled_out(pattern, flags, texts):
+    try:
+        rx = re.compile(pattern, flags)
+    except re.error:
+        assume(False)
+    assume(expression(pattern, flags) is not None)
+    for text in texts:
+        if rx.search(text):
+            assert _hits(text, [(pattern, flags)]) == {0}, (pattern, text)
+
+
+# --- the rules' own patterns ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rule_prefilter() -> tuple[Prefilter, list[re.Pattern[str]]]:
+    """A prefilter of every pattern a review compiles (a second run loads them from the
+    cache directory)."""
+    extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
+    patterns = sorted(runcache.used(regex_cache.PATTERNS))
+    assert len(patterns) > 300
+    f = Prefilter()
+    for pattern, flags in patterns:
+        f.register(pattern, flags)
+    f.build()
+    return f, [re.compile(p, fl) for p, fl in patterns]
+
+
+def test_every_rule_pattern_keeps_its_matches_on_the_seed_letters(rule_prefilter):
+    """On the seed letters, cut in pieces, in other cases and with non-ASCII characters:
+    every rule pattern that matches a text is let through for it."""
+    f, patterns = rule_prefilter
+    unwritten = set().union(*(c.unwritten for c in f.chunks))
+    assert len(unwritten) < len(patterns) / 10  # nearly every pattern has an expression
+    texts = []
+    for path in seed_paths():
+        text = path.read_text(encoding="utf-8")
+        texts += _variants(text)
+        texts += [text[i : i + 400] for i in range(0, len(text), 1500)]
+    ruled_out = 0
+    for text in texts:
+        hits: set[int] = set()
+        _, covered = f.scan(text, 0, hits)
+        assert covered == len(patterns)
+        for i, rx in enumerate(patterns):
+            if i not in hits:
+                ruled_out += 1
+                assert rx.search(text) is None, (rx.pattern[:200], text[:80])
+    assert ruled_out > 10_000  # it does rule out
+
+
+def test_a_review_reads_the_same_facts_with_the_prefilter(monkeypatch):
+    texts = [path.read_text(encoding="utf-8") for path in seed_paths()]
+    texts += [variant for text in texts[:2] for variant in _variants(text)[1:]]
+    prefilter.PREFILTER.build()  # what is registered so far: the rules a review uses
+    with_it = [extract_facts(text) for text in texts]
+    assert prefilter.PREFILTER.chunks
+    monkeypatch.setattr(Pieces, "prefiltered", lambda self: (set(), 0))  # covers nothing
+    needles_module._kept.clear()
+    needles_module._kept_sentences.clear()
+    without = [extract_facts(text) for text in texts]
+    assert with_it == without
+
+
+def test_a_text_read_before_a_build_is_scanned_after_it():
+    rx = re.compile(r"zebra\s+crossing\s+\d+\s*m(?:etres)?", re.I)
+    text = "zebra crossing near the clinic; 40 m to the crossing. " * 8
+    assert len(text) >= needles_module.SCAN_FROM
+    found = pieces(text)
+    assert sieve(rx).may_match(found)  # the needles are all there
+    prefilter.PREFILTER.build()
+    assert not sieve(rx).may_match(found)  # and the prefilter now knows better
+    assert rx.search(text) is None
+    # A sentence of it is answered for by the text (it is not scanned itself).
+    sentence = pieces("zebra crossing near the clinic; 40 m to the crossing.")
+    assert not sieve(rx).may_match(sentence)
+    assert sentence.holder is found
+    # A short text no text scanned holds is left to the needles.
+    alone = pieces("A zebra crossing, 40 m away, then another crossing.")
+    assert sieve(rx).may_match(alone) and alone.holder is None
+
+
+def test_each_thread_scans_with_its_own_scratch_space():
+    f = Prefilter()
+    f.register(r"lumbar\s+pain", re.I)
+    f.build()
+    results = []
+
+    def scan():
+        hits: set[int] = set()
+        for _ in range(200):
+            f.scan("LUMBAR PAIN", 0, hits)
+        results.append(hits)
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [{0}] * 4
+
+
+# --- kept between runs ------------------------------------------------------------------
+
+
+def test_a_compiled_chunk_is_kept_and_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENIMR_CACHE", str(tmp_path / "startup.pickle"))
+    written = [(r"lumbar\s+pain", re.I), (r"knee\s+brace", re.I)]
+    assert _hits("knee brace", written) == {1}
+    kept = list(tmp_path.glob("prefilter-*.hs"))
+    assert len(kept) == 1
+    before = kept[0].stat().st_mtime_ns
+    assert _hits("knee brace", written) == {1}  # read back, not compiled again
+    assert kept[0].stat().st_mtime_ns == before
+    kept[0].write_bytes(b"not a database")  # a damaged file is compiled afresh
+    assert _hits("lumbar pain", written) == {0}
+
+
+def test_without_a_cache_directory_it_still_compiles(monkeypatch):
+    monkeypatch.setenv("OPENIMR_CACHE", "off")
+    assert _hits("lumbar pain", [(r"lumbar\s+pain", re.I)]) == {0}
+
+
+def test_an_unwritable_cache_directory_keeps_nothing(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the directory would be")
+    monkeypatch.setenv("OPENIMR_CACHE", str(blocked / "startup.pickle"))
+    assert _hits("lumbar pain", [(r"lumbar\s+pain", re.I)]) == {0}
+
+
+def test_an_expression_vectorscan_refuses_is_left_out_alone(monkeypatch):
+    refuse = "(?:refused)"
+    real = prefilter._database
+
+    def database(hs, expressions):
+        if any(refuse in e for _, e, _ in expressions):
+            raise hs.error("refused")
+        return real(hs, expressions)
+
+    monkeypatch.setattr(prefilter, "_database", database)
+    monkeypatch.setenv("OPENIMR_CACHE", "off")
+    written = [(r"lumbar\s+pain", re.I), (r"(refused)x", 0), (r"knee\s+brace", re.I)]
+    f = Prefilter()
+    for pattern, flags in written:
+        f.register(pattern, flags)
+    f.build()
+    hits: set[int] = set()
+    f.scan("knee brace", 0, hits)
+    assert hits == {1, 2}  # the refused one may always match
