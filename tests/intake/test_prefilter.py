@@ -3,8 +3,10 @@ reads the same facts with it as without it."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -12,21 +14,24 @@ from hypothesis import strategies as st
 
 import openimr.intake.needles as needles_module
 from openimr import runcache
-from openimr.intake import prefilter, regex_cache
+from openimr.intake import prefilter
 from openimr.intake.facts.extract import extract_facts
 from openimr.intake.needles import Pieces, pieces, sieve
 from openimr.intake.prefilter import CASE_TWINS, Prefilter, expression, folded
-from tests.conftest import seed_paths
+from tests.conftest import new_run, seed_paths
 
 hyperscan = pytest.importorskip("hyperscan")
 
 
-def _hits(text: str, written: list[tuple[str, int]]) -> set[int]:
-    """The ids (indexes of ``written``) a fresh prefilter of those patterns lets through."""
+def _hits(text: str, written: list[tuple[str, int]], kept: bool = False) -> set[int]:
+    """The ids (indexes of ``written``) a fresh prefilter of those patterns lets through;
+    ``kept``: its database kept in the cache directory (else none is: a few hundred of these
+    would push out those a run keeps)."""
     f = Prefilter()
     for pattern, flags in written:
         f.register(pattern, flags)
-    f.build()
+    with mock.patch.dict(os.environ, {} if kept else {"OPENIMR_CACHE": "off"}):
+        f.build()
     hits: set[int] = set()
     _, covered = f.scan(text, 0, hits)
     assert covered == len(written)
@@ -102,7 +107,8 @@ def test_the_text_keeps_its_positions():
     assert folded("plain") == b"plain"
 
 
-def test_texts_the_expressions_cannot_read_are_left_to_the_needles():
+def test_texts_the_expressions_cannot_read_are_left_to_the_needles(monkeypatch):
+    monkeypatch.setenv("OPENIMR_CACHE", "off")
     assert folded("a\x1cb") is None  # Python's \s matches \x1c; Vectorscan's does not
     for twin in CASE_TWINS:
         assert folded(f"{twin}elvin") is None
@@ -162,16 +168,15 @@ def test_no_text_a_random_pattern_matches_is_ruled_out(pattern, flags, texts):
 
 @pytest.fixture(scope="module")
 def rule_prefilter() -> tuple[Prefilter, list[re.Pattern[str]]]:
-    """A prefilter of every pattern a review compiles (a second run loads them from the
-    cache directory)."""
+    """The process's prefilter with every pattern a review makes a sieve for compiled (or
+    read back from the cache directory), and those patterns by id."""
     extract_facts("Low back pain radiating to the left leg. Completed 12 PT visits.")
-    patterns = sorted(runcache.used(regex_cache.PATTERNS))
-    assert len(patterns) > 300
-    f = Prefilter()
-    for pattern, flags in patterns:
-        f.register(pattern, flags)
+    for path in seed_paths():
+        extract_facts(path.read_text(encoding="utf-8"))
+    f = prefilter.PREFILTER
     f.build()
-    return f, [re.compile(p, fl) for p, fl in patterns]
+    assert f.built > 300
+    return f, [re.compile(p, fl) for p, fl in f.patterns[: f.built]]
 
 
 def test_every_rule_pattern_keeps_its_matches_on_the_seed_letters(rule_prefilter):
@@ -189,7 +194,7 @@ def test_every_rule_pattern_keeps_its_matches_on_the_seed_letters(rule_prefilter
     for text in texts:
         hits: set[int] = set()
         _, covered = f.scan(text, 0, hits)
-        assert covered == len(patterns)
+        assert covered == len(patterns) == f.built
         for i, rx in enumerate(patterns):
             if i not in hits:
                 ruled_out += 1
@@ -210,13 +215,32 @@ def test_a_review_reads_the_same_facts_with_the_prefilter(monkeypatch):
     assert with_it == without
 
 
-def test_a_text_read_before_a_build_is_scanned_after_it():
+@pytest.fixture
+def own_prefilter(monkeypatch):
+    """A process-wide prefilter of this test's own, its sieves and texts made afresh (and
+    dropped after, so no sieve keeps an id of it)."""
+
+    def afresh():
+        needles_module._sieve.cache_clear()
+        needles_module._kept.clear()
+        needles_module._kept_sentences.clear()
+        needles_module._scanned.clear()
+
+    afresh()
+    monkeypatch.setenv("OPENIMR_CACHE", "off")  # (its database is not kept)
+    own = Prefilter()
+    monkeypatch.setattr(needles_module, "PREFILTER", own)
+    yield own
+    afresh()
+
+
+def test_a_text_read_before_a_build_is_scanned_after_it(own_prefilter):
     rx = re.compile(r"zebra\s+crossing\s+\d+\s*m(?:etres)?", re.I)
     text = "zebra crossing near the clinic; 40 m to the crossing. " * 8
     assert len(text) >= needles_module.SCAN_FROM
     found = pieces(text)
     assert sieve(rx).may_match(found)  # the needles are all there
-    prefilter.PREFILTER.build()
+    own_prefilter.build()
     assert not sieve(rx).may_match(found)  # and the prefilter now knows better
     assert rx.search(text) is None
     # A sentence of it is answered for by the text (it is not scanned itself).
@@ -228,7 +252,8 @@ def test_a_text_read_before_a_build_is_scanned_after_it():
     assert sieve(rx).may_match(alone) and alone.holder is None
 
 
-def test_each_thread_scans_with_its_own_scratch_space():
+def test_each_thread_scans_with_its_own_scratch_space(monkeypatch):
+    monkeypatch.setenv("OPENIMR_CACHE", "off")
     f = Prefilter()
     f.register(r"lumbar\s+pain", re.I)
     f.build()
@@ -253,15 +278,18 @@ def test_each_thread_scans_with_its_own_scratch_space():
 
 def test_a_compiled_chunk_is_kept_and_read_back(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENIMR_CACHE", str(tmp_path / "startup.pickle"))
+    compiled = []
+    real = prefilter._database
+    monkeypatch.setattr(prefilter, "_database", lambda *a: compiled.append(1) or real(*a))
     written = [(r"lumbar\s+pain", re.I), (r"knee\s+brace", re.I)]
-    assert _hits("knee brace", written) == {1}
+    assert _hits("knee brace", written, kept=True) == {1}
     kept = list(tmp_path.glob("prefilter-*.hs"))
-    assert len(kept) == 1
-    before = kept[0].stat().st_mtime_ns
-    assert _hits("knee brace", written) == {1}  # read back, not compiled again
-    assert kept[0].stat().st_mtime_ns == before
+    assert len(kept) == 1 and len(compiled) == 1
+    assert _hits("knee brace", written, kept=True) == {1}  # read back, not compiled again
+    assert len(compiled) == 1
     kept[0].write_bytes(b"not a database")  # a damaged file is compiled afresh
-    assert _hits("lumbar pain", written) == {0}
+    assert _hits("lumbar pain", written, kept=True) == {0}
+    assert len(compiled) == 2
 
 
 def test_without_a_cache_directory_it_still_compiles(monkeypatch):
@@ -273,7 +301,7 @@ def test_an_unwritable_cache_directory_keeps_nothing(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("a file where the directory would be")
     monkeypatch.setenv("OPENIMR_CACHE", str(blocked / "startup.pickle"))
-    assert _hits("lumbar pain", [(r"lumbar\s+pain", re.I)]) == {0}
+    assert _hits("lumbar pain", [(r"lumbar\s+pain", re.I)], kept=True) == {0}
 
 
 def test_an_expression_vectorscan_refuses_is_left_out_alone(monkeypatch):
@@ -295,3 +323,72 @@ def test_an_expression_vectorscan_refuses_is_left_out_alone(monkeypatch):
     hits: set[int] = set()
     f.scan("knee brace", 0, hits)
     assert hits == {1, 2}  # the refused one may always match
+
+
+# --- a single review starts from the last build ------------------------------------------
+
+_WRITTEN = [(r"lumbar\s+pain", re.I), (r"knee\s+brace", re.I), (r"(?=x)", 0)]
+
+
+def _built_and_saved(monkeypatch) -> Prefilter:
+    """A run that builds the shared prefilter of _WRITTEN and writes its run cache."""
+    first = Prefilter(shared=True)
+    for pattern, flags in _WRITTEN:
+        first.register(pattern, flags)
+    first.build()
+    runcache.save()
+    new_run(monkeypatch)
+    return first
+
+
+def test_a_new_run_starts_from_the_last_build(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)
+    second = Prefilter(shared=True)
+    assert second.register(r"knee\s+brace", re.I) == 1  # the id it had
+    assert second.register(r"shoulder", re.I) == 3  # a new one comes after
+    assert not second.chunks  # read with the first text
+    second.seen()
+    assert second.built == 3 and len(second.chunks) == 1
+    hits: set[int] = set()
+    assert second.scan("knee brace", 0, hits) == (1, 3)
+    assert hits == {1, 2}  # found, and the one with no expression
+    assert second.register(r"lumbar\s+pain", re.I) == 0
+
+
+def test_a_catalogue_whose_files_are_gone_is_not_used(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)
+    for kept in fresh_runcache.parent.glob("prefilter-*.hs"):
+        kept.unlink()
+    second = Prefilter(shared=True)
+    assert second.register(r"knee\s+brace", re.I) == 1
+    second.seen()
+    assert second.built == 0 and not second.chunks  # the needles answer alone
+
+
+def test_a_catalogue_of_another_version_is_not_used(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)
+    _version, patterns, chunks = runcache.get(prefilter.CATALOGUE, prefilter.MAGIC)
+    runcache.put(prefilter.CATALOGUE, prefilter.MAGIC, ("0.0.1", patterns, chunks))
+    second = Prefilter(shared=True)
+    second.register(r"knee\s+brace", re.I)
+    second.seen()
+    assert second.built == 0
+
+
+def test_the_prefilter_can_be_turned_off(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)
+    monkeypatch.setenv("OPENIMR_PREFILTER", "off")
+    second = Prefilter(shared=True)
+    second.register(r"knee\s+brace", re.I)
+    second.seen()
+    second.build()
+    assert second.built == 0 and not second.chunks
+
+
+def test_a_catalogue_of_too_many_chunks_is_started_afresh(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)
+    monkeypatch.setattr(prefilter, "MAX_CHUNKS", 0)
+    second = Prefilter(shared=True)
+    assert second.register(r"shoulder", re.I) == 0  # ids from this run alone
+    second.seen()
+    assert second.built == 0

@@ -35,12 +35,16 @@ seed letters, in pieces, in other cases and with non-ASCII characters; random pa
 random texts; the facts of a review with and without it).
 
 Compiling is the cost (seven seconds or so for the rules' thousand-odd patterns), so it
-waits until a run has looked at ``BUILD_AFTER`` texts (a batch, not one review). The patterns are
-compiled in chunks of ``CHUNK`` in the order their sieves were made, each chunk's database
-kept between runs beside the run cache under a digest of its expressions (the cache
-directory, or nowhere when ``OPENIMR_CACHE`` is off). Patterns made after a build wait for
-the next, once as many texts again have been read. Without the ``hyperscan`` package (a
-platform it has no wheel for) nothing is built and the sieves answer alone.
+waits until a run has looked at ``BUILD_AFTER`` texts (a batch, not one review). The
+patterns are compiled in chunks of ``CHUNK``, in the order of their ids, each chunk's
+database kept beside the run cache under a digest of its expressions and ids (the cache
+directory, or nowhere when ``OPENIMR_CACHE`` is off). The process's own prefilter
+(``PREFILTER``) also writes to the run cache the patterns of its last build, by id, and the
+names of its chunks (``CATALOGUE``): the next run, a single review too, starts from them,
+reading the databases with its first text (some 25 ms), and only patterns new to it wait
+for a build of their own, once as many texts again have been read. Without the
+``hyperscan`` package (a platform it has no wheel for), or with ``OPENIMR_PREFILTER=off``,
+nothing is built and the sieves answer alone; the facts are the same.
 """
 
 from __future__ import annotations
@@ -64,12 +68,18 @@ except ImportError:  # pragma: no cover
 # long s, the Kelvin sign; tests/intake/test_needles.py checks every code point).
 CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
 
-MAGIC = "superset-2"  # bump when ``expression`` changes what it writes
+MAGIC = "superset-3"  # bump when ``expression`` changes what it writes
 BUILD_AFTER = 200  # texts looked at (sentences included) before a first build
 CHUNK = 1024  # patterns per compiled database
 MAX_BOUND = 8  # a repeat bounded above this is read as unbounded (quicker to compile)
 MAX_LENGTH = 16_000  # Vectorscan refuses longer expressions ("Pattern length exceeds limit")
 KEPT_FILES = 16  # compiled chunks kept in the cache directory (the oldest go)
+OFF = ("off", "0", "no", "false")
+CATALOGUE = "prefilter-catalogue"  # the run cache's table of the last build's patterns
+# A catalogue grown past this many patterns, or chunks (each build adds one for the patterns
+# new to it), is started afresh: that run's build compiles all it meets in full chunks.
+MAX_CATALOGUE = 8_000
+MAX_CHUNKS = 8
 
 _OTHER = 0x80  # every non-ASCII character
 _ALL = frozenset(range(0x81))
@@ -274,10 +284,13 @@ def _hyperscan() -> Any:
 class _Chunk:
     """Some patterns' expressions compiled together: the ids it covers, up to ``end``."""
 
-    def __init__(self, db: Any, end: int, unwritten: frozenset[int]) -> None:
+    def __init__(
+        self, db: Any, end: int, unwritten: frozenset[int], digest: str | None = None
+    ) -> None:
         self.db = db
         self.end = end
         self.unwritten = unwritten  # ids in the chunk with no expression: always "may"
+        self.digest = digest  # the name of its file in the cache directory
         self._local = threading.local()
 
     def scratch(self) -> Any:
@@ -303,22 +316,41 @@ def _database(hs: Any, expressions: list[tuple[int, str, bool]]) -> Any:
     return db
 
 
-def _compiled(hs: Any, expressions: list[tuple[int, str, bool]]) -> Any:
-    """The chunk's database, from the cache directory or compiled (and kept there)."""
+def _path(digest: str) -> Path | None:
+    folder = _cache_dir()
+    return None if folder is None else folder / f"prefilter-{digest}.hs"
+
+
+def _compiled(hs: Any, expressions: list[tuple[int, str, bool]]) -> tuple[Any, str]:
+    """The chunk's database and its digest, from the cache directory or compiled (and kept
+    there)."""
     import hashlib  # (only for a build: not on a single review's start)
 
     digest = hashlib.sha256(
-        "\0".join([MAGIC, str(hs.__version__)] + [f"{c:d}{e}" for _, e, c in expressions]).encode()
+        "\0".join(
+            [MAGIC, str(hs.__version__)] + [f"{i}:{c:d}{e}" for i, e, c in expressions]
+        ).encode()
     ).hexdigest()[:32]
-    folder = _cache_dir()
-    path = None if folder is None else folder / f"prefilter-{digest}.hs"
-    if path is not None:
-        with contextlib.suppress(OSError, hs.error):
-            return hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
-    db = _database(hs, expressions)
-    if path is not None:
-        _keep(path, hs.dumpb(db))
-    return db
+    db = _loaded(hs, digest)
+    if db is None:
+        db = _database(hs, expressions)
+        path = _path(digest)
+        if path is not None:
+            _keep(path, hs.dumpb(db))
+    return db, digest
+
+
+def _loaded(hs: Any, digest: str) -> Any:
+    """The database kept under ``digest`` (None: none, or one that cannot be read)."""
+    path = _path(digest)
+    if path is None:
+        return None
+    with contextlib.suppress(OSError, hs.error):
+        db = hs.loadb(path.read_bytes(), hs.HS_MODE_BLOCK)
+        with contextlib.suppress(OSError):
+            os.utime(path)  # in use: the last to go
+        return db
+    return None
 
 
 def _keep(path: Path, data: bytes) -> None:
@@ -355,45 +387,104 @@ def _refused(hs: Any, written: list[tuple[int, str, bool]]) -> set[int]:
     return _refused(hs, written[:half]) | _refused(hs, written[half:])
 
 
-def _compile_chunk(hs: Any, written: list[tuple[int, str, bool]]) -> tuple[Any, set[int]]:
-    """The database of ``written``, without any expression Vectorscan refuses; the ids of
-    those left out."""
+def _compile_chunk(
+    hs: Any, written: list[tuple[int, str, bool]]
+) -> tuple[Any, set[int], str | None]:
+    """The database of ``written`` (and its digest), without any expression Vectorscan
+    refuses; the ids of those left out."""
+    if not written:
+        return None, set(), None
     try:
-        return (_compiled(hs, written) if written else None), set()
+        db, digest = _compiled(hs, written)
+        return db, set(), digest
     except hs.error:
         refused = _refused(hs, written)
         kept = [w for w in written if w[0] not in refused]
-        return (_compiled(hs, kept) if kept else None), refused
+        if not kept:
+            return None, refused, None
+        db, digest = _compiled(hs, kept)
+        return db, refused, digest
 
 
 class Prefilter:
     """The patterns registered (``register``), the chunks compiled so far, and the scan of a
-    text against them (``scan``)."""
+    text against them (``scan``). ``shared``: the process's own, which starts from the
+    patterns and chunks the last build left in the cache (``CATALOGUE``), so that a single
+    review, which never builds, has them too."""
 
-    def __init__(self) -> None:
-        self.patterns: list[tuple[str, int]] = []
+    def __init__(self, shared: bool = False) -> None:
+        self.patterns: list[tuple[str, int]] = []  # by id
+        self.index: dict[tuple[str, int], int] = {}  # pattern and flags -> id
         self.chunks: list[_Chunk] = []
         self.texts = 0  # texts looked at (``seen``)
         self.next_build = BUILD_AFTER
         self.built = 0  # ids covered by the chunks
-        self.enabled = True
+        # OPENIMR_PREFILTER=off: none (the needles answer alone; the same facts)
+        self.enabled = os.environ.get("OPENIMR_PREFILTER", "").strip().lower() not in OFF
+        self.shared = shared
+        self._opened = not shared  # the catalogue read
+        self._pending: list[tuple[int, str | None, frozenset[int]]] = []  # chunks to load
+        self._version = ""  # the hyperscan package that compiled them
         self._lock = threading.Lock()  # one build at a time
 
     def register(self, pattern: str, flags: int) -> int:
-        """The pattern's id."""
-        self.patterns.append((pattern, flags))
-        return len(self.patterns) - 1
+        """The pattern's id (the same for the same pattern and flags)."""
+        if not self._opened:
+            self._open()
+        key = (pattern, flags)
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.patterns)
+            self.patterns.append(key)
+        return found
+
+    def _open(self) -> None:
+        """The last build's patterns (their ids) and chunks, read from the run cache; its
+        databases are read with the first text (``seen``)."""
+        self._opened = True
+        kept = runcache.get(CATALOGUE, MAGIC) if self.enabled else runcache.MISSING
+        if kept is runcache.MISSING or self.patterns:
+            return
+        with contextlib.suppress(TypeError, ValueError):
+            version, patterns, chunks = kept
+            if len(patterns) <= MAX_CATALOGUE and len(chunks) <= MAX_CHUNKS:
+                self.patterns = [(str(p), int(f)) for p, f in patterns]
+                self.index = {key: i for i, key in enumerate(self.patterns)}
+                self._pending = [(int(end), digest, frozenset(u)) for end, digest, u in chunks]
+                self._version = version
+
+    def _load(self) -> None:
+        """The catalogue's chunks, all of them or none (a file gone: a build compiles
+        them again)."""
+        pending, self._pending = self._pending, []
+        hs = _hyperscan() if self.enabled else None
+        if hs is None or str(hs.__version__) != self._version:
+            return
+        chunks = []
+        for end, digest, unwritten in pending:
+            db = None if digest is None else _loaded(hs, digest)
+            if digest is not None and db is None:
+                return
+            chunks.append(_Chunk(db, end, unwritten, digest))
+        with self._lock:
+            if not self.chunks:
+                self.chunks, self.built = chunks, chunks[-1].end if chunks else 0
 
     def seen(self) -> None:
         """A text looked at: once enough have been, what is registered is compiled."""
+        if self._pending:
+            self._load()
         self.texts += 1
         if self.texts >= self.next_build and self.built < len(self.patterns):
             self.next_build = 2 * self.texts
             self.build()
 
     def build(self) -> None:
+        """Compiles every pattern registered and not yet compiled."""
+        if self._pending:
+            self._load()
         hs = _hyperscan() if self.enabled else None
-        if hs is None:
+        if hs is None or self.built == len(self.patterns):
             return
         with self._lock:
             self._build(hs)
@@ -408,9 +499,14 @@ class Prefilter:
                     unwritten.add(i)
                 else:
                     written.append((i, *found))
-            db, refused = _compile_chunk(hs, written)
-            self.chunks.append(_Chunk(db, end, frozenset(unwritten | refused)))
+            db, refused, digest = _compile_chunk(hs, written)
+            self.chunks.append(_Chunk(db, end, frozenset(unwritten | refused), digest))
             self.built = end
+        if self.shared:  # for the next run, a single review's too
+            chunks = [(c.end, c.digest, sorted(c.unwritten)) for c in self.chunks]
+            runcache.put(
+                CATALOGUE, MAGIC, (str(hs.__version__), self.patterns[: self.built], chunks)
+            )
 
     def scan(self, text: str, scanned: int, hits: set[int]) -> tuple[int, int]:
         """Scans ``text`` for the chunks from ``scanned`` on, adding to ``hits`` the ids
@@ -436,4 +532,4 @@ class Prefilter:
         return len(chunks), chunks[-1].end
 
 
-PREFILTER = Prefilter()
+PREFILTER = Prefilter(shared=True)
