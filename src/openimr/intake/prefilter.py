@@ -136,27 +136,24 @@ def _class(codes: set[int] | frozenset[int]) -> str:
     return "[" + "".join(parts) + "]"
 
 
+# Python's categories, ASCII and Unicode alike: their ASCII members, and whether negated.
+_CATEGORIES = {
+    "DIGIT": (_DIGIT, False),
+    "NOT_DIGIT": (_DIGIT, True),
+    "WORD": (_WORD, False),
+    "NOT_WORD": (_WORD, True),
+    "SPACE": (_SPACE, False),
+    "NOT_SPACE": (_SPACE, True),
+}
+
+
 def _category(category: Any) -> frozenset[int]:
     """The bytes of a category: its ASCII members, and \\x80 (it holds or excludes some
     non-ASCII characters, so one of them may be any)."""
-    c = _c
-    table = {
-        c.CATEGORY_DIGIT: (_DIGIT, False),
-        c.CATEGORY_NOT_DIGIT: (_DIGIT, True),
-        c.CATEGORY_WORD: (_WORD, False),
-        c.CATEGORY_NOT_WORD: (_WORD, True),
-        c.CATEGORY_SPACE: (_SPACE, False),
-        c.CATEGORY_NOT_SPACE: (_SPACE, True),
-        c.CATEGORY_UNI_DIGIT: (_DIGIT, False),
-        c.CATEGORY_UNI_NOT_DIGIT: (_DIGIT, True),
-        c.CATEGORY_UNI_WORD: (_WORD, False),
-        c.CATEGORY_UNI_NOT_WORD: (_WORD, True),
-        c.CATEGORY_UNI_SPACE: (_SPACE, False),
-        c.CATEGORY_UNI_NOT_SPACE: (_SPACE, True),
-    }
-    if category not in table:
+    name = str(category).removeprefix("CATEGORY_").removeprefix("UNI_")
+    if name not in _CATEGORIES:  # (a line break category, never in the rules)
         raise _Unwritable(str(category))
-    members, negated = table[category]
+    members, negated = _CATEGORIES[name]
     return (_ALL - members if negated else members) | {_OTHER}
 
 
