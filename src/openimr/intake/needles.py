@@ -307,7 +307,10 @@ class Pieces:
         # pattern with no match there has none in any part of it. One Vectorscan scan costs
         # ~20 us however short the text, as much as a few dozen searches of a sentence.
         if len(self.text) < SCAN_FROM:
-            self.holder = next((p for p in _scanned if self.text in p.text), None)
+            self.holder = next(
+                (p for p in _scanned if len(p.text) <= HOLDER_MOST and self.text in p.text),
+                None,
+            )
             self.scanned = -1  # never scanned itself
             return
         self.scanned, self.covered = PREFILTER.scan(self.text, self.scanned, self.hits)
@@ -317,6 +320,9 @@ class Pieces:
 
 
 SCAN_FROM = 400  # a text this long is scanned by the prefilter; a shorter one borrows
+# A text longer than this lends to none: finding a sentence in it would cost more than the
+# searches saved (a text of 1 MB has thousands of sentences).
+HOLDER_MOST = 100_000
 _scanned: list[Pieces] = []  # the last texts scanned, the latest first
 
 

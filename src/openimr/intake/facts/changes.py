@@ -14,6 +14,7 @@ change of the patient's.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable
@@ -344,17 +345,27 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
                 continue
             treatments.append(_Treatment(m.start(), m.end(), kind, m.group()))
     treatments.sort(key=lambda t: t.start)
+    # Each sentence's treatments and drugs by bisection (both in order of where they start):
+    # a long text has thousands of sentences and of treatments.
+    treatment_starts = [t.start for t in treatments]
+    drugs_in_order = all(a.start <= b.start for a, b in itertools.pairwise(drugs))
+    drug_starts = [d.start for d in drugs]
     inherited: list[_Treatment] = []
     for s_start, s_end in sentences:
         sentence = text[s_start:s_end]
-        here = [t for t in treatments if s_start <= t.start < s_end]
+        here = _starting(treatments, treatment_starts, s_start, s_end)
+        drugs_here = (
+            _starting(drugs, drug_starts, s_start, s_end)
+            if drugs_in_order
+            else [d for d in drugs if s_start <= d.start < s_end]
+        )
         said_of_patient = bool(sentence.strip()) and not c.generic.search(sentence)
         if said_of_patient:
-            found += _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
+            found += _sentence(text, s_start, s_end, here, drugs_here, c, inherited)
         elif sentence.strip():
             # A guideline or a reviewer's reading of it: only what it says is not on record
             # ("no documentation of functional improvement") is kept.
-            said = _sentence(text, s_start, s_end, treatments, drugs, c, inherited)
+            said = _sentence(text, s_start, s_end, here, drugs_here, c, inherited)
             found += [ch for ch in said if ch.value["direction"] == "not_assessed"]
         if said_of_patient:
             found += _limb_symptoms(text, s_start, s_end, c)
@@ -395,6 +406,11 @@ def _limb_symptoms(text: str, s_start: int, s_end: int, c: _Compiled) -> list[Ch
     return out
 
 
+def _starting(items: list[Any], starts: list[int], lo: int, hi: int) -> list[Any]:
+    """The items (in order of ``starts``) that start from ``lo`` to before ``hi``."""
+    return items[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+
+
 def _joined(text: str, end: int, start: int) -> bool:
     """Whether a word at ``start`` continues the name that ends at ``end``."""
     gap = text[end:start] if 0 <= start - end <= 12 else None
@@ -408,12 +424,13 @@ def _sentence(
     text: str,
     s_start: int,
     s_end: int,
-    treatments: list[_Treatment],
+    mine: list[_Treatment],
     drugs: list[Hit],
     c: _Compiled,
     inherited: list[_Treatment],
 ) -> list[Change]:
-    mine = [t for t in treatments if s_start <= t.start < s_end]
+    """The changes one sentence states; ``mine`` and ``drugs``: the treatments and drugs
+    that start in it."""
     # The sentence's pieces (needles.py): a pattern whose needles are not in the sentence
     # has no match in it, and is not run.
     in_sentence = kept_pieces(text[s_start:s_end])
@@ -445,9 +462,8 @@ def _sentence(
             if hit.end() > hit.start():
                 measure_hits.append((hit.start(), hit.end(), (name, m)))
     for d in drugs:
-        if s_start <= d.start < s_end:
-            name, m = c.drug_measure
-            measure_hits.append((d.start, d.end, (name, m)))
+        name, m = c.drug_measure
+        measure_hits.append((d.start, d.end, (name, m)))
     blocked = [(s, e) for s, e, _ in cues]
     measures = [
         _Mention(s, e, name, m.category, m.higher)

@@ -10,6 +10,7 @@ precluded, within (the patient meets the job) or light_job (the job is sedentary
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache
 
@@ -55,10 +56,13 @@ def _pounds(text: str) -> int | None:
     return max(values) if values else None
 
 
-def _clause(text: str, start: int) -> tuple[int, int]:
-    before = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
+def _clause(text: str, start: int, ends: list[int]) -> tuple[int, int]:
+    """The clause around ``start``; ``ends``: where each clause break of the text ends (the
+    breaks wholly before ``start`` are the text's first breaks, so the last one is found
+    by bisection, not by reading the text up to ``start`` for every fact)."""
+    i = bisect.bisect_right(ends, start) - 1
     after = _CLAUSE.search(text, start)
-    return (before[-1] if before else 0), (after.start() if after else len(text))
+    return (ends[i] if i >= 0 else 0), (after.start() if after else len(text))
 
 
 def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
@@ -66,9 +70,13 @@ def job_demand(text: str, facts: list[Fact]) -> list[Fact]:
     documented = [f for f in facts if f.assertion in _DOCUMENTED and f.evidence]
     cues = [f.evidence[0] for f in documented if f.kind == "capacity_cue"]
 
+    breaks: list[list[int]] = []  # the clause breaks' ends, read when a fact first needs them
+
     def is_capacity(fact: Fact) -> bool:
         start, end = fact.evidence[0].start, fact.evidence[0].end
-        c_start, c_end = _clause(text, start)
+        if not breaks:
+            breaks.append([m.end() for m in _CLAUSE.finditer(text)])
+        c_start, c_end = _clause(text, start, breaks[0])
         c_end = max(c_end, end)
         return any(c_start <= cue.start < c_end for cue in cues)
 
