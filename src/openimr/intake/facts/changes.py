@@ -336,14 +336,29 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
         _Treatment(h.start, h.end, f"drug:{lexicon().drug_info(h.value).generic}", h.text)
         for h in drugs
     ]
+    # The treatments' spans in order of start, for the ones near a match (a long text has
+    # thousands): none is longer than ``longest``.
+    spans = sorted((t.start, t.end) for t in treatments)
+    starts = [start for start, _ in spans]
+    longest = max((end - start for start, end in spans), default=0)
+
+    def near(lo: int, hi: int) -> list[tuple[int, int]]:
+        return spans[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+
     for kind, rx in searchable(c.treatments, text):
         for m in rx.finditer(text):
-            if any(t.start < m.end() and m.start() < t.end for t in treatments):
+            m_start, m_end = m.span()
+            if any(s < m_end and m_start < e for s, e in near(m_start - longest, m_end)):
                 continue
             # "TENS unit trial", "the H-wave rental trial": part of the name before it
-            if any(_joined(text, t.end, m.start()) for t in treatments):
+            # (a name that ends at most 12 characters before it)
+            if any(_joined(text, e, m_start) for _, e in near(m_start - 12 - longest, m_start + 1)):
                 continue
-            treatments.append(_Treatment(m.start(), m.end(), kind, m.group()))
+            treatments.append(_Treatment(m_start, m_end, kind, m.group()))
+            i = bisect.bisect_left(starts, m_start)
+            starts.insert(i, m_start)
+            spans.insert(i, (m_start, m_end))
+            longest = max(longest, m_end - m_start)
     treatments.sort(key=lambda t: t.start)
     # Each sentence's treatments and drugs by bisection (both in order of where they start):
     # a long text has thousands of sentences and of treatments.
