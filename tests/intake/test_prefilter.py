@@ -390,10 +390,39 @@ def test_the_prefilter_can_be_turned_off(fresh_runcache, monkeypatch):
     assert second.built == 0 and not second.chunks
 
 
-def test_a_catalogue_of_too_many_chunks_is_started_afresh(fresh_runcache, monkeypatch):
+def test_too_many_chunks_are_compiled_again_in_full_ones(fresh_runcache, monkeypatch):
+    monkeypatch.setattr(prefilter, "CHUNK", 1)  # a chunk a pattern: three of them
     _built_and_saved(monkeypatch)
-    monkeypatch.setattr(prefilter, "MAX_CHUNKS", 0)
+    monkeypatch.setattr(prefilter, "CHUNK", 2)
+    monkeypatch.setattr(prefilter, "MAX_CHUNKS", 3)
     second = Prefilter(shared=True)
-    assert second.register(r"shoulder", re.I) == 0  # ids from this run alone
+    second.register(r"shoulder\s+pain", re.I)
     second.seen()
-    assert second.built == 0
+    assert len(second.chunks) == 3  # the catalogue's, read as they are
+    text = "knee brace for shoulder pain"
+    before: set[int] = set()
+    assert second.scan(text, 0, before) == (3, 3)
+    second.build()  # a fourth chunk (the new pattern), then all again two ids a chunk
+    assert [c.end for c in second.chunks] == [2, 4]
+    after: set[int] = set()
+    assert second.scan(text, 0, after) == (2, 4)
+    assert after == before | {3}
+
+
+def test_a_text_scanned_before_a_compaction_is_scanned_again(own_prefilter, monkeypatch):
+    monkeypatch.setattr(prefilter, "CHUNK", 1)
+    monkeypatch.setattr(prefilter, "MAX_CHUNKS", 2)
+    text = "Lumbar pain with a knee brace; the shoulder is fine. " * 8
+    found = pieces(text)
+    rules = [re.compile(p, re.I) for p in (r"lumbar\s+pain", r"knee\s+brace", r"brace\s+lumbar")]
+    assert [sieve(rx).may_match(found) for rx in rules] == [True, True, True]  # needles
+    own_prefilter.build()  # three chunks of one, compacted into three again... of one
+    monkeypatch.setattr(prefilter, "CHUNK", 2)
+    assert [sieve(rx).may_match(found) for rx in rules] == [True, True, False]
+    late = re.compile(r"fine\s+shoulder", re.I)
+    assert sieve(late).may_match(found)  # registered after the build: the needles
+    own_prefilter.build()  # four chunks: compacted into two of two
+    assert len(own_prefilter.chunks) == 2
+    assert found.scanned > len(own_prefilter.chunks)
+    assert not sieve(late).may_match(found)  # scanned again, with the chunks as they are
+    assert [sieve(rx).may_match(found) for rx in rules] == [True, True, False]

@@ -296,7 +296,10 @@ class Pieces:
     def prefiltered(self) -> tuple[set[int], int]:
         """(hits, covered): a prefilter id under ``covered`` and not in ``hits`` is a
         pattern with no match in the text."""
-        if self.scanned != len(PREFILTER.chunks) and self.scanned >= 0:
+        chunks = len(PREFILTER.chunks)
+        if self.scanned != chunks and self.scanned >= 0:
+            if self.scanned > chunks:  # compacted: fewer chunks, the same ids
+                self.scanned = 0
             self._scan()
         if self.holder is not None:
             return self.holder.prefiltered()

@@ -42,7 +42,8 @@ directory, or nowhere when ``OPENIMR_CACHE`` is off). The process's own prefilte
 (``PREFILTER``) also writes to the run cache the patterns of its last build, by id, and the
 names of its chunks (``CATALOGUE``): the next run, a single review too, starts from them,
 reading the databases with its first text (some 25 ms), and only patterns new to it wait
-for a build of their own, once as many texts again have been read. Without the
+for a build of their own, once as many texts again have been read. Each such build adds a
+chunk; past ``MAX_CHUNKS`` a build compiles them all again in full chunks. Without the
 ``hyperscan`` package (a platform it has no wheel for), or with ``OPENIMR_PREFILTER=off``,
 nothing is built and the sieves answer alone; the facts are the same.
 """
@@ -76,9 +77,9 @@ MAX_LENGTH = 16_000  # Vectorscan refuses longer expressions ("Pattern length ex
 KEPT_FILES = 16  # compiled chunks kept in the cache directory (the oldest go)
 OFF = ("off", "0", "no", "false")
 CATALOGUE = "prefilter-catalogue"  # the run cache's table of the last build's patterns
-# A catalogue grown past this many patterns, or chunks (each build adds one for the patterns
-# new to it), is started afresh: that run's build compiles all it meets in full chunks.
-MAX_CATALOGUE = 8_000
+MAX_CATALOGUE = 8_000  # a catalogue grown past this many patterns is started afresh
+# Each build adds a chunk for the patterns new to it; past this many, a build compiles them
+# all again in full chunks (the same ids): a scan costs ~20 us a chunk.
 MAX_CHUNKS = 8
 
 _OTHER = 0x80  # every non-ASCII character
@@ -444,7 +445,7 @@ class Prefilter:
             return
         with contextlib.suppress(TypeError, ValueError):
             version, patterns, chunks = kept
-            if len(patterns) <= MAX_CATALOGUE and len(chunks) <= MAX_CHUNKS:
+            if len(patterns) <= MAX_CATALOGUE:
                 self.patterns = [(str(p), int(f)) for p, f in patterns]
                 self.index = {key: i for i, key in enumerate(self.patterns)}
                 self._pending = [(int(end), digest, frozenset(u)) for end, digest, u in chunks]
@@ -488,22 +489,29 @@ class Prefilter:
 
     def _build(self, hs: Any) -> None:
         while self.built < len(self.patterns):
-            start, end = self.built, min(self.built + CHUNK, len(self.patterns))
-            written, unwritten = [], set()
-            for i in range(start, end):
-                found = expression(*self.patterns[i])
-                if found is None:
-                    unwritten.add(i)
-                else:
-                    written.append((i, *found))
-            db, refused, digest = _compile_chunk(hs, written)
-            self.chunks.append(_Chunk(db, end, frozenset(unwritten | refused), digest))
+            end = min(self.built + CHUNK, len(self.patterns))
+            self.chunks.append(self._chunk(hs, self.built, end))
             self.built = end
+        if len(self.chunks) > MAX_CHUNKS:  # compacted (a text scanned before is scanned again)
+            ranges = [(s, min(s + CHUNK, self.built)) for s in range(0, self.built, CHUNK)]
+            self.chunks = [self._chunk(hs, s, e) for s, e in ranges]
         if self.shared:  # for the next run, a single review's too
             chunks = [(c.end, c.digest, sorted(c.unwritten)) for c in self.chunks]
             runcache.put(
                 CATALOGUE, MAGIC, (str(hs.__version__), self.patterns[: self.built], chunks)
             )
+
+    def _chunk(self, hs: Any, start: int, end: int) -> _Chunk:
+        """The chunk of the ids from ``start`` to before ``end``."""
+        written, unwritten = [], set()
+        for i in range(start, end):
+            found = expression(*self.patterns[i])
+            if found is None:
+                unwritten.add(i)
+            else:
+                written.append((i, *found))
+        db, refused, digest = _compile_chunk(hs, written)
+        return _Chunk(db, end, frozenset(unwritten | refused), digest)
 
     def scan(self, text: str, scanned: int, hits: set[int]) -> tuple[int, int]:
         """Scans ``text`` for the chunks from ``scanned`` on, adding to ``hits`` the ids
