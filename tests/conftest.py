@@ -18,6 +18,16 @@ settings.load_profile("openimr")
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "seeds"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The test run keeps a prefilter catalogue of its own in the run cache
+    (intake/prefilter.py): its patterns, the rules' and the tests' own, would otherwise be
+    what the user's next command starts from, every text of a batch scanned for them. (A
+    hook, not an import: bench/ scripts import this module for the seed paths.)"""
+    from openimr.intake import prefilter
+
+    prefilter.CATALOGUE = "prefilter-catalogue-tests"
+
+
 def seed_paths() -> list[Path]:
     return sorted(SEEDS.glob("*.txt"))
 

@@ -426,3 +426,41 @@ def test_a_text_scanned_before_a_compaction_is_scanned_again(own_prefilter, monk
     assert found.scanned > len(own_prefilter.chunks)
     assert not sieve(late).may_match(found)  # scanned again, with the chunks as they are
     assert [sieve(rx).may_match(found) for rx in rules] == [True, True, False]
+
+
+def test_a_long_run_that_left_a_third_unused_writes_its_own(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)  # lumbar pain, knee brace, (?=x)
+    monkeypatch.setattr(prefilter, "PRUNE_AFTER", 5)
+    second = Prefilter(shared=True)
+    assert second.register(r"knee\s+brace", re.I) == 1
+    assert second.register(r"shoulder", re.I) == 3
+    for _ in range(5):
+        second.seen()
+    second.build()
+    assert [p for p, _ in second.patterns] == [p for p, _ in _WRITTEN] + ["shoulder"]
+    _version, patterns, chunks = runcache.get(prefilter.CATALOGUE, prefilter.MAGIC)
+    assert [p for p, _ in patterns] == [r"knee\s+brace", "shoulder"]  # numbered afresh
+    runcache.save()
+    new_run(monkeypatch)
+    third = Prefilter(shared=True)
+    assert third.register("shoulder", re.I) == 1
+    third.seen()
+    hits: set[int] = set()
+    assert third.scan("a knee brace", 0, hits) == (1, 2)
+    assert hits == {0}
+
+
+def test_the_test_run_keeps_a_catalogue_of_its_own():
+    assert prefilter.CATALOGUE == "prefilter-catalogue-tests"  # (tests/conftest.py)
+
+
+def test_a_long_run_with_nothing_new_to_build_writes_its_own_too(fresh_runcache, monkeypatch):
+    _built_and_saved(monkeypatch)
+    monkeypatch.setattr(prefilter, "PRUNE_AFTER", 5)
+    second = Prefilter(shared=True)
+    second.register(r"knee\s+brace", re.I)
+    for _ in range(5):
+        second.seen()
+    _version, patterns, _chunks = runcache.get(prefilter.CATALOGUE, prefilter.MAGIC)
+    assert [p for p, _ in patterns] == [r"knee\s+brace"]
+    assert second.built == 3  # this run goes on with the chunks it read

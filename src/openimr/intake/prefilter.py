@@ -78,6 +78,7 @@ KEPT_FILES = 16  # compiled chunks kept in the cache directory (the oldest go)
 OFF = ("off", "0", "no", "false")
 CATALOGUE = "prefilter-catalogue"  # the run cache's table of the last build's patterns
 MAX_CATALOGUE = 8_000  # a catalogue grown past this many patterns is started afresh
+PRUNE_AFTER = 1_000  # texts a run reads before it may write a catalogue of its own patterns
 # Each build adds a chunk for the patterns new to it; past this many, a build compiles them
 # all again in full chunks (the same ids): a scan costs ~20 us a chunk.
 MAX_CHUNKS = 8
@@ -424,6 +425,8 @@ class Prefilter:
         self._pending: list[tuple[int, str | None, frozenset[int]]] = []  # chunks to load
         self._version = ""  # the hyperscan package that compiled them
         self._lock = threading.Lock()  # one build at a time
+        self._registered: set[int] = set()  # the ids this run has asked for
+        self._pruned = False  # the catalogue written afresh (see ``_catalogue``)
 
     def register(self, pattern: str, flags: int) -> int:
         """The pattern's id (the same for the same pattern and flags)."""
@@ -434,6 +437,7 @@ class Prefilter:
         if found is None:
             found = self.index[key] = len(self.patterns)
             self.patterns.append(key)
+        self._registered.add(found)
         return found
 
     def _open(self) -> None:
@@ -476,6 +480,11 @@ class Prefilter:
         if self.texts >= self.next_build and self.built < len(self.patterns):
             self.next_build = 2 * self.texts
             self.build()
+        elif self.texts == PRUNE_AFTER and self.shared and self.built and not self._pruned:
+            hs = _hyperscan() if self.enabled else None
+            if hs is not None and self._stale():
+                with self._lock:
+                    self._catalogue(hs)
 
     def build(self) -> None:
         """Compiles every pattern registered and not yet compiled."""
@@ -495,11 +504,29 @@ class Prefilter:
         if len(self.chunks) > MAX_CHUNKS:  # compacted (a text scanned before is scanned again)
             ranges = [(s, min(s + CHUNK, self.built)) for s in range(0, self.built, CHUNK)]
             self.chunks = [self._chunk(hs, s, e) for s, e in ranges]
-        if self.shared:  # for the next run, a single review's too
-            chunks = [(c.end, c.digest, sorted(c.unwritten)) for c in self.chunks]
-            runcache.put(
-                CATALOGUE, MAGIC, (str(hs.__version__), self.patterns[: self.built], chunks)
-            )
+        if self.shared and not self._pruned:  # for the next run, a single review's too
+            self._catalogue(hs)
+
+    def _catalogue(self, hs: Any) -> None:
+        """Writes this build's patterns and chunks for the next run; or, once a long run has
+        left a third of them unused (patterns of rules since changed, or of other work: a
+        test run's), only those it used, numbered afresh and compiled in chunks of their
+        own (once a run: the later builds of this run write nothing)."""
+        patterns, chunks = self.patterns[: self.built], self.chunks
+        if self.texts >= PRUNE_AFTER and self._stale():
+            fresh = Prefilter()
+            for i in sorted(self._registered):
+                fresh.register(*self.patterns[i])
+            fresh._build(hs)
+            patterns, chunks = fresh.patterns, fresh.chunks
+            self._pruned = True
+        kept = [(c.end, c.digest, sorted(c.unwritten)) for c in chunks]
+        runcache.put(CATALOGUE, MAGIC, (str(hs.__version__), patterns, kept))
+
+    def _stale(self) -> bool:
+        """Whether a third of the patterns compiled were never asked for by this run."""
+        used = sum(1 for i in self._registered if i < self.built)
+        return self.built - used > self.built // 3
 
     def _chunk(self, hs: Any, start: int, end: int) -> _Chunk:
         """The chunk of the ids from ``start`` to before ``end``."""
