@@ -43,7 +43,9 @@ directory, or nowhere when ``OPENIMR_CACHE`` is off). The process's own prefilte
 names of its chunks (``CATALOGUE``): the next run, a single review too, starts from them,
 reading the databases with its first text (some 25 ms), and only patterns new to it wait
 for a build of their own, once as many texts again have been read. Each such build adds a
-chunk; past ``MAX_CHUNKS`` a build compiles them all again in full chunks. Without the
+chunk; past ``MAX_CHUNKS`` a build compiles them all again in full chunks. A run that has
+read ``PRUNE_AFTER`` texts without asking for a third of the catalogue's patterns writes
+one of only those it used. Without the
 ``hyperscan`` package (a platform it has no wheel for), or with ``OPENIMR_PREFILTER=off``,
 nothing is built and the sieves answer alone; the facts are the same.
 """
