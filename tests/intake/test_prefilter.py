@@ -438,7 +438,7 @@ def test_a_long_run_that_left_a_third_unused_writes_its_own(fresh_runcache, monk
         second.seen()
     second.build()
     assert [p for p, _ in second.patterns] == [p for p, _ in _WRITTEN] + ["shoulder"]
-    _version, patterns, chunks = runcache.get(prefilter.CATALOGUE, prefilter.MAGIC)
+    _version, patterns, _chunks = runcache.get(prefilter.CATALOGUE, prefilter.MAGIC)
     assert [p for p, _ in patterns] == [r"knee\s+brace", "shoulder"]  # numbered afresh
     runcache.save()
     new_run(monkeypatch)
