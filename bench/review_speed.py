@@ -4,7 +4,7 @@ time of one `openimr review` command (start-up included).
 Run: `make bench` (or `.venv/bin/python bench/review_speed.py [--rounds N]`).
 Targets (issue 11): at most 15 ms a case in-process (median); at most 1.5 s for one command.
 The in-process time is given as a process starts (with the prefilter of intake/prefilter.py
-that an earlier batch compiled, if any) and in a batch (every pattern met compiled);
+that an earlier run compiled, if any) and in a batch (every pattern met compiled);
 OPENIMR_PREFILTER=off gives it without the prefilter.
 Reported, not asserted.
 """
@@ -60,7 +60,7 @@ def main() -> None:
     median, p95, rate = _timed(cases, args.rounds)
     print(f"in-process, {len(cases)} seed cases x {args.rounds} rounds, one core:")
     if PREFILTER.built:
-        state = f"with the prefilter an earlier batch compiled ({PREFILTER.built} patterns)"
+        state = f"with the prefilter an earlier run compiled ({PREFILTER.built} patterns)"
     elif PREFILTER.enabled:
         state = "with no prefilter compiled yet"
     else:
