@@ -335,21 +335,20 @@ class Sieve:
 
     __slots__ = ("by_key", "exact", "keys", "known")
 
-    def __init__(self, found: Found, by_key: dict | None = None, exact: int | None = None) -> None:
+    def __init__(self, found: Found, exact: int, by_key: dict | None = None) -> None:
         self.known = found is not None
         self.by_key = _by_key(found) if by_key is None else by_key
         self.keys = frozenset(self.by_key)
-        self.exact = exact  # the pattern's prefilter id (None: none)
+        self.exact = exact  # the pattern's prefilter id
         _NEEDLES.add(s for term in found or () for s in term)
 
     def may_match(self, pieces: Pieces | None) -> bool:
         """False only when the pattern has no match in the text of ``pieces``."""
         if pieces is None:
             return True
-        if self.exact is not None:
-            hits, covered = pieces.prefiltered()
-            if self.exact < covered:
-                return self.exact in hits
+        hits, covered = pieces.prefiltered()
+        if self.exact < covered:
+            return self.exact in hits
         if not self.known:
             return True
         found = pieces.current()
@@ -422,10 +421,10 @@ def _minimal(found: Found) -> Found:
 def _sieve(pattern: str, flags: int) -> Sieve:
     found = _needles(pattern, flags)
     if found is None:
-        return Sieve(None, exact=PREFILTER.register(pattern, flags))
+        return Sieve(None, PREFILTER.register(pattern, flags))
     # kept between runs, as the needles are: ~0.4 s for the rules' patterns
     minimal = remembered("sieve-3", (pattern, flags), lambda: _minimal(found))
-    return Sieve(minimal, exact=PREFILTER.register(pattern, flags))
+    return Sieve(minimal, PREFILTER.register(pattern, flags))
 
 
 def sieve(pattern: re.Pattern[str]) -> Sieve:
@@ -456,9 +455,7 @@ class Sieves:
         sieves = [sieve(rx) for rx in patterns]
         self.count = len(sieves)
         self.exact = [s.exact for s in sieves]
-        self.last_exact = max((e for e in self.exact if e is not None), default=-1)
-        # Those the prefilter cannot answer for, with needles of their own.
-        self.needled = [i for i, s in enumerate(sieves) if s.exact is None and s.known]
+        self.last_exact = max(self.exact, default=-1)
         self.unknown = [i for i, s in enumerate(sieves) if not s.known]
         # Every alternative of every pattern under its rarest needle, with its pattern's index.
         by_key: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
@@ -474,10 +471,10 @@ class Sieves:
             return [True] * self.count
         hits, covered = pieces.prefiltered()
         exact = self.exact
-        if covered > self.last_exact and not self.needled:  # the prefilter answers all
-            return [e is None or e in hits for e in exact]
+        if covered > self.last_exact:  # the prefilter answers for all
+            return [e in hits for e in exact]
         # The prefilter's answer where it has one, as Sieve.may_match; else the needles'.
-        out: list[bool | None] = [None if e is None or e >= covered else e in hits for e in exact]
+        out: list[bool | None] = [None if e >= covered else e in hits for e in exact]
         if None in out:
             by_needles = self._needled(pieces)
             out = [by_needles[i] if may is None else may for i, may in enumerate(out)]
