@@ -351,3 +351,12 @@ def test_a_move_on_the_ladder_of_work(text, direction):
 def test_status_post_credits_what_follows_to_the_treatment():
     found = changes("s/p TPI x3 in May -> VAS 8 -> 3; Norco stopped.")
     assert {f.value.credited_kind for f in found} == {"trigger_point_injection"}
+
+
+def test_drugs_are_found_in_order_of_where_they_start():
+    """find_changes takes a sentence's drugs by bisection over their starts."""
+    from openimr.intake.lexicon import lexicon
+
+    text = "Norco and gabapentin; later tramadol, then Norco again with naproxen and Lyrica."
+    starts = [h.start for h in lexicon().find_drugs(text)]
+    assert len(starts) >= 5 and starts == sorted(starts)

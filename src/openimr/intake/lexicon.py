@@ -194,7 +194,7 @@ class Lexicon:
 
     # -- drugs ------------------------------------------------------------------------
     def find_drugs(self, text: str) -> list[Hit]:
-        """Drug names in ``text``; ``value`` is the key in drugs.yaml."""
+        """Drug names in ``text``, in order; ``value`` is the key in drugs.yaml."""
         return _kept(self._drugs_of, text, self._find_drugs)
 
     def _find_drugs(self, text: str) -> list[Hit]:

@@ -360,20 +360,15 @@ def find_changes(text: str, sentences: list[tuple[int, int]]) -> list[Change]:
             spans.insert(i, (m_start, m_end))
             longest = max(longest, m_end - m_start)
     treatments.sort(key=lambda t: t.start)
-    # Each sentence's treatments and drugs by bisection (both in order of where they start):
-    # a long text has thousands of sentences and of treatments.
+    # Each sentence's treatments and drugs by bisection (both in order of where they start;
+    # find_drugs reads them in one pass): a long text has thousands of each.
     treatment_starts = [t.start for t in treatments]
-    drugs_in_order = all(a.start <= b.start for a, b in itertools.pairwise(drugs))
     drug_starts = [d.start for d in drugs]
     inherited: list[_Treatment] = []
     for s_start, s_end in sentences:
         sentence = text[s_start:s_end]
         here = _starting(treatments, treatment_starts, s_start, s_end)
-        drugs_here = (
-            _starting(drugs, drug_starts, s_start, s_end)
-            if drugs_in_order
-            else [d for d in drugs if s_start <= d.start < s_end]
-        )
+        drugs_here = _starting(drugs, drug_starts, s_start, s_end)
         said_of_patient = bool(sentence.strip()) and not c.generic.search(sentence)
         if said_of_patient:
             found += _sentence(text, s_start, s_end, here, drugs_here, c, inherited)
