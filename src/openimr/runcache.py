@@ -163,18 +163,24 @@ def save() -> None:
         if writes - last.setdefault(name, writes) > STALE_WRITES:
             del merged[name], last[name]
     with contextlib.suppress(OSError, ValueError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                data = {"tag": _TAG, "tables": merged, "writes": writes, "last": last}
-                pickle.dump(data, out, pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        data = {"tag": _TAG, "tables": merged, "writes": writes, "last": last}
+        write_whole(path, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
     _fresh.clear()
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """``data`` written to ``path`` whole or not at all (a temporary file beside it,
+    renamed), its directory made if need be; OSError if it cannot be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def reset() -> None:

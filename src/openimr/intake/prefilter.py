@@ -355,21 +355,10 @@ def _loaded(hs: Any, digest: str) -> Any:
 
 
 def _keep(path: Path, data: bytes) -> None:
-    """Written whole or not at all (a temporary file renamed), the oldest beyond
-    KEPT_FILES removed; a directory that cannot be written keeps nothing."""
-    import tempfile
-
+    """Written whole or not at all, the oldest beyond KEPT_FILES removed; a directory that
+    cannot be written keeps nothing."""
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".prefilter-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return
+        runcache.write_whole(path, data)
         kept = sorted(path.parent.glob("prefilter-*.hs"), key=lambda p: p.stat().st_mtime)
         for old in kept[:-KEPT_FILES]:
             with contextlib.suppress(OSError):
