@@ -103,6 +103,12 @@ _UNREAD = re.compile(r"[\x1c-\x1f]")  # in Python's \s, not in Vectorscan's
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+def non_ascii_as_one(text: str) -> str:
+    """The text with every non-ASCII character made \\x80, the same length: how the
+    expressions read it, and PyRuSH's prefilter too (facts/rush.py)."""
+    return text if text.isascii() else _NON_ASCII.sub(chr(_OTHER), text)
+
+
 class _Unwritable(Exception):
     """A construct the expression cannot stand for."""
 
@@ -264,11 +270,9 @@ def folded(text: str) -> bytes | None:
     every non-ASCII one (None: a text they cannot speak for, see the docstring)."""
     if _UNREAD.search(text):
         return None
-    if text.isascii():
-        return text.encode("ascii")
-    if not CASE_TWINS.isdisjoint(text):
+    if not text.isascii() and not CASE_TWINS.isdisjoint(text):
         return None
-    return _NON_ASCII.sub("\x80", text).encode("latin-1")
+    return non_ascii_as_one(text).encode("latin-1")
 
 
 # --- compiling and scanning ---------------------------------------------------------------

@@ -24,12 +24,12 @@ import re
 import string
 from typing import Any
 
+from openimr.intake.prefilter import non_ascii_as_one
 from openimr.intake.regex_cache import compile_cached
 
 VERIFIED = {"1.0.10"}  # PyFastNER versions whose walk the expression was checked against
 END = "<END>"  # PyFastNER's key for "a rule ends here"
-_OTHER = "\x80"  # every non-ASCII character is read as this one
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_OTHER = "\x80"  # every non-ASCII character is read as this one (prefilter.non_ascii_as_one)
 # PyFastNER's wildcards as character classes over the text with non-ASCII folded: exact
 # for ASCII (its tests are str.isspace, islower, isupper, isdigit, string.punctuation and
 # comparisons with "~" and chr(160)) and accepting any non-ASCII character.
@@ -145,7 +145,7 @@ class Prefiltered:
             return range(len(text))
         if text.isascii() and self.ascii_starts is not None:
             return [m.start() for m in self.ascii_starts.finditer(text) if m.start() < len(text)]
-        folded = _NON_ASCII.sub(_OTHER, text)
+        folded = non_ascii_as_one(text)
         return [m.start() for m in self.starts.finditer(folded) if m.start() < len(text)]
 
     def __call__(self, text: str, offset: int = 0, matches: dict | None = None) -> dict:
